@@ -1,0 +1,1 @@
+"""Authoring: interfaces, tasks, context, cache and resource configuration."""

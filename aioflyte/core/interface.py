@@ -1,0 +1,153 @@
+"""Typed interfaces: inputs from a function's signature, outputs from its return annotation."""
+
+from __future__ import annotations
+
+import collections
+import inspect
+import typing
+from typing import Any, Callable
+
+from aioflyte.exceptions import FlyteInterfaceException
+
+
+class _NoDefault:
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+NO_DEFAULT: Any = _NoDefault()
+
+
+def kwtypes(**kwargs: Any) -> collections.OrderedDict[str, Any]:
+    """Named types, in order: ``kwtypes(a=int, b=str)`` (for interfaces and dataset columns)."""
+    return collections.OrderedDict(kwargs)
+
+
+def is_optional(t: Any) -> bool:
+    origin = typing.get_origin(t)
+    if origin is typing.Annotated:
+        return is_optional(typing.get_args(t)[0])
+    return _is_union(origin) and type(None) in typing.get_args(t)
+
+
+def _is_union(origin: Any) -> bool:
+    import types as _types
+
+    return origin is typing.Union or (hasattr(_types, "UnionType") and origin is _types.UnionType)
+
+
+def _is_named_tuple(t: Any) -> bool:
+    return isinstance(t, type) and issubclass(t, tuple) and hasattr(t, "_fields") and hasattr(t, "__annotations__")
+
+
+class Interface:
+    """Inputs (name -> (type, default)) and outputs (name -> type) of an entity, in declaration order.
+
+    ``output_tuple`` is the NamedTuple class for named outputs, or None; ``positional_outputs`` marks a plain
+    tuple return (outputs ``o0, o1, ...`` returned as a tuple).
+    """
+
+    __slots__ = ("inputs", "outputs", "output_tuple", "positional_outputs", "docstring")
+
+    def __init__(
+        self,
+        inputs: dict[str, tuple[Any, Any]] | None = None,
+        outputs: dict[str, Any] | None = None,
+        output_tuple: type | None = None,
+        positional_outputs: bool = False,
+        docstring: str | None = None,
+    ) -> None:
+        self.inputs: dict[str, tuple[Any, Any]] = dict(inputs or {})
+        self.outputs: dict[str, Any] = dict(outputs or {})
+        self.output_tuple = output_tuple
+        self.positional_outputs = positional_outputs
+        self.docstring = docstring
+
+    @property
+    def input_types(self) -> dict[str, Any]:
+        return {k: v[0] for k, v in self.inputs.items()}
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {k: v[1] for k, v in self.inputs.items() if v[1] is not NO_DEFAULT}
+
+    @property
+    def required_inputs(self) -> list[str]:
+        return [k for k, v in self.inputs.items() if v[1] is NO_DEFAULT]
+
+    def pack_outputs(self, values: dict[str, Any]) -> Any:
+        """Python return value for output values by name: None, a single value, a tuple or a NamedTuple."""
+        if not self.outputs:
+            return None
+        if self.output_tuple is not None:
+            return self.output_tuple(**values)
+        if len(self.outputs) == 1 and not self.positional_outputs:
+            return next(iter(values.values()))
+        return tuple(values[k] for k in self.outputs)
+
+    def unpack_outputs(self, result: Any, entity: str) -> dict[str, Any]:
+        """Output values by name from what the function returned; a clear error when the shape is wrong."""
+        n = len(self.outputs)
+        if n == 0:
+            if result is not None:
+                raise FlyteInterfaceException(
+                    f"{entity} declares no outputs but returned a value of type {type(result).__name__}"
+                )
+            return {}
+        if n == 1 and not self.positional_outputs and self.output_tuple is None:
+            return {next(iter(self.outputs)): result}
+        if self.output_tuple is not None and n == 1 and not isinstance(result, tuple):
+            return {next(iter(self.outputs)): result}
+        if not isinstance(result, tuple) or len(result) != n:
+            got = f"{len(result)} values" if isinstance(result, tuple) else type(result).__name__
+            raise FlyteInterfaceException(
+                f"{entity} declares {n} outputs ({', '.join(self.outputs)}) but returned {got}"
+            )
+        return dict(zip(self.outputs, result))
+
+    def __repr__(self) -> str:
+        return f"Interface(inputs={self.input_types}, outputs={self.outputs})"
+
+
+def outputs_from_annotation(ret: Any) -> tuple[dict[str, Any], type | None, bool]:
+    """(outputs, NamedTuple class or None, positional) for a return annotation."""
+    if ret is inspect.Signature.empty or ret is None or ret is type(None):
+        return {}, None, False
+    if _is_named_tuple(ret):
+        hints = typing.get_type_hints(ret, include_extras=True)
+        return {f: hints[f] for f in ret._fields}, ret, False
+    origin = typing.get_origin(ret)
+    if origin is tuple:
+        args = typing.get_args(ret)
+        if args and args[-1] is not Ellipsis and args != ((),):
+            return {f"o{i}": a for i, a in enumerate(args)}, None, True
+    return {"o0": ret}, None, False
+
+
+def transform_function_to_interface(fn: Callable[..., Any], entity_kind: str = "task") -> Interface:
+    """Build the typed interface of a function; errors name the function and the offending parameter."""
+    qualname = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+    try:
+        hints = typing.get_type_hints(fn, include_extras=True)
+    except Exception as e:  # unresolved forward references
+        raise FlyteInterfaceException(f"Cannot resolve the type annotations of {entity_kind} {qualname}: {e}") from e
+    sig = inspect.signature(fn)
+    inputs: dict[str, tuple[Any, Any]] = {}
+    for name, p in sig.parameters.items():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise FlyteInterfaceException(
+                f"{entity_kind} {qualname}: parameter {name!r} is *args/**kwargs; every input must be a named, "
+                "annotated parameter"
+            )
+        if name not in hints:
+            raise FlyteInterfaceException(
+                f"{entity_kind} {qualname}: parameter {name!r} has no type annotation; annotate it, e.g. '{name}: int'"
+            )
+        t = hints[name]
+        default = p.default if p.default is not inspect.Parameter.empty else NO_DEFAULT
+        if default is NO_DEFAULT and is_optional(t):
+            default = None
+        inputs[name] = (t, default)
+    ret = hints.get("return", inspect.Signature.empty)
+    outputs, nt, positional = outputs_from_annotation(ret)
+    return Interface(inputs, outputs, nt, positional, inspect.getdoc(fn))

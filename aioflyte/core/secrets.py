@@ -1,0 +1,130 @@
+"""Secrets: what a task requests (``Secret``) and how it reads them at run time (``SecretsManager``).
+
+Resolution follows flytekit: the environment variable ``<prefix><GROUP>_[<VERSION>_]<KEY>`` (prefix ``_FSEC_``,
+and no prefix in local runs), then the file ``<dir>/<group>/[<version>/]<prefix><key>`` (dir ``/etc/secrets``).
+Values are never logged or placed in error messages.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass
+from typing import Iterable
+
+from aioflyte.exceptions import FlyteSecretNotFoundError, FlyteValidationException
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret a task requests by ``group`` and ``key`` (as in flytekit's ``Secret``)."""
+
+    class MountType(enum.IntEnum):
+        ANY = 0
+        ENV_VAR = 1
+        FILE = 2
+
+    group: str | None = None
+    key: str | None = None
+    group_version: str | None = None
+    mount_requirement: Secret.MountType = MountType.ANY
+    env_var: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.group and not self.key:
+            raise FlyteValidationException("Secret needs a group or a key (Secret(group=..., key=...))")
+
+
+@dataclass(frozen=True)
+class SecretsConfig:
+    env_prefix: str = "_FSEC_"
+    default_dir: str = os.path.join(os.sep, "etc", "secrets")
+    file_prefix: str = ""
+
+    @classmethod
+    def auto(cls) -> SecretsConfig:
+        return cls(
+            env_prefix=os.environ.get("FLYTE_SECRETS_ENV_PREFIX", cls.env_prefix),
+            default_dir=os.environ.get("FLYTE_SECRETS_DEFAULT_DIR", cls.default_dir),
+            file_prefix=os.environ.get("FLYTE_SECRETS_FILE_PREFIX", cls.file_prefix),
+        )
+
+
+class SecretsManager:
+    """Reads secrets; inside a task only the ones it requested (``secret_requests``)."""
+
+    class _Group:
+        def __init__(self, group: str, manager: SecretsManager) -> None:
+            self._group = group
+            self._manager = manager
+
+        def __getattr__(self, key: str) -> str:
+            return self._manager.get(self._group, key)
+
+    def __init__(
+        self,
+        cfg: SecretsConfig | None = None,
+        *,
+        requested: Iterable[Secret] | None = None,
+        entity: str | None = None,
+        local: bool = True,
+    ) -> None:
+        self._cfg = cfg or SecretsConfig.auto()
+        self._requested = list(requested) if requested is not None else None
+        self._entity = entity
+        self._local = local
+
+    def __getattr__(self, group: str) -> SecretsManager._Group:
+        if group.startswith("_"):
+            raise AttributeError(group)
+        return SecretsManager._Group(group, self)
+
+    def _check_requested(self, group: str | None, key: str | None, group_version: str | None) -> None:
+        if self._requested is None:
+            return
+        for s in self._requested:
+            if (s.group or None) == (group or None) and (s.key or None) == (key or None):
+                return
+        raise FlyteSecretNotFoundError(
+            f"Task {self._entity!r} did not request secret group={group!r} key={key!r}: "
+            f"add secret_requests=[Secret(group={group!r}, key={key!r})] to @task"
+        )
+
+    def get_secrets_env_var(
+        self, group: str | None = None, key: str | None = None, group_version: str | None = None
+    ) -> str:
+        return self._env_var(group, key, group_version, self._cfg.env_prefix)
+
+    @staticmethod
+    def _env_var(group: str | None, key: str | None, group_version: str | None, prefix: str) -> str:
+        return prefix + "_".join(p.upper() for p in (group, group_version, key) if p)
+
+    def get_secrets_file(
+        self, group: str | None = None, key: str | None = None, group_version: str | None = None
+    ) -> str:
+        parts = [p.lower() for p in (group, group_version, key) if p]
+        parts[-1] = self._cfg.file_prefix + parts[-1]
+        return os.path.join(self._cfg.default_dir, *parts)
+
+    def get(
+        self, group: str | None = None, key: str | None = None, group_version: str | None = None, encode_mode: str = "r"
+    ) -> str:
+        """The secret's value (env var first, then file); a clear error naming where it was looked for."""
+        self._check_requested(group, key, group_version)
+        prefixes = [self._cfg.env_prefix] + ([""] if self._local else [])
+        env_vars = [self._env_var(group, key, group_version, p) for p in prefixes]
+        if self._requested:
+            env_vars += [s.env_var for s in self._requested if s.env_var and s.group == group and s.key == key]
+        for name in env_vars:
+            v = os.environ.get(name)
+            if v is not None:
+                return v.strip()
+        path = self.get_secrets_file(group, key, group_version)
+        if os.path.exists(path):
+            with open(path, encode_mode) as f:
+                return f.read().strip()
+        raise FlyteSecretNotFoundError(
+            f"Secret group={group!r} key={key!r} not found"
+            + (f" for task {self._entity!r}" if self._entity else "")
+            + f": looked in env var(s) {', '.join(env_vars)} and file {path}"
+        )

@@ -1,0 +1,1 @@
+"""Thin Python views over flyteidl protobuf messages."""
