@@ -1,0 +1,92 @@
+"""Registers the built-in transformers and resolves the families found by shape (dataclass, enum, ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flyteidl.core import types_pb2 as _types
+
+from aioflyte.types import primitives
+from aioflyte.types.containers import DICT, LIST
+from aioflyte.types.engine import TypeEngine, TypeTransformer
+from aioflyte.types.enum_ import ENUM
+from aioflyte.types.union import UNION
+
+for _tr in primitives.ALL:
+    TypeEngine.register(_tr)
+TypeEngine.register(LIST)
+TypeEngine.register(DICT)
+
+
+def _register_late() -> None:
+    from aioflyte.types.pickle import BYTES
+
+    TypeEngine.register(BYTES)
+
+
+_register_late()
+
+
+def _dataclass() -> TypeTransformer[Any]:
+    from aioflyte.types.dataclass import DATACLASS
+
+    return DATACLASS
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DATACLASS":
+        return _dataclass()
+    raise AttributeError(name)
+
+
+def pydantic_transformer() -> TypeTransformer[Any]:
+    from aioflyte.types.pydantic_ import PYDANTIC
+
+    return PYDANTIC
+
+
+def pickle_for(t: Any) -> TypeTransformer[Any]:
+    """The pickle fallback for a type with no transformer (warns once per type)."""
+    from aioflyte.types.pickle import pickle_transformer_for
+
+    return pickle_transformer_for(t)
+
+
+def guess_python_type(lt: _types.LiteralType) -> Any:
+    """Ask each family in turn; the first that recognises the literal type answers."""
+    kind = lt.WhichOneof("type")
+    candidates: list[TypeTransformer[Any]] = []
+    if kind == "simple":
+        if lt.simple == _types.STRUCT:
+            from aioflyte.types.generic import GENERIC_DICT
+
+            candidates = [_dataclass(), GENERIC_DICT]
+        else:
+            candidates = [
+                primitives.INT,
+                primitives.FLOAT,
+                primitives.STR,
+                primitives.BOOL,
+                primitives.DATETIME,
+                primitives.TIMEDELTA,
+                primitives.NONE,
+            ]
+    elif kind == "collection_type":
+        candidates = [LIST]
+    elif kind == "map_value_type":
+        candidates = [DICT]
+    elif kind == "union_type":
+        candidates = [UNION]
+    elif kind == "enum_type":
+        candidates = [ENUM]
+    else:
+        candidates = [t for t in TypeEngine._REGISTRY.values() if isinstance(t, TypeTransformer)]
+        from aioflyte.types.pickle import PICKLE_GUESS
+
+        candidates.append(PICKLE_GUESS)
+    for tr in candidates:
+        try:
+            return tr.guess_python_type(lt)
+        except (ValueError, NotImplementedError, TypeError):
+            continue
+    raise ValueError(f"No Python type is known for the literal type {lt}")

@@ -1,0 +1,236 @@
+"""JSON schemas of dataclasses in the shape flytekit emits (mashumaro's), and dataclasses rebuilt from schemas."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import dataclasses
+import datetime
+import enum
+import json
+import typing
+from typing import Any
+
+from aioflyte.types import _codec
+
+_FORMATS = {
+    datetime.datetime: "date-time",
+    datetime.date: "date",
+    datetime.time: "time",
+}
+_SIMPLE: dict[Any, dict[str, Any]] = {
+    int: {"type": "integer"},
+    float: {"type": "number"},
+    str: {"type": "string"},
+    bool: {"type": "boolean"},
+    type(None): {"type": "null"},
+    bytes: {"type": "string", "format": "base64"},
+    bytearray: {"type": "string", "format": "base64"},
+    datetime.timedelta: {"type": "number", "format": "time-delta"},
+    **{t: {"type": "string", "format": f} for t, f in _FORMATS.items()},
+}
+
+
+def schema_of(cls: type) -> dict[str, Any]:
+    """The JSON schema of a dataclass: nested dataclasses inlined, ``$defs``/``$ref`` only for recursion."""
+    defs: dict[str, Any] = {}
+    schema = _schema(cls, defs, set())
+    if defs:
+        schema = {**schema, "$defs": defs}
+    return schema
+
+
+def _schema(t: Any, defs: dict[str, Any], building: set[type]) -> dict[str, Any]:
+    t = _codec.strip(t)
+    if t is Any or t is object:
+        return {}
+    if t in _SIMPLE:
+        return dict(_SIMPLE[t])
+    origin, args = typing.get_origin(t), typing.get_args(t)
+    if _codec.is_union(t):
+        return {"anyOf": [_schema(a, defs, building) for a in args]}
+    if origin is typing.Literal:
+        values = [_codec.plain(a.value if isinstance(a, enum.Enum) else a) for a in args]
+        return {"const": values[0]} if len(values) == 1 else {"enum": values}
+    if t is list or origin is list:
+        return _array(args[0] if args else Any, defs, building)
+    if t in (set, frozenset) or origin in (set, frozenset):
+        return {**_array(args[0] if args else Any, defs, building), "uniqueItems": True}
+    if t is tuple or origin is tuple:
+        if not args or (len(args) == 2 and args[1] is Ellipsis):
+            return _array(args[0] if args else Any, defs, building)
+        n = len(args)
+        items = [_schema(a, defs, building) for a in args]
+        return {"type": "array", "prefixItems": items, "minItems": n, "maxItems": n}
+    if t is dict or origin is dict:
+        out: dict[str, Any] = {"type": "object"}
+        if args:
+            value, key = _schema(args[1], defs, building), _schema(args[0], defs, building)
+            if value:
+                out["additionalProperties"] = value
+            if key:
+                out["propertyNames"] = key
+        return out
+    if isinstance(t, type) and issubclass(t, enum.Enum):
+        return {"enum": [_codec.plain(m.value) for m in t]}
+    if isinstance(t, type) and dataclasses.is_dataclass(t):
+        return _record(t, defs, building)
+    raise _codec.CodecError(f"type {t!r} has no JSON schema")
+
+
+def _array(item: Any, defs: dict[str, Any], building: set[type]) -> dict[str, Any]:
+    items = _schema(item, defs, building)
+    return {"type": "array", "items": items} if items else {"type": "array"}
+
+
+def _record(cls: type, defs: dict[str, Any], building: set[type]) -> dict[str, Any]:
+    name = cls.__name__
+    if cls in building:
+        defs.setdefault(name, {})
+        return {"$ref": f"#/$defs/{name}"}
+    building.add(cls)
+    try:
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for f, ft in _codec.field_types(cls):
+            fs = _schema(ft, defs, building)
+            if f.default is not dataclasses.MISSING:
+                fs["default"] = json_default(ft, f.default)
+            if f.metadata.get("description"):
+                fs["description"] = f.metadata["description"]
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                required.append(f.name)
+            properties[f.name] = fs
+    finally:
+        building.discard(cls)
+    schema: dict[str, Any] = {"type": "object", "title": name, "additionalProperties": False}
+    if properties:
+        schema["properties"] = properties
+    if required:
+        schema["required"] = required
+    if name in defs:  # it refers to itself: keep the body in $defs
+        defs[name] = schema
+        return {"$ref": f"#/$defs/{name}"}
+    return schema
+
+
+def _json_safe(v: Any) -> Any:
+    if isinstance(v, bytes):
+        return base64.encodebytes(v).decode()
+    if isinstance(v, list):
+        return [_json_safe(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _json_safe(x) for k, x in v.items()}
+    return v
+
+
+def json_default(t: Any, value: Any) -> Any:
+    """A field default as JSON (ISO dates, enum values, base64 bytes, nested dataclasses as objects)."""
+    try:
+        return _json_safe(_codec.encoder(t)(value))
+    except _codec.CodecError:
+        try:
+            return _json_safe(_codec.plain(value))
+        except _codec.CodecError:
+            return None
+
+
+# ---------------------------------------------------------------------------------------------- schema -> type
+
+_GUESSED: dict[str, type] = {}
+
+
+def dataclass_from_schema(schema: dict[str, Any]) -> type:
+    """A dataclass with the fields a schema describes (one class per distinct schema, so repeated guesses agree)."""
+    key = json.dumps(schema, sort_keys=True, default=str)
+    cls = _GUESSED.get(key)
+    if cls is None:
+        try:
+            t = _guess(schema, schema.get("$defs") or schema.get("definitions") or {}, {})
+        except (TypeError, ValueError) as e:  # e.g. property names that are not identifiers
+            raise ValueError(f"no dataclass can be built from the schema: {e}") from e
+        if not (isinstance(t, type) and dataclasses.is_dataclass(t)):
+            raise ValueError("the schema does not describe an object with properties")
+        cls = _GUESSED[key] = t
+    return cls
+
+
+def _guess(s: dict[str, Any], defs: dict[str, Any], seen: dict[str, Any]) -> Any:
+    if "$ref" in s:
+        name = s["$ref"].rsplit("/", 1)[-1]
+        if name not in seen:
+            seen[name] = Any  # a recursive reference resolves to Any
+            seen[name] = _guess(defs.get(name, {}), defs, seen)
+        return seen[name]
+    for key in ("anyOf", "oneOf"):
+        if key in s:
+            variants = tuple(dict.fromkeys(_guess(v, defs, seen) for v in s[key]))
+            return typing.Union[variants] if len(variants) > 1 else variants[0]
+    if "enum" in s:
+        values = s["enum"]
+        if all(isinstance(v, str) for v in values):
+            try:
+                return enum.Enum(str(s.get("title", "GuessedEnum")), [(v, v) for v in values])  # type: ignore[misc]
+            except (ValueError, TypeError):  # values that cannot be member names (e.g. "_x"): plain strings
+                return str
+        return typing.Literal[tuple(values)]  # type: ignore[valid-type]
+    if "const" in s:
+        return type(s["const"])
+    kind, fmt = s.get("type"), s.get("format")
+    if isinstance(kind, list):
+        return _guess({"anyOf": [{**s, "type": k} for k in kind]}, defs, seen)
+    if kind == "integer":
+        return int
+    if kind == "number":
+        return datetime.timedelta if fmt == "time-delta" else float
+    if kind == "boolean":
+        return bool
+    if kind == "null":
+        return type(None)
+    if kind == "string":
+        by_format = {v: k for k, v in _FORMATS.items()}
+        return bytes if fmt == "base64" else by_format.get(fmt, str)
+    if kind == "array":
+        if "prefixItems" in s:
+            return tuple[tuple(_guess(x, defs, seen) for x in s["prefixItems"])]  # type: ignore[misc]
+        return list[_guess(s.get("items", {}), defs, seen)]  # type: ignore[misc]
+    if kind == "object":
+        if "properties" in s or "title" in s and not isinstance(s.get("additionalProperties"), dict):
+            return _make_dataclass(s, defs, seen)
+        if isinstance(s.get("additionalProperties"), dict):
+            key = _guess(s.get("propertyNames", {"type": "string"}), defs, seen)
+            return dict[key, _guess(s["additionalProperties"], defs, seen)]  # type: ignore[valid-type]
+        return dict
+    return Any
+
+
+def _make_dataclass(s: dict[str, Any], defs: dict[str, Any], seen: dict[str, Any]) -> type:
+    required = set(s.get("required", []))
+    specs = []
+    for name, fs in s.get("properties", {}).items():
+        ft = _guess(fs, defs, seen)
+        if name in required:
+            specs.append((name, ft))
+        elif "default" in fs:
+            specs.append((name, ft, _default_field(ft, fs["default"])))
+        else:  # not required and no default (a default factory upstream): an empty value or None
+            origin = typing.get_origin(ft) or ft
+            if origin in (list, dict):
+                specs.append((name, ft, dataclasses.field(default_factory=origin)))
+            else:
+                specs.append((name, typing.Union[ft, None], dataclasses.field(default=None)))
+    title = str(s.get("title") or "GuessedDataclass")
+    name = title if title.isidentifier() else "GuessedDataclass"
+    cls = dataclasses.make_dataclass(name, specs, kw_only=True)
+    cls.__module__ = "aioflyte.types.guessed"
+    return cls
+
+
+def _default_field(t: Any, raw: Any) -> Any:
+    try:
+        value = _codec.decoder(t)(_codec.plain(raw))
+    except _codec.CodecError:
+        value = raw
+    if isinstance(value, (list, dict, set)) or dataclasses.is_dataclass(value):
+        return dataclasses.field(default_factory=lambda: copy.deepcopy(value))
+    return dataclasses.field(default=value)

@@ -1,0 +1,109 @@
+"""``Optional[T]`` and ``Union[A, B, ...]``: union literals whose type carries the variant's tag."""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+from flyteidl.core import literals_pb2 as _lit
+from flyteidl.core import types_pb2 as _types
+
+from aioflyte.types.engine import (
+    LocalConverter,
+    TypeEngine,
+    TypeTransformer,
+    TypeTransformerFailedError,
+    type_name,
+    value_repr,
+)
+
+
+def _variant_type(t: Any) -> _types.LiteralType:
+    lt = _types.LiteralType()
+    lt.CopyFrom(TypeEngine.to_literal_type(t))
+    # The variant's structure is only its tag (as flytekit writes it): a dataclass's field types are dropped.
+    lt.structure.CopyFrom(_types.TypeStructure(tag=TypeEngine.get_transformer(t).name))
+    return lt
+
+
+def _ordered(variants: tuple[Any, ...], v: Any) -> list[Any]:
+    """Variants to try for ``v``: the one whose type is exactly ``type(v)`` first, then in declared order."""
+    exact = [t for t in variants if t is type(v)]
+    return exact + [t for t in variants if t is not type(v)]
+
+
+class UnionTransformer(TypeTransformer[Any]):
+    def __init__(self) -> None:
+        super().__init__("Typed Union", typing.Union)
+
+    def get_literal_type(self, t: Any) -> _types.LiteralType:
+        return _types.LiteralType(union_type=_types.UnionType(variants=[_variant_type(a) for a in typing.get_args(t)]))
+
+    def assert_type(self, t: Any, v: Any) -> None:
+        for a in typing.get_args(t):
+            try:
+                TypeEngine.get_transformer(a).assert_type(a, v)
+                return
+            except (TypeTransformerFailedError, TypeError, AssertionError):
+                continue
+        raise TypeTransformerFailedError(f"expected {type_name(t)}, got {type(v).__name__} ({value_repr(v)})")
+
+    async def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> _lit.Literal:
+        for a in _ordered(typing.get_args(python_type), python_val):
+            try:
+                lit = await TypeEngine.to_literal(ctx, python_val, a)
+            except (TypeTransformerFailedError, TypeError, AssertionError, ValueError):
+                continue
+            return _lit.Literal(
+                scalar=_lit.Scalar(union=_lit.Union(value=lit, type=_variant_type(a))),
+                hash=lit.hash,
+            )
+        raise TypeTransformerFailedError(
+            f"expected {type_name(python_type)}, got {type(python_val).__name__} ({value_repr(python_val)})"
+        )
+
+    async def to_python_value(self, ctx: Any, lv: _lit.Literal, expected_python_type: Any) -> Any:
+        args = typing.get_args(expected_python_type)
+        if lv.WhichOneof("value") == "scalar" and lv.scalar.WhichOneof("value") == "union":
+            tag = lv.scalar.union.type.structure.tag
+            inner = lv.scalar.union.value
+            tagged = [a for a in args if TypeEngine.get_transformer(a).name == tag]
+            for i, a in enumerate(tagged):  # several variants may share a tag (two dataclasses): first that reads
+                try:
+                    return await TypeEngine.to_python_value(ctx, inner, a)
+                except TypeTransformerFailedError:
+                    if i == len(tagged) - 1:
+                        raise
+            lv = inner  # untagged or unknown tag: try each variant below
+        for a in args:
+            try:
+                return await TypeEngine.to_python_value(ctx, lv, a)
+            except (TypeTransformerFailedError, TypeError, AssertionError, ValueError, AttributeError):
+                continue
+        raise TypeTransformerFailedError(f"literal does not match any variant of {type_name(expected_python_type)}")
+
+    def local_converter(self, t: Any) -> LocalConverter | None:
+        args = typing.get_args(t)
+        convs = [(a, TypeEngine.local_converter(a)) for a in args]
+        if any(c is None for _, c in convs):
+            return None
+        by_type = dict(convs)
+
+        def convert(v: Any) -> Any:
+            for a in _ordered(args, v):
+                try:
+                    return by_type[a](v)  # type: ignore[misc]
+                except (TypeTransformerFailedError, TypeError, AssertionError, ValueError):
+                    continue
+            raise TypeTransformerFailedError(f"expected {type_name(t)}, got {type(v).__name__} ({value_repr(v)})")
+
+        return convert
+
+    def guess_python_type(self, literal_type: _types.LiteralType) -> Any:
+        if literal_type.HasField("union_type"):
+            variants = tuple(TypeEngine.guess_python_type(v) for v in literal_type.union_type.variants)
+            return typing.Union[variants]  # type: ignore[return-value]
+        raise ValueError("not a union type")
+
+
+UNION = UnionTransformer()
