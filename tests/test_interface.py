@@ -36,6 +36,7 @@ def test_optional_without_default_defaults_to_none():
     assert opt.python_interface.inputs["x"][1] is None
 
 
+@pytest.mark.filterwarnings("ignore::aioflyte.types.pickle.PickleFallbackWarning")
 async def test_pickle_untyped_allows_unannotated():
     @task(pickle_untyped=True)
     def anything(x, y: int):  # noqa: ANN001, ANN201

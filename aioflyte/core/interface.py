@@ -124,11 +124,29 @@ def outputs_from_annotation(ret: Any) -> tuple[dict[str, Any], type | None, bool
     return {"o0": ret}, None, False
 
 
+def _caller_locals() -> dict[str, Any]:
+    """Locals of the nearest frame outside aioflyte: where a nested function's string annotations live."""
+    import sys
+
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("aioflyte."):
+        frame = frame.f_back  # type: ignore[assignment]
+    return dict(frame.f_locals) if frame is not None else {}
+
+
+def get_type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    """``typing.get_type_hints``, also resolving names local to the function that declares the entity."""
+    try:
+        return typing.get_type_hints(fn, include_extras=True)
+    except NameError:
+        return typing.get_type_hints(fn, localns=_caller_locals(), include_extras=True)
+
+
 def transform_function_to_interface(fn: Callable[..., Any], entity_kind: str = "task") -> Interface:
     """Build the typed interface of a function; errors name the function and the offending parameter."""
     qualname = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
     try:
-        hints = typing.get_type_hints(fn, include_extras=True)
+        hints = get_type_hints(fn)
     except Exception as e:  # unresolved forward references
         raise FlyteInterfaceException(f"Cannot resolve the type annotations of {entity_kind} {qualname}: {e}") from e
     sig = inspect.signature(fn)

@@ -1,0 +1,53 @@
+"""``aioflyte.run``: the one sync entry point, for scripts and the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aioflyte.exceptions import FlyteEntityNotCallable
+
+
+def _loop_factory() -> Any:
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+def run(entity: Any, /, *args: Any, **inputs: Any) -> Any:
+    """Run an entity (task, workflow, launch plan) to completion on a fresh event loop; returns its value.
+
+    uvloop is used when installed. Inside a running loop this is an error: ``await entity(...)`` instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        name = getattr(entity, "name", repr(entity))
+        raise FlyteEntityNotCallable(
+            f"aioflyte.run({name}) was called from inside a running event loop; "
+            f"use 'await {getattr(entity, '__name__', 'entity')}(...)' there instead"
+        )
+
+    async def main() -> Any:
+        return await entity(*args, **inputs)
+
+    factory = _loop_factory()
+    with asyncio.Runner(loop_factory=factory) if hasattr(asyncio, "Runner") else _legacy() as runner:
+        return runner.run(main())
+
+
+class _legacy:
+    """asyncio.Runner stand-in for Python 3.10."""
+
+    def __enter__(self) -> _legacy:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def run(self, coro: Any) -> Any:
+        return asyncio.run(coro)
