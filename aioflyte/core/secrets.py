@@ -7,32 +7,12 @@ Values are never logged or placed in error messages.
 
 from __future__ import annotations
 
-import enum
 import os
 from dataclasses import dataclass
 from typing import Iterable
 
-from aioflyte.exceptions import FlyteSecretNotFoundError, FlyteValidationException
-
-
-@dataclass(frozen=True)
-class Secret:
-    """A secret a task requests by ``group`` and ``key`` (as in flytekit's ``Secret``)."""
-
-    class MountType(enum.IntEnum):
-        ANY = 0
-        ENV_VAR = 1
-        FILE = 2
-
-    group: str | None = None
-    key: str | None = None
-    group_version: str | None = None
-    mount_requirement: Secret.MountType = MountType.ANY
-    env_var: str | None = None
-
-    def __post_init__(self) -> None:
-        if not self.group and not self.key:
-            raise FlyteValidationException("Secret needs a group or a key (Secret(group=..., key=...))")
+from aioflyte.exceptions import FlyteSecretNotFoundError
+from aioflyte.models.security import Secret
 
 
 @dataclass(frozen=True)
