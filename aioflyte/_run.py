@@ -16,10 +16,11 @@ def _loop_factory() -> Any:
     return uvloop.new_event_loop
 
 
-def run(entity: Any, /, *args: Any, **inputs: Any) -> Any:
+def run(entity: Any, /, *args: Any, signals: dict[str, Any] | None = None, **inputs: Any) -> Any:
     """Run an entity (task, workflow, launch plan) to completion on a fresh event loop; returns its value.
 
-    uvloop is used when installed. Inside a running loop this is an error: ``await entity(...)`` instead.
+    ``signals`` gives values to the run's gates (approve / wait_for_input) by name. uvloop is used when
+    installed. Inside a running loop this is an error: ``await entity(...)`` (or ``aioflyte.start``) instead.
     """
     try:
         asyncio.get_running_loop()
@@ -33,6 +34,10 @@ def run(entity: Any, /, *args: Any, **inputs: Any) -> Any:
         )
 
     async def main() -> Any:
+        if signals:
+            from aioflyte.engine.handle import start
+
+            return await start(entity, *args, signals=signals, **inputs)
         return await entity(*args, **inputs)
 
     factory = _loop_factory()

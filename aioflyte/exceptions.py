@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 
@@ -83,6 +84,18 @@ class FlyteCacheError(FlyteSystemException):
 
 class FlyteEntityNotCallable(FlyteUserException, RuntimeError):
     """An entity was called somewhere it cannot run (e.g. ``aioflyte.run`` inside a running loop)."""
+
+
+@dataclasses.dataclass
+class FlyteError:
+    """What an ``on_failure`` handler receives as ``err``: the error message and the failed node's id."""
+
+    message: str
+    failed_node_id: str = ""
+
+    @classmethod
+    def from_exception(cls, e: BaseException, node_id: str = "") -> FlyteError:
+        return cls(f"{type(e).__name__}: {e}", node_id)
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -39,7 +39,19 @@ def default_raw_output_prefix() -> str:
 class RunState:
     """State of one top-level run: its id, date, output prefix, loop and scratch space (all lazy)."""
 
-    __slots__ = ("_execution_id", "_execution_date", "_raw_base", "_tmp_dir", "local", "loop")
+    __slots__ = (
+        "_execution_id",
+        "_execution_date",
+        "_raw_base",
+        "_tmp_dir",
+        "local",
+        "loop",
+        "max_parallelism",
+        "_parallelism",
+        "tracker",
+        "signals",
+        "overwrite_cache",
+    )
 
     def __init__(
         self,
@@ -55,6 +67,21 @@ class RunState:
         self._tmp_dir: str | None = None
         self.local = local
         self.loop = loop
+        self.max_parallelism: int | None = None
+        self._parallelism: Any = None
+        self.tracker: Any = None  # engine.handle.RunTracker when the run was started with a handle
+        self.signals: Any = None  # engine.signals.SignalProvider when the run waits on gates
+        self.overwrite_cache = False  # run every cached task and replace its stored outputs
+
+    def parallelism(self) -> Any:
+        """The run's semaphore bounding how many task nodes execute at once (``max_parallelism``)."""
+        if self._parallelism is None:
+            import asyncio
+
+            from aioflyte.engine.config import settings
+
+            self._parallelism = asyncio.Semaphore(self.max_parallelism or settings.max_parallelism)
+        return self._parallelism
 
     @property
     def execution_id(self) -> WorkflowExecutionIdentifier:

@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterable, TypeVar, overload
 from aioflyte.core import context as _ctx
 from aioflyte.core.base_task import TaskMetadata, to_timedelta
 from aioflyte.core.cache import Cache, VersionParameters
-from aioflyte.core.interface import NO_DEFAULT, Interface, get_type_hints, transform_function_to_interface
+from aioflyte.core.entity import Entity
+from aioflyte.core.interface import Interface, get_type_hints, transform_function_to_interface
 from aioflyte.core.resources import Resources, construct_resources
 from aioflyte.core.secrets import Secret
 from aioflyte.exceptions import FlyteTypeException, FlyteValidationException
@@ -28,7 +29,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _EXECUTORS = ("thread", "process")
 
 
-class PythonTask:
+class PythonTask(Entity):
     """Base of tasks that run Python in this process: name, typed interface, metadata, call protocol."""
 
     def __init__(
@@ -59,9 +60,7 @@ class PythonTask:
         self._enable_deck = enable_deck
         self._cache_config = cache_config
         self._extra = kwargs
-        self._input_names = tuple(interface.inputs)
-        self._input_set = frozenset(interface.inputs)
-        self._defaults = tuple((k, v[1]) for k, v in interface.inputs.items() if v[1] is not NO_DEFAULT)
+        self._init_binding(interface)
         self._plan: Any = None  # the engine's precomputed execution plan for this task
 
     # --- identity and settings ------------------------------------------------------------------
@@ -127,33 +126,55 @@ class PythonTask:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self._name!r}, interface={self._interface!r})"
 
-    # --- calling --------------------------------------------------------------------------------
-    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-        """Inputs by name from a call's arguments, defaults filled; a clear error for bad arguments."""
-        if args:
-            if len(args) > len(self._input_names):
-                raise TypeError(
-                    f"{self._name}() takes {len(self._input_names)} inputs "
-                    f"({', '.join(self._input_names)}) but {len(args)} positional arguments were given"
-                )
-            for n, a in zip(self._input_names, args):
-                if n in kwargs:
-                    raise TypeError(f"{self._name}() got multiple values for input {n!r}")
-                kwargs[n] = a
-        for n, d in self._defaults:
-            if n not in kwargs:
-                kwargs[n] = d
-        if kwargs.keys() != self._input_set:
-            unknown = [k for k in kwargs if k not in self._input_set]
-            if unknown:
-                raise TypeError(
-                    f"{self._name}() got unexpected input(s) {', '.join(map(repr, unknown))}; "
-                    f"its inputs are: {', '.join(self._input_names) or '(none)'}"
-                )
-            missing = [k for k in self._input_names if k not in kwargs]
-            raise TypeError(f"{self._name}() missing required input(s): {', '.join(map(repr, missing))}")
-        return kwargs
+    def with_overrides_applied(self, overrides: dict[str, Any]) -> PythonTask:
+        """A copy of this task with a node's ``with_overrides`` applied (the original is untouched)."""
+        import copy
+        import dataclasses
 
+        t = copy.copy(self)
+        md = dataclasses.replace(self._metadata)
+        where = f"task {self._name} (with_overrides)"
+        if "retries" in overrides:
+            md.retries = overrides["retries"]
+            TaskMetadata.__post_init__(md)
+        if "timeout" in overrides:
+            md.timeout = to_timedelta(where, overrides["timeout"] or None)
+        if "interruptible" in overrides:
+            md.interruptible = overrides["interruptible"]
+        if any(k in overrides for k in ("cache", "cache_version", "cache_serialize")):
+            cache = overrides.get("cache", md.cache)
+            if isinstance(cache, Cache):
+                cfg, version, serialize, ignored = _resolve_cache(
+                    self._name, getattr(self, "task_function", None), cache, None, None, None, None, None, None
+                )
+            else:
+                version = overrides.get("cache_version", md.cache_version)
+                serialize = overrides.get("cache_serialize", md.cache_serialize)
+                ignored = md.cache_ignore_input_vars
+                cfg, version, serialize, ignored = _resolve_cache(
+                    self._name, None, bool(cache), version or None, serialize, ignored, None, None, None
+                )
+            md.cache, md.cache_version, md.cache_serialize = cfg is not None, version, serialize
+            md.cache_ignore_input_vars = ignored
+            t._cache_config = cfg
+        if "environment" in overrides:
+            t._environment = {**self._environment, **(overrides["environment"] or {})}
+        if any(k in overrides for k in ("requests", "limits", "resources")):
+            t._resources = construct_resources(
+                where, overrides.get("requests"), overrides.get("limits"), overrides.get("resources")
+            )
+        if "task_config" in overrides:
+            t._task_config = overrides["task_config"]
+        extra = dict(self._extra)
+        for k in ("container_image", "accelerator", "shared_memory", "pod_template"):
+            if k in overrides:
+                extra[k] = overrides[k]
+        t._extra = extra
+        t._metadata = md
+        t._plan = None
+        return t
+
+    # --- calling ---------------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _ctx._COMPILATION.get() is not None:
             return _ctx._COMPILATION.get().add_call(self, args, kwargs)
@@ -335,6 +356,7 @@ def task(
     cache_version = kwargs.pop("cache_version", None)
     cache_serialize = kwargs.pop("cache_serialize", None)
     cache_ignore_input_vars = kwargs.pop("cache_ignore_input_vars", None)
+    task_class = kwargs.pop("task_class", PythonFunctionTask)
 
     def wrapper(fn: Callable[..., Any]) -> PythonFunctionTask:
         name = kwargs.pop("name", None) or f"{fn.__module__}.{fn.__qualname__}"
@@ -388,7 +410,7 @@ def task(
             )
         except FlyteValidationException as e:
             raise FlyteValidationException(f"task {name}: {e}") from None
-        t = PythonFunctionTask(
+        t = task_class(
             task_config,
             fn,
             name=name,

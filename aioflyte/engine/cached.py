@@ -110,7 +110,7 @@ async def run_cached(task: PythonTask, plan: Any, run: RunState, inputs: dict[st
     key = cache_key(task.name, md.cache_version, await _input_literals(task, inputs), md.cache_ignore_input_vars)
     store = get_store()
     try:
-        hit = await store.get(key)
+        hit = None if run.overwrite_cache else await store.get(key)
     except FlyteCacheError as e:
         log.warning("cache unavailable for task %s, running uncached: %s", task.name, e)
         hit = None

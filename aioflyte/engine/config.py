@@ -26,6 +26,7 @@ class LocalSettings:
     max_threads: int = 64
     max_processes: int = 0  # 0: os.cpu_count()
     cache_reservation_ttl: float = 60.0
+    max_parallelism: int = 64  # task nodes of one workflow run executing at once, unless the run sets it
 
     @classmethod
     def from_env(cls) -> LocalSettings:
@@ -36,6 +37,7 @@ class LocalSettings:
             max_threads=_int("AIOFLYTE_MAX_THREADS", cls.max_threads),
             max_processes=_int("AIOFLYTE_MAX_PROCESSES", cls.max_processes),
             cache_reservation_ttl=_float("AIOFLYTE_CACHE_RESERVATION_TTL", cls.cache_reservation_ttl),
+            max_parallelism=_int("AIOFLYTE_MAX_PARALLELISM", cls.max_parallelism),
         )
 
 

@@ -194,8 +194,88 @@ async def run_with_retries(task: PythonTask, plan: _Plan, run: RunState, raw: di
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _node_entity(node: Any) -> Any:
+    """The node's entity with its ``with_overrides`` applied (computed once per node)."""
+    cached = node.__dict__.get("_entity_with_overrides")
+    if cached is None:
+        cached = node.entity
+        if node.overrides and hasattr(cached, "with_overrides_applied"):
+            cached = cached.with_overrides_applied(node.overrides)
+        node.__dict__["_entity_with_overrides"] = cached
+    return cached
+
+
+async def _convert_io(kind: str, entity: Any, types: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for n, t in types.items():
+        v = values[n]
+        try:
+            out[n] = await TypeEngine.local_round_trip(None, v, t)
+        except (TypeTransformerFailedError, TypeError, ValueError, AssertionError) as e:
+            raise_type_error(f"{entity.node_kind.replace('_', ' ')} {entity.name}", kind, n, t, v, e)
+    return out
+
+
 class LocalController:
     """Runs entities in this process, on the current event loop."""
+
+    async def run_workflow(self, wf: Any, inputs: dict[str, Any], *, max_parallelism: int | None = None) -> Any:
+        """Run a workflow's graph (a new run unless called inside one) and return its Python result."""
+        run = _RUN.get()
+        if run is not None:
+            return await self._workflow_in(wf, inputs, run)
+        run = RunState(loop=asyncio.get_running_loop())
+        run.max_parallelism = max_parallelism or getattr(wf.default_options, "max_parallelism", None)
+        token = _RUN.set(run)
+        try:
+            return await self._workflow_in(wf, inputs, run)
+        finally:
+            _RUN.reset(token)
+            run.close()
+
+    async def _workflow_in(self, wf: Any, inputs: dict[str, Any], run: RunState, prefix: str = "") -> Any:
+        from aioflyte.engine.graph_runner import run_graph
+
+        iface = wf.python_interface
+        inputs = await _convert_io("input", wf, iface.input_types, inputs)
+        outputs = await run_graph(self, wf.graph, inputs, run, prefix)
+        outputs = await _convert_io("output", wf, iface.outputs, outputs)
+        return iface.pack_outputs(outputs)
+
+    async def run_entity(self, entity: Any, inputs: dict[str, Any]) -> Any:
+        """Run any entity outside a graph (a new run unless called inside one)."""
+        kind = entity.node_kind
+        if kind == "task":
+            return await self.run_task(entity, inputs)
+        if kind == "workflow":
+            return await self.run_workflow(entity, inputs)
+        run = _RUN.get()
+        if run is not None:
+            return await entity.run_local(self, inputs, run)
+        run = RunState(loop=asyncio.get_running_loop())
+        token = _RUN.set(run)
+        try:
+            return await entity.run_local(self, inputs, run)
+        finally:
+            _RUN.reset(token)
+            run.close()
+
+    async def run_node(self, node: Any, inputs: dict[str, Any], run: RunState) -> Any:
+        """Run one graph node inside ``run``; task and array nodes take one of the run's parallelism slots."""
+        entity = _node_entity(node)
+        kind = entity.node_kind
+        if kind == "task":
+            async with run.parallelism():
+                plan = entity._plan or plan_for(entity)
+                if plan.direct:
+                    return await _run_direct(entity, plan, run, inputs)
+                return await self._run(entity, plan, run, inputs)
+        if kind == "workflow":
+            return await self._workflow_in(entity, inputs, run, prefix=f"{node.id}-")
+        if kind == "array":
+            async with run.parallelism():
+                return await entity.run_local(self, inputs, run)
+        return await entity.run_local(self, inputs, run)
 
     async def run_task(self, task: PythonTask, inputs: dict[str, Any]) -> Any:
         plan = task._plan or plan_for(task)
@@ -210,9 +290,28 @@ class LocalController:
             finally:
                 _RUN.reset(token)
                 run.close()
+        if run.tracker is not None:
+            return await self._tracked(task, plan, run, inputs)
         if plan.direct:
             return await _run_direct(task, plan, run, inputs)
         return await self._run(task, plan, run, inputs)
+
+    async def _tracked(self, task: PythonTask, plan: _Plan, run: RunState, inputs: dict[str, Any]) -> Any:
+        """A call made at run time (e.g. inside an eager workflow) in a run that has a handle: record it."""
+        from aioflyte.engine.ids import child_id
+
+        cid = child_id(run.tracker.counters, task.name, inputs)
+        run.tracker.node_started(cid, task)
+        try:
+            result = await (_run_direct(task, plan, run, inputs) if plan.direct else self._run(task, plan, run, inputs))
+        except asyncio.CancelledError:
+            run.tracker.node_finished(cid, "cancelled")
+            raise
+        except BaseException as e:
+            run.tracker.node_finished(cid, "failed", e)
+            raise
+        run.tracker.node_finished(cid, "succeeded")
+        return result
 
     async def _run(self, task: PythonTask, plan: _Plan, run: RunState, inputs: dict[str, Any]) -> Any:
         if plan.direct:

@@ -1,0 +1,45 @@
+"""``@dynamic``: a task whose body runs at execution time under compilation, yielding a graph to run."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from aioflyte.core.compile import CompilationState
+from aioflyte.core.graph import WorkflowGraph
+from aioflyte.core.promise import Promise
+from aioflyte.core.task import PythonFunctionTask, task
+
+
+class DynamicTask(PythonFunctionTask):
+    """Runs its body with the real input values; entity calls inside build nodes of a graph run next."""
+
+    def compile_with(self, inputs: dict[str, Any]) -> WorkflowGraph:
+        from aioflyte.core.workflow import bind_outputs
+
+        with CompilationState(name=self.name) as state:
+            result = self.task_function(**inputs)
+            outputs = bind_outputs(self.name, self.python_interface, result)
+        return WorkflowGraph(self.name, self.python_interface, state.nodes, outputs)
+
+    async def execute(self, **kwargs: Any) -> Any:
+        from aioflyte.core.context import _RUN, get_controller
+        from aioflyte.engine.graph_runner import run_graph
+
+        graph = self.compile_with(kwargs)
+        run = _RUN.get()
+        outputs = await run_graph(get_controller(), graph, kwargs, run)
+        return self.python_interface.pack_outputs(outputs)
+
+
+def dynamic(_task_function: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+    """Make a dynamic workflow task (flytekit's ``@dynamic``, with ``@task``'s parameters)."""
+
+    def wrapper(fn: Callable[..., Any]) -> DynamicTask:
+        return task(fn, execution_mode=PythonFunctionTask.ExecutionBehavior.DYNAMIC, task_class=DynamicTask, **kwargs)
+
+    if _task_function is not None:
+        return wrapper(_task_function)
+    return wrapper
+
+
+__all__ = ["DynamicTask", "Promise", "dynamic"]
