@@ -106,7 +106,12 @@ class _NotAValue:
         return self._no("in arithmetic")
 
     __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = __add__
-    __floordiv__ = __mod__ = __pow__ = __neg__ = __add__
+    __floordiv__ = __mod__ = __pow__ = __add__
+
+    def __neg__(self) -> Any:
+        return self._no("in arithmetic")
+
+    __pos__ = __abs__ = __invert__ = __neg__
 
 
 class Promise(_NotAValue):

@@ -199,6 +199,11 @@ class PythonFunctionWorkflow(WorkflowBase):
         with CompilationState(name=self._name) as state:
             inputs = {n: Promise(None, n, t) for n, (t, _) in self._interface.inputs.items()}
             result = self._workflow_function(**inputs)
+            if state._capture:
+                raise compile_error(
+                    f"workflow {self._name}: a conditional case was started with if_/elif_/else_ but never "
+                    "finished with then() or fail()"
+                )
             outputs = bind_outputs(self._name, self._interface, result)
             failure = self._failure_node(state, inputs)
         return WorkflowGraph(self._name, self._interface, state.nodes, outputs, self._failure_policy, failure)

@@ -8,10 +8,18 @@ when this returns or raises, no node task of the run is left running (structured
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from typing import Any
 
 from aioflyte.core.context import RunState
 from aioflyte.core.graph import START_NODE, Node, WorkflowGraph, resolve
+
+_PREFIX: contextvars.ContextVar[str] = contextvars.ContextVar("aioflyte_graph_prefix", default="")
+
+
+def current_prefix() -> str:
+    """The node-id prefix of the graph whose node is running (a branch node runs its case under it)."""
+    return _PREFIX.get()
 
 
 class UpstreamFailed(Exception):
@@ -88,7 +96,11 @@ async def run_graph(
             if not fut.done():
                 fut.set_result(ok)
 
-    tasks = {loop.create_task(run_node(n), name=f"aioflyte:{graph.name}:{n.id}"): n for n in graph.nodes}
+    token = _PREFIX.set(prefix)  # each node task copies the context, and so sees its graph's prefix
+    try:
+        tasks = {loop.create_task(run_node(n), name=f"aioflyte:{graph.name}:{n.id}"): n for n in graph.nodes}
+    finally:
+        _PREFIX.reset(token)
     fail_fast = graph.failure_policy != WorkflowFailurePolicy.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION if fail_fast else asyncio.ALL_COMPLETED)

@@ -82,3 +82,22 @@ def test_async_workflow_body_points_to_eager():
         @workflow
         async def wf(x: int) -> int:
             return x
+
+
+def test_negating_a_promise():
+    with pytest.raises(FlyteCompileError, match=r"in arithmetic"):
+
+        @workflow
+        def wf(x: int) -> int:
+            return -num(x=x)
+
+
+def test_unfinished_conditional_case():
+    from aioflyte import conditional
+
+    with pytest.raises(FlyteCompileError, match="never finished with then"):
+
+        @workflow
+        def wf(x: int) -> int:
+            conditional("c").if_(x > 1)
+            return num(x=x)
