@@ -184,7 +184,13 @@ class PythonFunctionWorkflow(WorkflowBase):
             )
         self._workflow_function = workflow_function
         name = name or f"{workflow_function.__module__}.{workflow_function.__qualname__}"
-        super().__init__(name, transform_function_to_interface(workflow_function, "workflow"), **kwargs)
+        if kwargs.get("pickle_untyped"):
+            from aioflyte.core.task import _interface_for
+
+            interface = _interface_for(workflow_function, True)
+        else:
+            interface = transform_function_to_interface(workflow_function, "workflow")
+        super().__init__(name, interface, **kwargs)
         self.__doc__ = workflow_function.__doc__
         self.__name__ = workflow_function.__name__
         self.__qualname__ = workflow_function.__qualname__

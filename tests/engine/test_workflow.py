@@ -333,3 +333,21 @@ def test_node_ids_are_stable_across_compiles():
 async def test_wrong_workflow_input_type():
     with pytest.raises(aioflyte.FlyteTypeException, match=r"workflow .*three_slow: input 'x' expected int, got str"):
         await three_slow(x="one")
+
+
+@pytest.mark.filterwarnings("ignore::aioflyte.types.pickle.PickleFallbackWarning")
+async def test_pickle_untyped_workflow_inputs():
+    @task(pickle_untyped=True)
+    def keep(v):  # noqa: ANN001, ANN201
+        return v
+
+    @workflow(pickle_untyped=True)
+    def wf(v):  # noqa: ANN001, ANN201
+        return keep(v=v)
+
+    class Thing:
+        pass
+
+    t = Thing()
+    out = await wf(v=t)
+    assert isinstance(out, Thing) and out is not t
