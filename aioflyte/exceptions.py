@@ -86,6 +86,21 @@ class FlyteEntityNotCallable(FlyteUserException, RuntimeError):
     """An entity was called somewhere it cannot run (e.g. ``aioflyte.run`` inside a running loop)."""
 
 
+class FlyteDataTransferError(FlyteSystemException, OSError):
+    """Moving data to or from a store failed after its retries (the message names the URI and attempts)."""
+
+
+class FlyteDataNotFoundError(FlyteUserException, FileNotFoundError):
+    """A file or object that should exist does not."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class FlytePathTraversalError(FlyteUserException, ValueError):
+    """A directory listing holds a name that would escape the target directory (``..``, absolute)."""
+
+
 @dataclasses.dataclass
 class FlyteError:
     """What an ``on_failure`` handler receives as ``err``: the error message and the failed node's id."""

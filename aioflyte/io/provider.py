@@ -1,13 +1,25 @@
-"""FileAccessProvider: async bytes in and out of any fsspec filesystem, rooted at the run's raw output prefix."""
+"""FileAccessProvider: async reads, writes, streams and bulk transfers over fsspec filesystems.
+
+Local disk runs in worker threads (anyio), S3 (s3fs on aiobotocore) natively on the loop; any fsspec
+protocol works. Transient failures are retried (tenacity) and a final failure names the URI and the number
+of attempts. Downloads and local writes land under a temporary name and are renamed when complete, so a
+failed transfer never leaves a file that looks whole. Directory transfers keep at most ``concurrency`` files
+in flight.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import tempfile
 import uuid
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
+
+from aioflyte.exceptions import FlyteDataNotFoundError, FlyteDataTransferError, FlytePathTraversalError
+from aioflyte.io.config import DataConfig
+from aioflyte.io.streams import AsyncReader, AsyncWriter, open_reader
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -15,6 +27,15 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 
 _LOCAL = ("file", "local")
+_PERMANENT = (
+    FileNotFoundError,
+    PermissionError,
+    IsADirectoryError,
+    NotADirectoryError,
+    ValueError,
+    TypeError,
+    FlytePathTraversalError,
+)
 
 
 def split_protocol(uri: str) -> tuple[str, str]:
@@ -28,6 +49,10 @@ def split_protocol(uri: str) -> tuple[str, str]:
     return "file", uri
 
 
+def is_remote(uri: str) -> bool:
+    return split_protocol(uri)[0] != "file"
+
+
 def current_raw_output_prefix() -> str:
     """The raw output prefix of the run in this context, or the process default outside any run."""
     from aioflyte.core import context
@@ -36,21 +61,39 @@ def current_raw_output_prefix() -> str:
     return run.raw_output_prefix if run is not None else context.default_raw_output_prefix()
 
 
-def _write_local_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see either nothing or the whole file (temp file + replace)."""
+def _tmp_beside(path: str) -> str:
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=parent)
+    return os.path.join(parent, f".{os.path.basename(path)}.{uuid.uuid4().hex[:8]}.part")
+
+
+def _write_local_atomic(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see either nothing or the whole file (temp file + replace)."""
+    tmp = _tmp_beside(path)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink(tmp)
         raise
+
+
+def _copy_local_atomic(src: str, dst: str) -> None:
+    tmp = _tmp_beside(dst)
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+    except BaseException:
+        _unlink(tmp)
+        raise
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _read_local(path: str) -> bytes:
@@ -58,87 +101,359 @@ def _read_local(path: str) -> bytes:
         return f.read()
 
 
-class FileAccessProvider:
-    """Reads and writes whole objects by URI; local disk and sync filesystems run in worker threads."""
+def _walk_local(root: str) -> list[str]:
+    out = []
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            out.append(os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/"))
+    return sorted(out)
 
-    def __init__(self, raw_output_prefix: str | None = None, storage_options: dict[str, Any] | None = None) -> None:
+
+def safe_join(root: str, relative: str) -> str:
+    """``root/relative``, refusing names that would land outside ``root`` (``..``, absolute paths)."""
+    rel = relative.replace("\\", "/")
+    parts = rel.split("/")
+    if rel.startswith("/") or os.path.isabs(relative) or any(p == ".." for p in parts) or ":" in parts[0]:
+        raise FlytePathTraversalError(
+            f"refusing to write {relative!r}: the name would escape the target directory {root}"
+        )
+    target = os.path.abspath(os.path.join(root, *[p for p in parts if p not in ("", ".")]))
+    base = os.path.abspath(root)
+    if os.path.commonpath([base, target]) != base:
+        raise FlytePathTraversalError(
+            f"refusing to write {relative!r}: the name would escape the target directory {root}"
+        )
+    return target
+
+
+class FileAccessProvider:
+    """Moves data by URI: whole objects, files, directories and streams, with retries and bounds."""
+
+    def __init__(
+        self,
+        raw_output_prefix: str | None = None,
+        data_config: DataConfig | None = None,
+        storage_options: dict[str, dict[str, Any]] | None = None,
+        local_sandbox_dir: str | None = None,
+    ) -> None:
         self._raw_output_prefix = raw_output_prefix
+        self._data_config = data_config
         self._storage_options = storage_options or {}
+        self._local_sandbox_dir = local_sandbox_dir
+        self._config_key: tuple[Any, ...] | None = None
+        self._config = DataConfig()
         # Async filesystems are bound to the loop they were created on: one instance per (loop, protocol).
         self._async_fs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, AbstractFileSystem]] = (
             weakref.WeakKeyDictionary()
         )
+        self.in_flight = 0
+        self.max_in_flight = 0  # high-water mark of concurrent file transfers (see reset_stats)
+
+    # --- locations -------------------------------------------------------------------------------
+    @property
+    def data_config(self) -> DataConfig:
+        """The given DataConfig, else one read from the environment (re-read when FLYTE_*/AWS_* change)."""
+        if self._data_config is not None:
+            return self._data_config
+        key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("FLYTE", "AWS_", "AIOFLYTE_IO"))))
+        if key != self._config_key:
+            self._config_key = key
+            self._config = DataConfig.auto()
+            self._async_fs = weakref.WeakKeyDictionary()  # new settings: new filesystem instances
+        return self._config
 
     @property
     def raw_output_prefix(self) -> str:
         """The fixed prefix given at construction, else the current run's (looked up on every call)."""
         return self._raw_output_prefix or current_raw_output_prefix()
 
+    @property
+    def local_sandbox_dir(self) -> str:
+        if self._local_sandbox_dir is None:
+            self._local_sandbox_dir = tempfile.mkdtemp(prefix="aioflyte-data-")
+        return self._local_sandbox_dir
+
     def random_remote_path(self, file_name: str | None = None) -> str:
         """A fresh, unique location under the raw output prefix (``<prefix>/<hex>[/<file_name>]``)."""
         base = self.raw_output_prefix.rstrip("/") + "/" + uuid.uuid4().hex
         return base + "/" + os.path.basename(file_name) if file_name else base
+
+    def random_local_directory(self) -> str:
+        path = os.path.join(self.local_sandbox_dir, uuid.uuid4().hex)
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def random_local_path(self, file_name: str | None = None) -> str:
+        return os.path.join(self.random_local_directory(), os.path.basename(file_name or uuid.uuid4().hex))
+
+    @staticmethod
+    def is_remote(uri: str) -> bool:
+        return is_remote(uri)
+
+    # --- filesystems -----------------------------------------------------------------------------
+    def _options(self, protocol: str) -> dict[str, Any]:
+        opts = dict(self.data_config.storage_options(protocol))
+        opts.update(self._storage_options.get(protocol, {}))
+        return opts
 
     def filesystem(self, protocol: str) -> AbstractFileSystem:
         """The fsspec filesystem for a protocol (async ones are created for the running loop)."""
         import fsspec
 
         cls = fsspec.get_filesystem_class(protocol)
-        options = self._storage_options.get(protocol, {})
         if not getattr(cls, "async_impl", False):
-            return fsspec.filesystem(protocol, **options)
+            return fsspec.filesystem(protocol, **self._options(protocol))
         loop = asyncio.get_running_loop()
         per_loop = self._async_fs.setdefault(loop, {})
         fs = per_loop.get(protocol)
         if fs is None:
             fs = per_loop[protocol] = fsspec.filesystem(
-                protocol, asynchronous=True, loop=loop, skip_instance_cache=True, **options
+                protocol, asynchronous=True, loop=loop, skip_instance_cache=True, **self._options(protocol)
             )
         return fs
+
+    def get_filesystem_for_path(self, uri: str) -> AbstractFileSystem:
+        return self.filesystem(split_protocol(uri)[0])
 
     async def _sync(self, fn: Callable[..., R], *args: Any) -> R:
         import anyio.to_thread
 
         return await anyio.to_thread.run_sync(fn, *args)
 
+    async def _call(self, uri: str, fs_method: str, *args: Any) -> Any:
+        """Call ``fs.<method>`` (the ``_``-prefixed coroutine on async filesystems) for a remote URI."""
+        fs = self.get_filesystem_for_path(uri)
+        if fs.async_impl:
+            return await getattr(fs, "_" + fs_method)(*args)
+        return await self._sync(getattr(fs, fs_method), *args)
+
+    # --- retries ---------------------------------------------------------------------------------
+    async def _retrying(self, what: str, uri: str, fn: Callable[[], Awaitable[R]]) -> R:
+        """Run ``fn`` with retries on transient errors; the final error names ``uri`` and the attempts."""
+        from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential, wait_random
+
+        cfg = self.data_config.s3
+        attempts = 0
+
+        def transient(e: BaseException) -> bool:
+            return not isinstance(e, _PERMANENT)
+
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(cfg.retries + 1),
+                retry=retry_if_exception(transient),
+                wait=wait_exponential(multiplier=cfg.backoff, max=5) + wait_random(0, cfg.backoff),
+                reraise=True,
+            ):
+                with attempt:
+                    attempts += 1
+                    return await fn()
+        except FileNotFoundError as e:
+            raise FlyteDataNotFoundError(f"{what} {uri} failed: it does not exist ({e})") from e
+        except _PERMANENT:
+            raise
+        except Exception as e:
+            raise FlyteDataTransferError(
+                f"{what} {uri} failed after {attempts} attempt{'s' if attempts != 1 else ''}: {type(e).__name__}: {e}"
+            ) from e
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # --- whole objects ---------------------------------------------------------------------------
     async def put_bytes(self, uri: str, data: bytes) -> str:
         """Store ``data`` at ``uri`` (parents created; local writes are atomic). Returns ``uri``."""
         protocol, path = split_protocol(uri)
+        data = bytes(data)
         if protocol == "file":
-            await self._sync(_write_local_atomic, path, bytes(data))
+            await self._sync(_write_local_atomic, path, data)
             return uri
-        fs = self.filesystem(protocol)
-        if fs.async_impl:
-            await fs._pipe_file(uri, bytes(data))
-        else:
-            await self._sync(fs.pipe_file, uri, bytes(data))
+        await self._retrying("upload to", uri, lambda: self._call(uri, "pipe_file", uri, data))
         return uri
 
     async def get_bytes(self, uri: str) -> bytes:
-        """The whole object at ``uri`` (``FileNotFoundError`` if there is none)."""
+        """The whole object at ``uri`` (``FlyteDataNotFoundError`` if there is none)."""
         protocol, path = split_protocol(uri)
         if protocol == "file":
-            return await self._sync(_read_local, path)
-        fs = self.filesystem(protocol)
-        if fs.async_impl:
-            return await fs._cat_file(uri)
-        return await self._sync(fs.cat_file, uri)
+            try:
+                return await self._sync(_read_local, path)
+            except FileNotFoundError as e:
+                raise FlyteDataNotFoundError(f"read of {uri} failed: it does not exist") from e
+        return await self._retrying("download of", uri, lambda: self._call(uri, "cat_file", uri))
 
     async def exists(self, uri: str) -> bool:
         protocol, path = split_protocol(uri)
         if protocol == "file":
             return await self._sync(os.path.exists, path)
-        fs = self.filesystem(protocol)
-        if fs.async_impl:
-            return bool(await fs._exists(uri))
-        return bool(await self._sync(fs.exists, uri))
+        return bool(await self._retrying("existence check of", uri, lambda: self._call(uri, "exists", uri)))
+
+    async def isdir(self, uri: str) -> bool:
+        protocol, path = split_protocol(uri)
+        if protocol == "file":
+            return await self._sync(os.path.isdir, path)
+        return bool(await self._retrying("listing of", uri, lambda: self._call(uri, "isdir", uri)))
+
+    async def size(self, uri: str) -> int:
+        protocol, path = split_protocol(uri)
+        if protocol == "file":
+            return await self._sync(os.path.getsize, path)
+        return int(await self._retrying("size of", uri, lambda: self._call(uri, "size", uri)))
+
+    async def rm(self, uri: str, recursive: bool = False) -> None:
+        protocol, path = split_protocol(uri)
+        if protocol == "file":
+            await self._sync(shutil.rmtree if recursive else os.unlink, path)
+            return
+        await self._retrying("delete of", uri, lambda: self._call(uri, "rm", uri, recursive))
+
+    # --- files -----------------------------------------------------------------------------------
+    def _track(self, delta: int) -> None:
+        self.in_flight += delta
+        if self.in_flight > self.max_in_flight:
+            self.max_in_flight = self.in_flight
+
+    def reset_stats(self) -> None:
+        self.max_in_flight = self.in_flight
+
+    async def put_file(self, local_path: str, uri: str) -> str:
+        """Upload one local file to ``uri`` (streamed, multipart on S3). Returns ``uri``."""
+        if not os.path.isfile(local_path):
+            raise FlyteDataNotFoundError(f"upload of {local_path} failed: it is not a file")
+        protocol, path = split_protocol(uri)
+        self._track(1)
+        try:
+            if protocol == "file":
+                await self._sync(_copy_local_atomic, local_path, path)
+            else:
+                await self._retrying("upload to", uri, lambda: self._call(uri, "put_file", local_path, uri))
+        finally:
+            self._track(-1)
+        return uri
+
+    async def get_file(self, uri: str, local_path: str) -> str:
+        """Download ``uri`` to ``local_path`` under a temporary name, renamed when complete."""
+        protocol, path = split_protocol(uri)
+        self._track(1)
+        try:
+            if protocol == "file":
+                try:
+                    await self._sync(_copy_local_atomic, path, local_path)
+                except FileNotFoundError as e:
+                    raise FlyteDataNotFoundError(f"download of {uri} failed: it does not exist") from e
+                return local_path
+
+            async def fetch() -> None:
+                tmp = _tmp_beside(local_path)
+                try:
+                    await self._call(uri, "get_file", uri, tmp)
+                    os.replace(tmp, local_path)
+                except BaseException:
+                    _unlink(tmp)
+                    raise
+
+            await self._retrying("download of", uri, fetch)
+        finally:
+            self._track(-1)
+        return local_path
+
+    # --- directories -----------------------------------------------------------------------------
+    async def list_files(self, uri: str) -> list[str]:
+        """Paths of every file under ``uri``, relative to it, recursively, sorted."""
+        protocol, path = split_protocol(uri)
+        if protocol == "file":
+            return await self._sync(_walk_local, path)
+        root = uri.rstrip("/")
+        found = await self._retrying("listing of", uri, lambda: self._call(uri, "find", root))
+        strip = split_protocol(root)[1].rstrip("/") + "/"
+        out = []
+        for p in found:
+            p = split_protocol(p)[1] if "://" in p else p
+            out.append(p[len(strip) :] if p.startswith(strip) else p)
+        return sorted(out)
+
+    async def ls(self, uri: str, detail: bool = False) -> list[Any]:
+        """Direct children of ``uri`` (names, or fsspec info dicts with ``detail``)."""
+        protocol, path = split_protocol(uri)
+        if protocol == "file":
+
+            def _ls() -> list[Any]:
+                names = sorted(os.listdir(path))
+                if not detail:
+                    return [os.path.join(path, n) for n in names]
+                return [
+                    {
+                        "name": os.path.join(path, n),
+                        "type": "directory" if os.path.isdir(os.path.join(path, n)) else "file",
+                        "size": os.path.getsize(os.path.join(path, n)),
+                    }
+                    for n in names
+                ]
+
+            return await self._sync(_ls)
+        return await self._retrying("listing of", uri, lambda: self._call(uri, "ls", uri, detail))
+
+    async def _bounded(self, jobs: list[Callable[[], Awaitable[Any]]], concurrency: int | None) -> None:
+        """Run ``jobs`` with at most ``concurrency`` in flight (workers pull the next job)."""
+        limit = max(1, concurrency or self.data_config.max_concurrency)
+        it = iter(jobs)
+
+        async def worker() -> None:
+            for job in it:
+                await job()
+
+        workers = [asyncio.ensure_future(worker()) for _ in range(min(limit, len(jobs)))]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            for w in workers:
+                w.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
+
+    async def put_directory(self, local_dir: str, uri: str, concurrency: int | None = None) -> str:
+        """Upload every file under ``local_dir`` to ``uri``, at most ``concurrency`` at once."""
+        if not os.path.isdir(local_dir):
+            raise FlyteDataNotFoundError(f"upload of directory {local_dir} failed: it is not a directory")
+        rels = await self._sync(_walk_local, local_dir)
+        base = uri.rstrip("/")
+        jobs = [
+            (lambda r=r: self.put_file(os.path.join(local_dir, r), f"{base}/{r}"))
+            for r in rels  # type: ignore[misc]
+        ]
+        if not jobs and split_protocol(uri)[0] == "file":
+            os.makedirs(split_protocol(uri)[1], exist_ok=True)
+        await self._bounded(jobs, concurrency)
+        return uri
+
+    async def get_directory(self, uri: str, local_dir: str, concurrency: int | None = None) -> str:
+        """Download everything under ``uri`` into ``local_dir``, refusing names that would escape it."""
+        rels = await self.list_files(uri)
+        targets = [(r, safe_join(local_dir, r)) for r in rels]  # check every name before writing anything
+        os.makedirs(local_dir, exist_ok=True)
+        base = uri.rstrip("/")
+        jobs = [(lambda r=r, t=t: self.get_file(f"{base}/{r}", t)) for r, t in targets]  # type: ignore[misc]
+        await self._bounded(jobs, concurrency)
+        return local_dir
+
+    # --- streams ---------------------------------------------------------------------------------
+    async def open_read(self, uri: str, block_size: int | None = None) -> AsyncReader:
+        """A streaming reader of ``uri`` (``await r.read(n)``, ``async for chunk in r``); close it after."""
+        return await self._retrying("open of", uri, lambda: open_reader(self, uri, block_size))
+
+    def open_write(self, uri: str) -> AsyncWriter:
+        """A streaming writer to ``uri``: data lands in a local temp file, published whole on ``close``."""
+        return AsyncWriter(self, uri)
+
+    def open(self, uri: str, mode: str = "rb", block_size: int | None = None) -> Any:
+        """``async with provider.open(uri, "rb" | "wb") as f``: a streaming file (bounded memory)."""
+        from aioflyte.io.streams import open_async
+
+        return open_async(self, uri, mode, block_size)
 
 
 _DEFAULT: FileAccessProvider | None = None
 
 
 def default_provider() -> FileAccessProvider:
-    """The process-wide provider; its prefix follows the current run."""
+    """The process-wide provider; its prefix follows the current run, its settings the environment."""
     global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = FileAccessProvider()
