@@ -56,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "FlyteError": "aioflyte.exceptions",
     "start": "aioflyte.engine.handle",
     "LaunchPlan": "aioflyte.core.launch_plan",
+    "Checkpoint": "aioflyte.core.checkpoint",
     "map_task": "aioflyte.core.map_task",
     "MapTaskFailure": "aioflyte.core.map_task",
     "conditional": "aioflyte.core.conditional",

@@ -120,14 +120,24 @@ class RunState:
 class TaskFrame:
     """One attempt of one task inside a run."""
 
-    __slots__ = ("task", "run", "attempt", "parent", "_params")
+    __slots__ = ("task", "run", "attempt", "parent", "_params", "_call_id")
 
-    def __init__(self, task: Any, run: RunState, attempt: int = 0, parent: TaskFrame | None = None) -> None:
+    def __init__(
+        self, task: Any, run: RunState, attempt: int = 0, parent: TaskFrame | None = None, call_id: str | None = None
+    ) -> None:
         self.task = task
         self.run = run
         self.attempt = attempt
         self.parent = parent
         self._params: ExecutionParameters | None = None
+        self._call_id = call_id
+
+    @property
+    def call_id(self) -> str:
+        """Identifies one call of the task across its attempts (checkpoints live under it)."""
+        if self._call_id is None:
+            self._call_id = uuid.uuid4().hex[:16]
+        return self._call_id
 
 
 _RUN: ContextVar[RunState | None] = ContextVar("aioflyte_run", default=None)
@@ -320,8 +330,17 @@ def _params_for(run: RunState, frame: TaskFrame | None) -> ExecutionParameters:
         enable_deck=bool(getattr(task, "enable_deck", False)),
         secrets=SecretsManager(requested=requested, entity=task_name) if task is not None else None,
         attempt_number=frame.attempt if frame is not None else 0,
+        checkpoint=_checkpoint_for(run, frame) if frame is not None else None,
         _run=run,
     )
+
+
+def _checkpoint_for(run: RunState, frame: TaskFrame) -> Any:
+    from aioflyte.core.checkpoint import Checkpoint
+
+    base = f"{run.raw_output_prefix}/checkpoints/{frame.call_id}"
+    prev = f"{base}/{frame.attempt - 1}" if frame.attempt > 0 else None
+    return Checkpoint(f"{base}/{frame.attempt}", prev)
 
 
 _outside: dict[str, ExecutionParameters] = {}

@@ -127,11 +127,13 @@ async def _with_timeout(task: PythonTask, seconds: float, coro: Any) -> Any:
     return task_.result()
 
 
-async def run_attempt(task: PythonTask, plan: _Plan, run: RunState, inputs: dict[str, Any], attempt: int) -> Any:
+async def run_attempt(
+    task: PythonTask, plan: _Plan, run: RunState, inputs: dict[str, Any], attempt: int, call_id: str | None = None
+) -> Any:
     """One attempt: context frame, environment, timeout, the body, then output conversion."""
     from aioflyte.engine import env
 
-    token = _FRAME.set(TaskFrame(task, run, attempt, _FRAME.get()))
+    token = _FRAME.set(TaskFrame(task, run, attempt, _FRAME.get(), call_id))
     try:
         with env.applied(task.environment):
             try:
@@ -185,12 +187,15 @@ async def run_with_retries(task: PythonTask, plan: _Plan, run: RunState, raw: di
         + wait_random(0, settings.retry_jitter),
         reraise=True,
     )
+    import uuid
+
+    call_id = uuid.uuid4().hex[:16]  # shared by the attempts: attempt n finds attempt n-1's checkpoint
     async for attempt in retrying:
         with attempt:
             n = attempt.retry_state.attempt_number - 1
             # Each attempt gets fresh inputs, as on a cluster where every attempt reads inputs.pb.
             fresh = inputs if n == 0 else await convert_inputs(task, plan, raw)
-            return await run_attempt(task, plan, run, fresh, n)
+            return await run_attempt(task, plan, run, fresh, n, call_id)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

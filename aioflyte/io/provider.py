@@ -207,10 +207,17 @@ class FileAccessProvider:
         per_loop = self._async_fs.setdefault(loop, {})
         fs = per_loop.get(protocol)
         if fs is None:
+            if not per_loop:
+                _close_at_loop_shutdown(loop, per_loop)
             fs = per_loop[protocol] = fsspec.filesystem(
                 protocol, asynchronous=True, loop=loop, skip_instance_cache=True, **self._options(protocol)
             )
         return fs
+
+    async def aclose(self) -> None:
+        """Close the network sessions this provider opened on the running loop."""
+        per_loop = self._async_fs.pop(asyncio.get_running_loop(), {})
+        await _close_filesystems(per_loop)
 
     def get_filesystem_for_path(self, uri: str) -> AbstractFileSystem:
         return self.filesystem(split_protocol(uri)[0])
@@ -449,6 +456,38 @@ class FileAccessProvider:
         return open_async(self, uri, mode, block_size)
 
 
+async def _close_filesystems(per_loop: dict[str, Any]) -> None:
+    for fs in list(per_loop.values()):
+        client = getattr(fs, "_s3", None)  # s3fs: an aiobotocore client
+        try:
+            if client is not None:
+                await client.__aexit__(None, None, None)
+            elif getattr(fs, "_session", None) is not None:  # http
+                await fs._session.close()
+        except Exception:  # closing is best effort
+            pass
+    per_loop.clear()
+
+
+def _close_at_loop_shutdown(loop: asyncio.AbstractEventLoop, per_loop: dict[str, Any]) -> None:
+    """Close a loop's sessions when it shuts down: an async generator that ``shutdown_asyncgens`` finalizes.
+
+    ``asyncio.run``, ``aioflyte.run`` and test runners all call ``loop.shutdown_asyncgens()`` before closing
+    the loop, which runs the generator's ``finally`` while the loop can still await.
+    """
+
+    async def closer() -> Any:
+        try:
+            yield
+        finally:
+            await _close_filesystems(per_loop)
+
+    gen = closer()
+    _KEEP[loop] = gen
+    loop.create_task(gen.__anext__())
+
+
+_KEEP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
 _DEFAULT: FileAccessProvider | None = None
 
 
