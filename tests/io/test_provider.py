@@ -66,12 +66,13 @@ async def test_directories_bounded(root, tmp_path):
         (src / f"sub{i % 3}" / f"f{i}.txt").write_text(str(i))
     p.reset_stats()
     await p.put_directory(str(src), f"{root}/d", concurrency=5)
-    assert p.max_in_flight == 5
+    remote = root.startswith("s3://")
+    assert p.max_in_flight == (5 if remote else 1)  # disk to disk is one worker thread
     assert len(await p.list_files(f"{root}/d")) == 60
     p.reset_stats()
     out = tmp_path / "back"
     await p.get_directory(f"{root}/d", str(out), concurrency=4)
-    assert p.max_in_flight == 4
+    assert p.max_in_flight == (4 if remote else 1)
     assert (out / "sub1" / "f1.txt").read_text() == "1"
     assert not [f for f in os.listdir(out / "sub1") if f.endswith(".part")]
 
