@@ -66,6 +66,9 @@ class S3Config:
             opts["secret"] = self.secret_access_key
         if self.endpoint:
             opts.setdefault("client_kwargs", {})["endpoint_url"] = self.endpoint
+        # aioflyte retries transfers itself (tenacity, ``retries``/``backoff``); botocore's own retries would
+        # multiply the attempts and hide them from the error message.
+        opts["config_kwargs"] = {"retries": {"max_attempts": 1, "mode": "standard"}}
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         if region:
             opts.setdefault("client_kwargs", {})["region_name"] = region

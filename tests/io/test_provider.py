@@ -93,3 +93,37 @@ async def test_hostile_names_are_refused(tmp_path):
         await p.get_directory(str(store), str(target))
     assert not (tmp_path / "escape.txt").exists()
     assert not target.exists() or not any(target.rglob("*.txt"))
+
+
+async def test_store_going_away_fails_cleanly_after_retries(tmp_path, monkeypatch):
+    """A download from a store that stopped: a clear error with the attempts, and no partial file left."""
+    import socket
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from aioflyte.exceptions import FlyteDataTransferError
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("FLYTE_AWS_ENDPOINT", endpoint)
+    monkeypatch.setenv("FLYTE_AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("FLYTE_AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("FLYTE_AWS_RETRIES", "2")
+    monkeypatch.setenv("FLYTE_AWS_BACKOFF_SECONDS", "0.01")
+    boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="t", aws_secret_access_key="t",
+                 region_name="us-east-1").create_bucket(Bucket="going-away")
+    p = FileAccessProvider()
+    await p.put_bytes("s3://going-away/data.bin", os.urandom(2**20))
+    server.stop()
+    target = tmp_path / "out" / "data.bin"
+    with pytest.raises(FlyteDataTransferError, match=r"download of s3://going-away/data.bin failed after 3 attempts"):
+        await p.get_file("s3://going-away/data.bin", str(target))
+    assert not target.exists()
+    assert not list((tmp_path / "out").glob("*"))  # no temporary leftovers either
