@@ -76,6 +76,15 @@ _EXPORTS: dict[str, str] = {
     "TypeTransformerFailedError": "aioflyte.types.engine",
     "HashMethod": "aioflyte.types.engine",
     "FlytePickle": "aioflyte.types.pickle",
+    "FlyteFile": "aioflyte.types.file",
+    "FlyteDirectory": "aioflyte.types.directory",
+    "BatchSize": "aioflyte.types.directory",
+    "StructuredDataset": "aioflyte.types.structured",
+    "StructuredDatasetType": "aioflyte.types.structured",
+    "StructuredDatasetFormat": "aioflyte.types.structured",
+    "StructuredDatasetTransformerEngine": "aioflyte.types.structured",
+    "StructuredDatasetEncoder": "aioflyte.types.structured",
+    "StructuredDatasetDecoder": "aioflyte.types.structured",
     # engine
     "LocalController": "aioflyte.engine.local",
     # entry points
@@ -119,5 +128,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from aioflyte.core.task import PythonFunctionTask, PythonTask, task
     from aioflyte.engine.local import LocalController
     from aioflyte.exceptions import FlyteRecoverableException, FlyteTimeout, FlyteTypeException
+    from aioflyte.types.directory import BatchSize, FlyteDirectory
     from aioflyte.types.engine import HashMethod, TypeEngine, TypeTransformer, TypeTransformerFailedError
+    from aioflyte.types.file import FlyteFile
     from aioflyte.types.pickle import FlytePickle
+    from aioflyte.types.structured import (
+        StructuredDataset,
+        StructuredDatasetDecoder,
+        StructuredDatasetEncoder,
+        StructuredDatasetFormat,
+        StructuredDatasetTransformerEngine,
+        StructuredDatasetType,
+    )

@@ -141,9 +141,12 @@ def main() -> None:
             os.unlink(os.path.join(work, f))
 
         local_dst = os.path.join(work, "local_store", "big.bin")
-        t_local_aio = _timed(lambda: asyncio.run(provider.put_file(big, local_dst)))
-        os.unlink(local_dst)
-        t_local_raw = _timed(lambda: shutil.copyfile(big, local_dst))
+        t_local_aio, t_local_raw = float("inf"), float("inf")
+        for _ in range(2):  # best of two, alternating, so neither side pays the cold page cache alone
+            t_local_raw = min(t_local_raw, _timed(lambda: shutil.copyfile(big, local_dst)))
+            os.unlink(local_dst)
+            t_local_aio = min(t_local_aio, _timed(lambda: asyncio.run(provider.put_file(big, local_dst))))
+            os.unlink(local_dst)
         result["local_big"] = {
             "aioflyte_mb_s": _mbps(args.big_mb, t_local_aio),
             "shutil_mb_s": _mbps(args.big_mb, t_local_raw),

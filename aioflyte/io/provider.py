@@ -96,7 +96,7 @@ def _unlink(path: str) -> None:
         pass
 
 
-UPLOAD_PART = 16 * 2**20
+UPLOAD_PART = 8 * 2**20
 DOWNLOAD_BLOCK = 8 * 2**20
 
 
@@ -358,8 +358,8 @@ class FileAccessProvider:
             else:
                 fs = self.get_filesystem_for_path(uri)
                 if fs.async_impl and protocol in ("s3", "s3a"):
-                    # Multipart parts of 16 MiB, two in flight: bounded memory at the store's full speed.
-                    up = lambda: fs._put_file(local_path, uri, chunksize=UPLOAD_PART, max_concurrency=2)  # noqa: E731
+                    # Multipart parts of 8 MiB, four in flight: bounded memory (~70 MB) at the store's full speed.
+                    up = lambda: fs._put_file(local_path, uri, chunksize=UPLOAD_PART, max_concurrency=4)  # noqa: E731
                 else:
                     up = lambda: self._call(uri, "put_file", local_path, uri)  # noqa: E731
                 await self._retrying("upload to", uri, up)

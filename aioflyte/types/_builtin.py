@@ -19,9 +19,13 @@ TypeEngine.register(DICT)
 
 
 def _register_late() -> None:
+    from aioflyte.types.directory import DIRECTORY
+    from aioflyte.types.file import FILE
     from aioflyte.types.pickle import BYTES
 
     TypeEngine.register(BYTES)
+    TypeEngine.register(FILE)  # FlyteFile[fmt] classes are subclasses: found through the MRO
+    TypeEngine.register(DIRECTORY)
 
 
 _register_late()
@@ -45,8 +49,28 @@ def pydantic_transformer() -> TypeTransformer[Any]:
     return PYDANTIC
 
 
+_DATAFRAME_LIBRARIES = frozenset({"pandas", "pyarrow", "polars"})
+
+
+def dataframe_transformer(t: Any) -> TypeTransformer[Any] | None:
+    """StructuredDataset's transformer for a pandas/pyarrow/polars dataframe class (None for other types).
+
+    Decided by module name, so these libraries are imported only by code that already uses them.
+    """
+    if not isinstance(t, type):
+        return None
+    if not any((getattr(c, "__module__", None) or "").partition(".")[0] in _DATAFRAME_LIBRARIES for c in t.__mro__):
+        return None
+    from aioflyte.types.structured.engine import transformer_for
+
+    return transformer_for(t)
+
+
 def pickle_for(t: Any) -> TypeTransformer[Any]:
-    """The pickle fallback for a type with no transformer (warns once per type)."""
+    """The pickle fallback for a type with no transformer (warns once per type); dataframes go to datasets."""
+    tr = dataframe_transformer(t)
+    if tr is not None:
+        return tr
     from aioflyte.types.pickle import pickle_transformer_for
 
     return pickle_transformer_for(t)
@@ -79,6 +103,10 @@ def guess_python_type(lt: _types.LiteralType) -> Any:
         candidates = [UNION]
     elif kind == "enum_type":
         candidates = [ENUM]
+    elif kind == "structured_dataset_type":
+        from aioflyte.types.structured.engine import flyte_dataset_transformer
+
+        candidates = [flyte_dataset_transformer]
     else:
         candidates = [t for t in TypeEngine._REGISTRY.values() if isinstance(t, TypeTransformer)]
         from aioflyte.types.pickle import PICKLE_GUESS

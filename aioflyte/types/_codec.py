@@ -7,12 +7,14 @@ Encoders check types as they go; decoders rebuild the declared types. Both are c
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import datetime
 import enum
 import types
 import typing
-from typing import Any, Callable
+from typing import Any, AsyncIterator, Callable
 
 from aioflyte.types.engine import TypeTransformerFailedError, type_name, value_repr
 
@@ -223,6 +225,8 @@ def _build(t: Any, enc: bool, cache: dict[Any, Codec]) -> Codec:
         key = _plain_key if enc and strip(key_t) in (Any, object) else sub(key_t)
         return _mapping(t, key, sub(val_t))
     if isinstance(t, type):
+        if _is_record_type(t):
+            return _record_type(t, enc)
         if dataclasses.is_dataclass(t):
             return _dataclass(t, enc, cache)
         if issubclass(t, enum.Enum):
@@ -387,3 +391,103 @@ def _dataclass_decoder(cls: type, spec: list[tuple[str, Codec, dataclasses.Field
         return obj
 
     return codec
+
+
+# ---------------------------------------------------------------------------------------------------- stored objects
+# Classes that say how they are stored in a record (FlyteFile, FlyteDirectory): ``_record_encode(v, uri)``,
+# ``_record_decode(data)``, ``_record_schema()``, and ``await obj._record_publish()`` which uploads a local
+# object and returns its URI. Records holding them are published (uploaded) before they are encoded.
+
+_PUBLISHED: contextvars.ContextVar[dict[int, str] | None] = contextvars.ContextVar("aioflyte_published", default=None)
+_NEEDS_IO: dict[Any, bool] = {}
+
+
+def _is_record_type(t: type) -> bool:
+    return hasattr(t, "_record_decode") and hasattr(t, "_record_encode")
+
+
+def _record_type(t: Any, enc: bool) -> Codec:
+    if enc:
+
+        def encode(v: Any) -> Any:
+            published = _PUBLISHED.get()
+            try:
+                return t._record_encode(v, published.get(id(v)) if published else None)
+            except (TypeError, ValueError) as e:
+                raise CodecError(str(e)) from None
+
+        return encode
+
+    def decode(d: Any) -> Any:
+        try:
+            return t._record_decode(d)
+        except (TypeError, ValueError) as e:
+            raise CodecError(str(e)) from None
+
+    return decode
+
+
+def needs_io(t: Any) -> bool:
+    """Whether values of ``t`` can hold objects that must be uploaded (files, directories) when stored."""
+    try:
+        return _NEEDS_IO[t]
+    except (KeyError, TypeError):
+        pass
+    found = _needs_io(t, set())
+    try:
+        _NEEDS_IO[t] = found
+    except TypeError:
+        pass
+    return found
+
+
+def _needs_io(t: Any, seen: set[Any]) -> bool:
+    t = strip(t)
+    if isinstance(t, type) and hasattr(t, "_record_publish"):
+        return True
+    if typing.get_origin(t) is typing.Literal:
+        return False
+    args = typing.get_args(t)
+    if args:
+        return any(_needs_io(a, seen) for a in args if a is not Ellipsis and a != ())
+    if isinstance(t, type) and dataclasses.is_dataclass(t):
+        if t in seen:
+            return False
+        seen.add(t)
+        return any(_needs_io(ft, seen) for _, ft in field_types(t))
+    return False
+
+
+def _collect(v: Any, out: list[Any], seen: set[int]) -> None:
+    if id(v) in seen:
+        return
+    seen.add(id(v))
+    if hasattr(type(v), "_record_publish"):
+        out.append(v)
+    elif isinstance(v, (list, tuple, set, frozenset)):
+        for x in v:
+            _collect(x, out, seen)
+    elif isinstance(v, dict):
+        for x in v.values():
+            _collect(x, out, seen)
+    elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+        for f in dataclasses.fields(v):
+            _collect(getattr(v, f.name, None), out, seen)
+
+
+@contextlib.asynccontextmanager
+async def published(value: Any) -> AsyncIterator[None]:
+    """Upload the local files and directories inside ``value`` (bounded), so encoding writes their URIs."""
+    found: list[Any] = []
+    _collect(value, found, set())
+    if not found:
+        yield
+        return
+    from aioflyte.types.containers import bounded_map
+
+    uris = await bounded_map(lambda o: o._record_publish(), found)
+    token = _PUBLISHED.set({**(_PUBLISHED.get() or {}), **{id(o): u for o, u in zip(found, uris)}})
+    try:
+        yield
+    finally:
+        _PUBLISHED.reset(token)

@@ -73,6 +73,8 @@ def _schema(t: Any, defs: dict[str, Any], building: set[type]) -> dict[str, Any]
         return out
     if isinstance(t, type) and issubclass(t, enum.Enum):
         return {"enum": [_codec.plain(m.value) for m in t]}
+    if isinstance(t, type) and hasattr(t, "_record_schema"):  # FlyteFile, FlyteDirectory: their own record form
+        return t._record_schema()
     if isinstance(t, type) and dataclasses.is_dataclass(t):
         return _record(t, defs, building)
     raise _codec.CodecError(f"type {t!r} has no JSON schema")
@@ -195,6 +197,9 @@ def _guess(s: dict[str, Any], defs: dict[str, Any], seen: dict[str, Any]) -> Any
             return tuple[tuple(_guess(x, defs, seen) for x in s["prefixItems"])]  # type: ignore[misc]
         return list[_guess(s.get("items", {}), defs, seen)]  # type: ignore[misc]
     if kind == "object":
+        stored = _stored_class(s)
+        if stored is not None:
+            return stored
         if "properties" in s or "title" in s and not isinstance(s.get("additionalProperties"), dict):
             return _make_dataclass(s, defs, seen)
         if isinstance(s.get("additionalProperties"), dict):
@@ -202,6 +207,20 @@ def _guess(s: dict[str, Any], defs: dict[str, Any], seen: dict[str, Any]) -> Any
             return dict[key, _guess(s["additionalProperties"], defs, seen)]  # type: ignore[valid-type]
         return dict
     return Any
+
+
+def _stored_class(s: dict[str, Any]) -> Any:
+    """FlyteFile / FlyteDirectory for their record schemas (flytekit's titles and ``path`` property)."""
+    title, props = s.get("title"), set(s.get("properties", {}))
+    if title == "FlyteFile" and "path" in props and props <= {"path", "metadata"}:
+        from aioflyte.types.file import FlyteFile
+
+        return FlyteFile
+    if title == "FlyteDirectory" and props == {"path"}:
+        from aioflyte.types.directory import FlyteDirectory
+
+        return FlyteDirectory
+    return None
 
 
 def _make_dataclass(s: dict[str, Any], defs: dict[str, Any], seen: dict[str, Any]) -> type:

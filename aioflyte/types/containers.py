@@ -11,8 +11,11 @@ from flyteidl.core import types_pb2 as _types
 
 from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, TypeTransformerFailedError, mismatch
 
-# Above this many elements, element conversions are gathered concurrently (they may do blob I/O).
+# Above this many elements, element conversions run concurrently (they may do blob I/O), at most
+# ``DataConfig.max_concurrency`` at a time.
 _GATHER_THRESHOLD = 8
+T = typing.TypeVar("T")
+R = typing.TypeVar("R")
 
 
 def _elem_type(t: Any, default: Any = Any) -> Any:
@@ -20,10 +23,40 @@ def _elem_type(t: Any, default: Any = Any) -> Any:
     return args[0] if args else default
 
 
-async def _convert_all(coros: list[Any]) -> list[Any]:
-    if len(coros) < _GATHER_THRESHOLD:
-        return [await c for c in coros]
-    return list(await asyncio.gather(*coros))
+def transfer_limit() -> int:
+    """How many element conversions (each may move a file) run at once: the data config's max_concurrency."""
+    from aioflyte.io import default_provider
+
+    return max(1, default_provider().data_config.max_concurrency)
+
+
+async def bounded_map(
+    fn: typing.Callable[[T], typing.Awaitable[R]], items: typing.Sequence[T], limit: int | None = None
+) -> list[R]:
+    """``[await fn(x) for x in items]`` with up to ``limit`` calls in flight; results in order.
+
+    Workers pull the next item, so only ``limit`` coroutines exist at a time; on failure the others are
+    cancelled and the first error is raised.
+    """
+    n = len(items)
+    if n < _GATHER_THRESHOLD:
+        return [await fn(x) for x in items]
+    results: list[Any] = [None] * n
+    it = iter(range(n))
+
+    async def worker() -> None:
+        for i in it:
+            results[i] = await fn(items[i])
+
+    workers = [asyncio.ensure_future(worker()) for _ in range(min(limit or transfer_limit(), n))]
+    try:
+        await asyncio.gather(*workers)
+    except BaseException:
+        for w in workers:
+            w.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        raise
+    return results
 
 
 class ListTransformer(TypeTransformer[list]):
@@ -45,14 +78,14 @@ class ListTransformer(TypeTransformer[list]):
             raise mismatch(python_type, python_val)
         et = _elem_type(python_type)
         sub = expected.collection_type if expected is not None and expected.HasField("collection_type") else None
-        lits = await _convert_all([TypeEngine.to_literal(ctx, x, et, sub) for x in python_val])
+        lits = await bounded_map(lambda x: TypeEngine.to_literal(ctx, x, et, sub), python_val)
         return _lit.Literal(collection=_lit.LiteralCollection(literals=lits))
 
     async def to_python_value(self, ctx: Any, lv: _lit.Literal, expected_python_type: Any) -> list:
         if lv.WhichOneof("value") != "collection":
             raise TypeTransformerFailedError(f"expected a collection literal, got {lv.WhichOneof('value')}")
         et = _elem_type(expected_python_type)
-        return await _convert_all([TypeEngine.to_python_value(ctx, x, et) for x in lv.collection.literals])
+        return await bounded_map(lambda x: TypeEngine.to_python_value(ctx, x, et), lv.collection.literals)
 
     def local_converter(self, t: Any) -> LocalConverter | None:
         conv = TypeEngine.local_converter(_elem_type(t))
@@ -113,7 +146,7 @@ class DictTransformer(TypeTransformer[dict]):
                 )
         sub = expected.map_value_type if expected is not None and expected.HasField("map_value_type") else None
         keys = list(python_val)
-        lits = await _convert_all([TypeEngine.to_literal(ctx, python_val[k], kv[1], sub) for k in keys])
+        lits = await bounded_map(lambda k: TypeEngine.to_literal(ctx, python_val[k], kv[1], sub), keys)
         out = _lit.Literal(map=_lit.LiteralMap())
         for k, lit in zip(keys, lits):
             out.map.literals[k].CopyFrom(lit)
@@ -126,7 +159,7 @@ class DictTransformer(TypeTransformer[dict]):
         if lv.WhichOneof("value") != "map":
             raise TypeTransformerFailedError(f"expected a map literal, got {lv.WhichOneof('value')}")
         keys = list(lv.map.literals)
-        vals = await _convert_all([TypeEngine.to_python_value(ctx, lv.map.literals[k], kv[1]) for k in keys])
+        vals = await bounded_map(lambda k: TypeEngine.to_python_value(ctx, lv.map.literals[k], kv[1]), keys)
         return dict(zip(keys, vals))
 
     def local_converter(self, t: Any) -> LocalConverter | None:

@@ -81,6 +81,9 @@ class DataclassTransformer(TypeTransformer[Any]):
             raise e.under(t.__qualname__) from None
 
     async def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> _lit.Literal:
+        if _codec.needs_io(python_type):
+            async with _codec.published(python_val):  # local files/directories in fields are uploaded first
+                return msgpack_literal(self._encode(python_type, python_val))
         return msgpack_literal(self._encode(python_type, python_val))
 
     async def to_python_value(self, ctx: Any, lv: _lit.Literal, expected_python_type: Any) -> Any:
@@ -88,6 +91,8 @@ class DataclassTransformer(TypeTransformer[Any]):
 
     def local_converter(self, t: Any) -> LocalConverter | None:
         self._codecs(t)
+        if _codec.needs_io(t):  # fields holding files go through the store, as they would on a cluster
+            return None
 
         def convert(v: Any) -> Any:
             return self._decode(t, unpack(pack(self._encode(t, v))))

@@ -65,6 +65,10 @@ class TypeTransformer(Generic[T]):
     The signatures follow flytekit's (``ctx`` first), except that conversions are coroutines.
     """
 
+    #: Receive ``Annotated[T, ...]`` types whole instead of ``T`` (for transformers whose annotations carry
+    #: meaning, e.g. a dataset's columns and format); the engine still applies ``HashMethod`` itself.
+    accepts_annotated: bool = False
+
     def __init__(self, name: str, t: type[T] | Any, enable_type_assertions: bool = True) -> None:
         self._name = name
         self._t = t
@@ -166,8 +170,12 @@ class TypeEngine:
         from aioflyte.types import _builtin
 
         t, _ = _strip_annotated(python_type)
-        if t in cls._REGISTRY:
-            return cls._REGISTRY[t]
+        try:
+            found = cls._REGISTRY.get(t)
+        except TypeError:  # unhashable, e.g. list[Annotated[pd.DataFrame, kwtypes(a=int)]]
+            found = None
+        if found is not None:
+            return found
         if _is_union(t):
             return _builtin.UNION
         origin = typing.get_origin(t)
@@ -199,7 +207,7 @@ class TypeEngine:
         except (KeyError, TypeError):
             tr = cls.get_transformer(python_type)
             t, _ = _strip_annotated(python_type)
-            cached = tr.get_literal_type(t)
+            cached = tr.get_literal_type(python_type if tr.accepts_annotated else t)
             try:
                 cls._LT_CACHE[python_type] = cached
             except TypeError:
@@ -215,9 +223,10 @@ class TypeEngine:
         """Convert a Python value to a literal of ``python_type`` (a ``TypeTransformerFailedError`` if it can't)."""
         t, meta = _strip_annotated(python_type)
         tr = cls.get_transformer(t)
+        target = python_type if tr.accepts_annotated else t
         if expected is None:
-            expected = cls.to_literal_type(t)
-        lit = await tr.to_literal(ctx, python_val, t, expected)
+            expected = cls.to_literal_type(target)
+        lit = await tr.to_literal(ctx, python_val, target, expected)
         for m in meta:
             if isinstance(m, HashMethod):
                 lit.hash = m.calculate(python_val)
@@ -226,7 +235,8 @@ class TypeEngine:
     @classmethod
     async def to_python_value(cls, ctx: Any, lv: Literal, expected_python_type: Any) -> Any:
         t, _ = _strip_annotated(expected_python_type)
-        return await cls.get_transformer(t).to_python_value(ctx, lv, t)
+        tr = cls.get_transformer(t)
+        return await tr.to_python_value(ctx, lv, expected_python_type if tr.accepts_annotated else t)
 
     @classmethod
     def local_converter(cls, python_type: Any) -> LocalConverter | None:

@@ -1,0 +1,226 @@
+"""``StructuredDataset``: a dataframe, or a pointer to stored tabular data, that tasks pass to each other.
+
+Reading is lazy: ``sd.open(pd.DataFrame)`` picks the dataframe type, ``.all()`` reads it whole and ``.iter()``
+streams it. Both are awaitable in async code; in a sync task body (a worker thread) ``.all()`` returns the
+dataframe directly and ``.iter()`` is a plain iterator, as in flytekit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any, AsyncIterator, Callable, Generic, Iterator, TypeVar
+
+from flyteidl.core import literals_pb2 as _lit
+
+from aioflyte.types.structured.schema import GENERIC_FORMAT, StructuredDatasetMetadata, StructuredDatasetType
+
+DF = TypeVar("DF")
+T = TypeVar("T")
+
+
+def _run_loop() -> asyncio.AbstractEventLoop | None:
+    """The loop of the run this thread works for (a sync task body's worker thread), if it is running."""
+    from aioflyte.core.context import _RUN
+
+    run = _RUN.get()
+    loop = getattr(run, "loop", None) if run is not None else None
+    return loop if loop is not None and loop.is_running() else None
+
+
+def _in_loop_thread() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def bridge(coro: Any) -> Any:
+    """The coroutine itself on a loop's thread (await it); else its result, computed on the run's loop from a
+    sync task body, or on a fresh loop when there is no run at all."""
+    if _in_loop_thread():
+        return coro
+    loop = _run_loop()
+    if loop is not None:
+        return asyncio.run_coroutine_threadsafe(coro, loop).result()
+    return asyncio.run(coro)
+
+
+class DatasetStream(Generic[DF]):
+    """``async for df in sd.open(T).iter()``; in sync code (a sync task body) ``for df in ...`` works too."""
+
+    def __init__(self, factory: Callable[[], AsyncIterator[DF]]) -> None:
+        self._factory = factory
+
+    def __aiter__(self) -> AsyncIterator[DF]:
+        return self._factory()
+
+    def __iter__(self) -> Iterator[DF]:
+        if _in_loop_thread():
+            raise RuntimeError("this is the event loop's thread: use 'async for df in sd.open(T).iter()'")
+        agen = self._factory()
+        loop = _run_loop()
+        if loop is not None:
+
+            def step(coro: Any) -> Any:
+                return asyncio.run_coroutine_threadsafe(coro, loop).result()
+
+            yield from _drive(agen, step)
+            return
+        own = asyncio.new_event_loop()  # no run: a private loop on this thread, closed when iteration ends
+        try:
+            yield from _drive(agen, own.run_until_complete)
+        finally:
+            own.run_until_complete(own.shutdown_asyncgens())
+            own.close()
+
+
+def _drive(agen: Any, step: Callable[[Any], Any]) -> Iterator[Any]:
+    try:
+        while True:
+            try:
+                item = step(agen.__anext__())
+            except StopAsyncIteration:
+                return
+            yield item
+    finally:
+        step(agen.aclose())
+
+
+class _ColumnsAccessor:
+    """``columns()`` / ``column_names()``: the declared columns of a dataset (``{}`` on the class, as flytekit)."""
+
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        self._fn = fn
+        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+
+    def __get__(self, obj: Any, cls: Any = None) -> Callable[[], Any]:
+        return functools.partial(self._fn, obj)
+
+
+class StructuredDataset:
+    """A dataframe to store (``StructuredDataset(dataframe=df)``) or stored tabular data (``uri=``) to read.
+
+    ``file_format`` picks the storage format (default: the dataframe type's default, parquet for the built-in
+    types); ``uri`` also names where a given dataframe is written (else a fresh place under the raw prefix).
+    """
+
+    def __init__(
+        self,
+        dataframe: Any | None = None,
+        uri: str | None = None,
+        metadata: StructuredDatasetMetadata | None = None,
+        file_format: str = GENERIC_FORMAT,
+        **kwargs: Any,
+    ) -> None:
+        if kwargs:
+            raise TypeError(f"StructuredDataset() got unexpected keyword arguments {sorted(kwargs)}")
+        if uri is not None and not isinstance(uri, str):
+            raise TypeError(f"StructuredDataset(uri=...) expected a str, got {type(uri).__name__}")
+        self._dataframe = dataframe
+        self.uri = uri
+        self.file_format = file_format or GENERIC_FORMAT
+        self._metadata = metadata
+        self._literal_sd: _lit.StructuredDataset | None = None
+        self._already_uploaded = False
+        self._dataframe_type: type | None = None
+
+    # --- properties -------------------------------------------------------------------------------
+    @property
+    def dataframe(self) -> Any | None:
+        return self._dataframe
+
+    @property
+    def metadata(self) -> StructuredDatasetMetadata | None:
+        return self._metadata
+
+    @property
+    def literal(self) -> _lit.StructuredDataset | None:
+        """The stored form (uri + metadata), once written or when received as an input."""
+        return self._literal_sd
+
+    def _declared(self) -> StructuredDatasetType | None:
+        if self._metadata is not None and self._metadata.HasField("structured_dataset_type"):
+            return self._metadata.structured_dataset_type
+        return None
+
+    @_ColumnsAccessor
+    def columns(self: StructuredDataset | None) -> dict[str, Any]:
+        """Declared columns, name -> Python type (from the reading task's annotation, else the data's)."""
+        sdt = self._declared() if isinstance(self, StructuredDataset) else None
+        if sdt is None:
+            return {}
+        from aioflyte.types.engine import TypeEngine
+
+        return {c.name: TypeEngine.guess_python_type(c.literal_type) for c in sdt.columns}
+
+    @_ColumnsAccessor
+    def column_names(self: StructuredDataset | None) -> list[str]:
+        sdt = self._declared() if isinstance(self, StructuredDataset) else None
+        return [c.name for c in sdt.columns] if sdt is not None else []
+
+    # --- reading ----------------------------------------------------------------------------------
+    def open(self, dataframe_type: type[DF]) -> StructuredDataset:
+        """Choose the dataframe type ``all()`` and ``iter()`` return (``pd.DataFrame``, ``pa.Table``, ...)."""
+        self._dataframe_type = dataframe_type
+        return self
+
+    def _need_type(self) -> type:
+        if self._dataframe_type is None:
+            raise ValueError("no dataframe type chosen: call sd.open(pd.DataFrame) (or another type) first")
+        return self._dataframe_type
+
+    async def _stored(self) -> tuple[_lit.StructuredDataset, StructuredDatasetMetadata]:
+        """The stored form to read from, writing the in-memory dataframe first if there is no stored form yet."""
+        from aioflyte.types.structured.engine import flyte_dataset_transformer as engine
+
+        if self._literal_sd is None:
+            if self._dataframe is not None:
+                await engine.to_literal(None, self, type(self), None)
+            elif self.uri:
+                sdt = StructuredDatasetType()
+                if self._declared() is not None:
+                    sdt.CopyFrom(self._declared())
+                sdt.format = sdt.format or self.file_format
+                self._literal_sd = _lit.StructuredDataset(
+                    uri=self.uri, metadata=StructuredDatasetMetadata(structured_dataset_type=sdt)
+                )
+            else:
+                raise ValueError("this StructuredDataset has neither a dataframe nor a uri: there is nothing to read")
+        assert self._literal_sd is not None
+        return self._literal_sd, self._metadata or self._literal_sd.metadata
+
+    async def _all(self, df_type: type) -> Any:
+        if self._dataframe is not None and isinstance(self._dataframe, df_type) and self._declared() is None:
+            return self._dataframe
+        from aioflyte.types.structured.engine import flyte_dataset_transformer as engine
+
+        stored, metadata = await self._stored()
+        return await engine.open_as(None, stored, df_type, metadata)
+
+    def all(self) -> Any:
+        """The whole dataset as the chosen dataframe type (``await`` it in async code)."""
+        return bridge(self._all(self._need_type()))
+
+    async def _iter(self, df_type: type) -> AsyncIterator[Any]:
+        from aioflyte.types.structured.engine import flyte_dataset_transformer as engine
+
+        stored, metadata = await self._stored()
+        async for df in engine.iter_as(None, stored, df_type, metadata):
+            yield df
+
+    def iter(self) -> DatasetStream[Any]:
+        """The dataset in batches of the chosen type: ``async for`` (or ``for`` in a sync task body)."""
+        df_type = self._need_type()
+        return DatasetStream(lambda: self._iter(df_type))
+
+    async def set_literal(self, ctx: Any, expected: Any) -> None:
+        """Write the dataframe now (if not yet written), as a literal of type ``expected``."""
+        from aioflyte.types.structured.engine import flyte_dataset_transformer as engine
+
+        await engine.to_literal(ctx, self, type(self), expected)
+
+    def __repr__(self) -> str:
+        df = "" if self._dataframe is None else f", dataframe=<{type(self._dataframe).__name__}>"
+        return f"{type(self).__name__}(uri={self.uri!r}, file_format={self.file_format!r}{df})"
