@@ -1,0 +1,1 @@
+"""Helpers of the container entrypoint (``aioflyte/entrypoint.py``): resolvers, error documents, the run."""

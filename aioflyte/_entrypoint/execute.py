@@ -1,0 +1,304 @@
+"""One task execution in a container: load the task, read ``inputs.pb``, run once, write outputs or an error.
+
+Every phase classifies its own failures (see ``errors.py``), so the document written on failure says whose
+fault it was and whether a retry can help. Retries, timeouts and caching are the platform's job here: the
+body runs exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+from typing import Any
+
+from flyteidl.core import literals_pb2 as _lit
+
+from aioflyte._entrypoint import errors
+from aioflyte._entrypoint.literals import join, offload, unwrap
+from aioflyte._entrypoint.resolver import load_resolver
+from aioflyte.core.context import _FRAME, _RUN, RunState, TaskFrame, _params_for
+from aioflyte.exceptions import FlyteException, FlyteSystemException, FlyteUserException
+from aioflyte.models.identifier import Identifier, ResourceType, WorkflowExecutionIdentifier
+from aioflyte.types.engine import TypeEngine, TypeTransformerFailedError, type_name
+
+log = logging.getLogger("aioflyte.entrypoint")
+
+
+@dataclasses.dataclass
+class Request:
+    """What the command line asks for (already normalised: unfilled templates are None)."""
+
+    inputs: str
+    output_prefix: str
+    raw_output_prefix: str | None = None
+    checkpoint_path: str | None = None
+    prev_checkpoint: str | None = None
+    resolver: str | None = None
+    resolver_args: list[str] = dataclasses.field(default_factory=list)
+    dynamic_addl_distro: str | None = None
+    dynamic_dest_dir: str | None = None
+    test: bool = False
+
+
+class ContainerRun(RunState):
+    """The run of a task container: the platform's raw output prefix is used as given (no execution name added)."""
+
+    __slots__ = ()
+
+    @property
+    def raw_output_prefix(self) -> str:
+        if self._raw_base:
+            return self._raw_base.rstrip("/")
+        return super().raw_output_prefix
+
+
+class FlyteArrayIndexError(FlyteException, IndexError):
+    """The array index environment of a map task item is missing, malformed or out of range (not retryable)."""
+
+    _ERROR_CODE = "SYSTEM:ArrayIndexError"
+
+
+def _env(*names: str, default: str = "") -> str:
+    return errors._env(*names) or default
+
+
+def execution_id() -> WorkflowExecutionIdentifier | None:
+    name = _env("FLYTE_INTERNAL_EXECUTION_ID", "_F_NM")
+    if not name:
+        return None  # RunState makes a local one
+    return WorkflowExecutionIdentifier(
+        _env("FLYTE_INTERNAL_EXECUTION_PROJECT", "_F_PRJ"), _env("FLYTE_INTERNAL_EXECUTION_DOMAIN", "_F_DM"), name
+    )
+
+
+def task_id(task: Any, run: RunState) -> Identifier:
+    """The task's id from ``FLYTE_INTERNAL_TASK_*``, defaulting to the run's project/domain and the task's name."""
+    return Identifier(
+        ResourceType.TASK,
+        _env("FLYTE_INTERNAL_TASK_PROJECT", "_F_TK_PRJ", default=run.execution_id.project),
+        _env("FLYTE_INTERNAL_TASK_DOMAIN", "_F_TK_DM", default=run.execution_id.domain),
+        _env("FLYTE_INTERNAL_TASK_NAME", "_F_TK_NM", default=getattr(task, "name", "")),
+        _env("FLYTE_INTERNAL_TASK_VERSION", "_F_TK_V", default=getattr(task, "version", None) or "local"),
+    )
+
+
+def array_index() -> int:
+    """The item a map task container runs: ``$BATCH_JOB_ARRAY_INDEX_OFFSET`` plus the variable named by
+    ``$BATCH_JOB_ARRAY_INDEX_VAR_NAME`` (flytekit's rule; with neither set, item 0)."""
+    try:
+        offset = int(os.environ.get("BATCH_JOB_ARRAY_INDEX_OFFSET") or 0)
+        var = os.environ.get("BATCH_JOB_ARRAY_INDEX_VAR_NAME")
+        if not var:
+            return offset
+        if var not in os.environ:
+            raise FlyteArrayIndexError(f"BATCH_JOB_ARRAY_INDEX_VAR_NAME names {var!r}, which is not set")
+        return offset + int(os.environ[var])
+    except ValueError as e:
+        raise FlyteArrayIndexError(f"the array index environment is not an integer: {e}") from None
+
+
+def _frame(task: Any, run: RunState, req: Request) -> TaskFrame:
+    """The task's frame, with the platform's checkpoint locations, task id and output prefix in its context."""
+    from aioflyte.core.checkpoint import Checkpoint
+
+    attempt = os.environ.get("FLYTE_ATTEMPT_NUMBER", "")
+    frame = TaskFrame(task, run, attempt=int(attempt) if attempt.isdigit() else 0)
+    params = _params_for(run, frame)
+    if req.checkpoint_path:
+        params._checkpoint = Checkpoint(req.checkpoint_path, req.prev_checkpoint)
+    params._task_id = task_id(task, run)
+    params._output_metadata_prefix = req.output_prefix
+    frame._params = params  # current_context() returns these instead of building its own
+    return frame
+
+
+def _kind(entity: Any) -> str:
+    """``map``, ``dynamic``, ``eager`` or ``task``; a clear user error for anything that is not a task."""
+    from aioflyte.core.map_task import ArrayNodeMapTask
+
+    if isinstance(entity, ArrayNodeMapTask):
+        if entity.target_kind != "task":
+            raise FlyteUserException(
+                f"map task {entity.name} maps a {entity.target_kind.replace('_', ' ')}; only mapped tasks run in "
+                "a task container (the platform launches mapped launch plans itself)"
+            )
+        return "map"
+    node_kind = getattr(entity, "node_kind", None)
+    if node_kind not in (None, "task") or not callable(getattr(entity, "execute", None)):
+        what = f"a {node_kind.replace('_', ' ')}" if node_kind else type(entity).__name__
+        raise FlyteUserException(f"the resolver returned {what} ({entity!r}), not a task")
+    mode = getattr(getattr(entity, "execution_mode", None), "name", "DEFAULT")
+    return {"DYNAMIC": "dynamic", "EAGER": "eager"}.get(mode, "task")
+
+
+async def read_inputs(provider: Any, uri: str) -> _lit.LiteralMap:
+    lm = _lit.LiteralMap()
+    lm.ParseFromString(await provider.get_bytes(uri))
+    return lm
+
+
+async def _convert_inputs(
+    provider: Any, task: Any, literals: dict[str, _lit.Literal], fixed: dict[str, Any]
+) -> dict[str, Any]:
+    """Python inputs of ``task``: from the literals, else the fixed values, else the interface's defaults."""
+    iface = task.python_interface
+    kwargs: dict[str, Any] = {}
+    for n, t in iface.input_types.items():
+        if n not in literals:
+            continue
+        lit = await unwrap(provider, literals[n])
+        try:  # TypeEngine.literal_map_to_kwargs, one input at a time so that a failure names its input
+            kwargs[n] = await TypeEngine.to_python_value(None, lit, t)
+        except FlyteSystemException:
+            raise
+        except Exception as e:
+            raise TypeTransformerFailedError(
+                f"task {task.name}: input {n!r} cannot be read as {type_name(t)} from a "
+                f"{_literal_kind(lit)} literal: {e}"
+            ) from e
+    defaults = iface.defaults
+    for n in iface.inputs:
+        if n in kwargs:
+            continue
+        if n in fixed:
+            kwargs[n] = fixed[n]
+        elif n in defaults:
+            kwargs[n] = defaults[n]
+        else:
+            raise TypeTransformerFailedError(
+                f"task {task.name}: inputs.pb has no value for the required input {n!r} "
+                f"(it has {', '.join(sorted(literals)) or 'none'})"
+            )
+    return kwargs
+
+
+def _literal_kind(lit: _lit.Literal) -> str:
+    kind = lit.WhichOneof("value") or "empty"
+    if kind == "scalar":
+        return lit.scalar.WhichOneof("value") or "empty scalar"
+    return kind
+
+
+async def _map_item_inputs(provider: Any, mt: Any, lm: _lit.LiteralMap) -> dict[str, Any]:
+    """The inputs of one item of a map task: element ``array_index()`` of each mapped list, bound inputs whole."""
+    index = array_index()
+    literals: dict[str, _lit.Literal] = {}
+    for name in mt.target.python_interface.inputs:
+        if name not in lm.literals:
+            continue
+        lit = await unwrap(provider, lm.literals[name])
+        if name in mt.mapped_inputs:
+            if lit.WhichOneof("value") != "collection":
+                raise TypeTransformerFailedError(
+                    f"map task {mt.name}: mapped input {name!r} expected a collection literal, "
+                    f"got {lit.WhichOneof('value')}"
+                )
+            items = lit.collection.literals
+            if not 0 <= index < len(items):
+                raise FlyteArrayIndexError(
+                    f"map task {mt.name}: array index {index} is out of range for input {name!r} "
+                    f"of {len(items)} item(s)"
+                )
+            lit = items[index]
+        literals[name] = lit
+    return await _convert_inputs(provider, mt.target, literals, mt.bound_inputs_values)
+
+
+async def _convert_outputs(task: Any, result: Any) -> tuple[_lit.LiteralMap, dict[str, Any]]:
+    """The outputs literal map (and each output's literal type) for what the body returned."""
+    from aioflyte.core.task import raise_type_error
+
+    iface = task.python_interface
+    values = iface.unpack_outputs(result, f"task {task.name}")
+    types = {n: TypeEngine.to_literal_type(t) for n, t in iface.outputs.items()}
+
+    async def one(n: str, t: Any) -> _lit.Literal:
+        try:
+            return await TypeEngine.to_literal(None, values[n], t, types[n])
+        except FlyteSystemException:
+            raise
+        except (TypeTransformerFailedError, TypeError, ValueError, AssertionError) as e:
+            raise_type_error(f"task {task.name}", "output", n, t, values[n], e)
+            raise  # unreachable: raise_type_error raises
+
+    done = await asyncio.gather(*(one(n, t) for n, t in iface.outputs.items()), return_exceptions=True)
+    lm = _lit.LiteralMap()
+    for (n, _), lit in zip(iface.outputs.items(), done):
+        if isinstance(lit, BaseException):
+            raise lit
+        lm.literals[n].CopyFrom(lit)
+    return lm, types
+
+
+async def _run(entity: Any, kind: str, req: Request, run: RunState, provider: Any) -> dict[str, bytes]:
+    """Inputs, body, outputs; returns the files to write under the output prefix."""
+    try:
+        lm = await read_inputs(provider, req.inputs)
+    except Exception as e:
+        raise errors.system_failure(e) from e
+    if kind == "dynamic":
+        e = NotImplementedError(
+            f"dynamic task {entity.name}: aioflyte's container entrypoint cannot run dynamic tasks yet (their "
+            "DynamicJobSpec, futures.pb, needs the serializer of aioflyte.remote); run it locally or with flytekit"
+        )
+        raise errors.system_failure(e, recoverable=False)
+    if kind == "eager":
+        log.warning("eager task %s: its calls run in this container (no remote controller is configured)", entity.name)
+    task = entity.target if kind == "map" else entity
+    try:
+        if kind == "map":
+            kwargs = await _map_item_inputs(provider, entity, lm)
+        else:
+            kwargs = await _convert_inputs(provider, task, dict(lm.literals), {})
+    except Exception as e:
+        raise errors.conversion_failure(e) from e
+    token = _FRAME.set(_frame(task, run, req))
+    try:
+        result = await task.execute(**kwargs)
+    except Exception as e:
+        raise errors.user_failure(e) from e
+    finally:
+        _FRAME.reset(token)
+    try:
+        outputs, types = await _convert_outputs(task, result)
+        return offload(req.output_prefix, outputs, types)
+    except Exception as e:
+        raise errors.conversion_failure(e) from e
+
+
+async def execute(req: Request) -> str | None:
+    """Run the request; returns the name of the error file written under the output prefix, or None."""
+    from aioflyte.io import default_provider
+
+    provider = default_provider()
+    try:
+        try:
+            entity = load_resolver(req.resolver).load_task(list(req.resolver_args))
+            kind = _kind(entity)
+        except Exception as e:
+            raise errors.user_failure(e) from e
+        if req.test:
+            log.info("--test: resolved %r (%s); not running it", getattr(entity, "name", entity), kind)
+            return None
+        run = ContainerRun(execution_id(), req.raw_output_prefix, local=False, loop=asyncio.get_running_loop())
+        token = _RUN.set(run)
+        try:
+            files = await _run(entity, kind, req, run, provider)
+        finally:
+            _RUN.reset(token)
+            run.close()
+        try:
+            for name, data in files.items():
+                await provider.put_bytes(join(req.output_prefix, name), data)
+        except Exception as e:
+            raise errors.system_failure(e) from e
+        return None
+    except errors.TaskFailure as f:
+        name = errors.error_file_name()
+        doc = errors.error_document(f)
+        how = "recoverable" if f.kind == errors.RECOVERABLE else "non-recoverable"
+        log.error("task failed (%s, %s):\n%s", f.code, how, doc.error.message)
+        await provider.put_bytes(join(req.output_prefix, name), doc.SerializeToString())
+        return name
