@@ -85,6 +85,8 @@ _EXPORTS: dict[str, str] = {
     "StructuredDatasetTransformerEngine": "aioflyte.types.structured",
     "StructuredDatasetEncoder": "aioflyte.types.structured",
     "StructuredDatasetDecoder": "aioflyte.types.structured",
+    # configuration
+    "Config": "aioflyte.configuration.config",
     # engine
     "LocalController": "aioflyte.engine.local",
     # entry points
@@ -113,6 +115,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from aioflyte._run import run
+    from aioflyte.configuration.config import Config
     from aioflyte.core.base_task import TaskMetadata
     from aioflyte.core.cache import Cache, CacheFunctionBody, CachePolicy, VersionParameters
     from aioflyte.core.context import (

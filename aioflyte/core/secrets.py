@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 from aioflyte.exceptions import FlyteSecretNotFoundError
 from aioflyte.models.security import Secret
@@ -22,12 +22,11 @@ class SecretsConfig:
     file_prefix: str = ""
 
     @classmethod
-    def auto(cls) -> SecretsConfig:
-        return cls(
-            env_prefix=os.environ.get("FLYTE_SECRETS_ENV_PREFIX", cls.env_prefix),
-            default_dir=os.environ.get("FLYTE_SECRETS_DEFAULT_DIR", cls.default_dir),
-            file_prefix=os.environ.get("FLYTE_SECRETS_FILE_PREFIX", cls.file_prefix),
-        )
+    def auto(cls, config_file: Any = None) -> SecretsConfig:
+        """``FLYTE_SECRETS_*`` env vars over the config file's ``[secrets]`` over defaults."""
+        from aioflyte.configuration.config import secrets_config_auto
+
+        return secrets_config_auto(config_file)
 
 
 class SecretsManager:
@@ -49,10 +48,16 @@ class SecretsManager:
         entity: str | None = None,
         local: bool = True,
     ) -> None:
-        self._cfg = cfg or SecretsConfig.auto()
+        self._cfg = cfg  # read from env/config file on first use (most tasks never read a secret)
         self._requested = list(requested) if requested is not None else None
         self._entity = entity
         self._local = local
+
+    @property
+    def _config(self) -> SecretsConfig:
+        if self._cfg is None:
+            self._cfg = SecretsConfig.auto()
+        return self._cfg
 
     def __getattr__(self, group: str) -> SecretsManager._Group:
         if group.startswith("_"):
@@ -73,7 +78,7 @@ class SecretsManager:
     def get_secrets_env_var(
         self, group: str | None = None, key: str | None = None, group_version: str | None = None
     ) -> str:
-        return self._env_var(group, key, group_version, self._cfg.env_prefix)
+        return self._env_var(group, key, group_version, self._config.env_prefix)
 
     @staticmethod
     def _env_var(group: str | None, key: str | None, group_version: str | None, prefix: str) -> str:
@@ -83,15 +88,15 @@ class SecretsManager:
         self, group: str | None = None, key: str | None = None, group_version: str | None = None
     ) -> str:
         parts = [p.lower() for p in (group, group_version, key) if p]
-        parts[-1] = self._cfg.file_prefix + parts[-1]
-        return os.path.join(self._cfg.default_dir, *parts)
+        parts[-1] = self._config.file_prefix + parts[-1]
+        return os.path.join(self._config.default_dir, *parts)
 
     def get(
         self, group: str | None = None, key: str | None = None, group_version: str | None = None, encode_mode: str = "r"
     ) -> str:
         """The secret's value (env var first, then file); a clear error naming where it was looked for."""
         self._check_requested(group, key, group_version)
-        prefixes = [self._cfg.env_prefix] + ([""] if self._local else [])
+        prefixes = [self._config.env_prefix] + ([""] if self._local else [])
         env_vars = [self._env_var(group, key, group_version, p) for p in prefixes]
         if self._requested:
             env_vars += [s.env_var for s in self._requested if s.env_var and s.group == group and s.key == key]

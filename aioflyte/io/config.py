@@ -1,6 +1,7 @@
 """Data configuration as flytekit names it: ``DataConfig`` with ``S3Config``, ``GCSConfig``, ``AzureBlobStorageConfig``.
 
-Values come from ``FLYTE_*`` environment variables over the flytectl YAML config file over defaults.
+Values come from ``FLYTE_*`` environment variables over the config file over defaults; the reading is
+``aioflyte.configuration.data``'s (flytekit's keys and file discovery).
 """
 
 from __future__ import annotations
@@ -8,28 +9,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from typing import Any
-
-
-def _yaml(config_file: str | None) -> dict[str, Any]:
-    path = config_file or os.environ.get("FLYTECTL_CONFIG") or os.environ.get("UCTL_CONFIG")
-    if not path or not os.path.exists(path):
-        return {}
-    import yaml
-
-    with open(path) as f:
-        return yaml.safe_load(f) or {}
-
-
-def _get(doc: dict[str, Any], *keys: str) -> Any:
-    for k in keys:
-        if not isinstance(doc, dict) or k not in doc:
-            return None
-        doc = doc[k]
-    return doc
-
-
-def _bool(v: Any) -> bool:
-    return str(v).strip().lower() in ("1", "true", "yes", "on") if v is not None else False
 
 
 @dataclass(frozen=True)
@@ -44,18 +23,11 @@ class S3Config:
     backoff: float = 0.2  # seconds, first retry delay (exponential with jitter)
 
     @classmethod
-    def auto(cls, config_file: str | None = None) -> S3Config:
-        doc = _yaml(config_file)
-        conn = _get(doc, "storage", "connection") or {}
-        env = os.environ
-        return cls(
-            endpoint=env.get("FLYTE_AWS_ENDPOINT") or conn.get("endpoint"),
-            access_key_id=env.get("FLYTE_AWS_ACCESS_KEY_ID") or conn.get("access-key"),
-            secret_access_key=env.get("FLYTE_AWS_SECRET_ACCESS_KEY") or conn.get("secret-key"),
-            enable_debug=_bool(env.get("FLYTE_AWS_ENABLE_DEBUG")),
-            retries=int(env.get("FLYTE_AWS_RETRIES") or cls.retries),
-            backoff=float(env.get("FLYTE_AWS_BACKOFF_SECONDS") or cls.backoff),
-        )
+    def auto(cls, config_file: Any = None) -> S3Config:
+        """From ``FLYTE_*`` env vars over the config file over defaults (see ``aioflyte.configuration``)."""
+        from aioflyte.configuration.data import s3_config_auto
+
+        return s3_config_auto(config_file)
 
     def storage_options(self) -> dict[str, Any]:
         """Keyword arguments for ``s3fs.S3FileSystem``."""
@@ -80,8 +52,11 @@ class GCSConfig:
     gsutil_parallelism: bool = False
 
     @classmethod
-    def auto(cls, config_file: str | None = None) -> GCSConfig:
-        return cls(gsutil_parallelism=_bool(os.environ.get("FLYTE_GCP_GSUTIL_PARALLELISM")))
+    def auto(cls, config_file: Any = None) -> GCSConfig:
+        """From ``FLYTE_*`` env vars over the config file over defaults (see ``aioflyte.configuration``)."""
+        from aioflyte.configuration.data import gcs_config_auto
+
+        return gcs_config_auto(config_file)
 
     def storage_options(self) -> dict[str, Any]:
         return {}
@@ -96,15 +71,11 @@ class AzureBlobStorageConfig:
     client_secret: str | None = None
 
     @classmethod
-    def auto(cls, config_file: str | None = None) -> AzureBlobStorageConfig:
-        env = os.environ
-        return cls(
-            account_name=env.get("FLYTE_AZURE_STORAGE_ACCOUNT_NAME"),
-            account_key=env.get("FLYTE_AZURE_STORAGE_ACCOUNT_KEY"),
-            tenant_id=env.get("FLYTE_AZURE_TENANT_ID"),
-            client_id=env.get("FLYTE_AZURE_CLIENT_ID"),
-            client_secret=env.get("FLYTE_AZURE_CLIENT_SECRET"),
-        )
+    def auto(cls, config_file: Any = None) -> AzureBlobStorageConfig:
+        """From ``FLYTE_*`` env vars over the config file over defaults (see ``aioflyte.configuration``)."""
+        from aioflyte.configuration.data import azure_config_auto
+
+        return azure_config_auto(config_file)
 
     def storage_options(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if v}
@@ -120,13 +91,11 @@ class DataConfig:
     max_concurrency: int = 32  # file transfers in flight for directories and lists of blobs
 
     @classmethod
-    def auto(cls, config_file: str | None = None) -> DataConfig:
-        return cls(
-            s3=S3Config.auto(config_file),
-            gcs=GCSConfig.auto(config_file),
-            azure=AzureBlobStorageConfig.auto(config_file),
-            max_concurrency=int(os.environ.get("AIOFLYTE_IO_CONCURRENCY") or cls.max_concurrency),
-        )
+    def auto(cls, config_file: Any = None) -> DataConfig:
+        """From ``FLYTE_*`` env vars over the config file over defaults (see ``aioflyte.configuration``)."""
+        from aioflyte.configuration.data import data_config_auto
+
+        return data_config_auto(config_file)
 
     def storage_options(self, protocol: str) -> dict[str, Any]:
         if protocol in ("s3", "s3a"):
