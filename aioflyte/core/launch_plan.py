@@ -12,7 +12,7 @@ from typing import Any
 from aioflyte.core import context as _ctx
 from aioflyte.core.entity import Entity
 from aioflyte.core.interface import NO_DEFAULT, Interface
-from aioflyte.core.promise import compile_error
+from aioflyte.core.promise import FlyteCompileError, compile_error
 from aioflyte.exceptions import FlyteValidationException
 
 _REGISTRY: dict[str, LaunchPlan] = {}
@@ -206,25 +206,14 @@ class LaunchPlan(Entity):
         return super().bind(args, kwargs)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        state = _ctx._COMPILATION.get()
-        if state is not None:
-            try:
-                return state.add_call(self, args, kwargs)
-            except FlyteValidationException as e:
-                raise compile_error(str(e)) from None
-        coro = _ctx.get_controller().run_entity(self, self.bind(args, kwargs))
+        if _ctx._COMPILATION.get() is None:
+            return super().__call__(*args, **kwargs)
         try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            run = _ctx._RUN.get()
-            if run is not None and run.loop is not None and run.loop.is_running():
-                return asyncio.run_coroutine_threadsafe(coro, run.loop).result()
-        return coro
-
-    def start(self, *args: Any, **kwargs: Any) -> Any:
-        from aioflyte.engine.handle import start
-
-        return start(self, *args, **kwargs)
+            return super().__call__(*args, **kwargs)
+        except FlyteCompileError:
+            raise
+        except FlyteValidationException as e:  # e.g. a fixed input bound in a workflow body
+            raise compile_error(str(e)) from None
 
     async def run_local(self, controller: Any, inputs: dict[str, Any], run: Any) -> Any:
         """A child run of the workflow with this launch plan's inputs and settings."""

@@ -9,7 +9,6 @@ body a call adds one array node; elsewhere ``await mt(x=[...])`` runs it. Locall
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import functools
 import hashlib
@@ -17,7 +16,6 @@ import math
 import typing
 from typing import Any
 
-from aioflyte.core import context as _ctx
 from aioflyte.core.entity import Entity
 from aioflyte.core.interface import NO_DEFAULT, Interface
 from aioflyte.exceptions import FlyteUserException, FlyteValidationException
@@ -271,19 +269,6 @@ class ArrayNodeMapTask(Entity):
         return t
 
     # --- calling ---------------------------------------------------------------------------------
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        state = _ctx._COMPILATION.get()
-        if state is not None:
-            return state.add_call(self, args, kwargs)
-        coro = _ctx.get_controller().run_entity(self, self.bind(args, kwargs))
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            run = _ctx._RUN.get()
-            if run is not None and run.loop is not None and run.loop.is_running():
-                # Called from a sync task's worker thread: run on the run's loop and wait for the value.
-                return asyncio.run_coroutine_threadsafe(coro, run.loop).result()
-        return coro
 
     async def run_local(self, controller: Any, inputs: dict[str, Any], run: Any) -> Any:
         """Run every item in this process (the LocalController calls this inside a run)."""

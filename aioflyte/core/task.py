@@ -6,7 +6,6 @@ body (a worker thread) a call runs on the run's loop and returns the value direc
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import enum
 import functools
@@ -175,18 +174,8 @@ class PythonTask(Entity):
         return t
 
     # --- calling ---------------------------------------------------------------------------------
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if _ctx._COMPILATION.get() is not None:
-            return _ctx._COMPILATION.get().add_call(self, args, kwargs)
-        coro = _ctx.get_controller().run_task(self, self.bind(args, kwargs))
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            run = _ctx._RUN.get()
-            if run is not None and run.loop is not None and run.loop.is_running():
-                # Called from a sync task's worker thread: run on the run's loop and wait for the value.
-                return asyncio.run_coroutine_threadsafe(coro, run.loop).result()
-        return coro
+    def _run_coroutine(self, inputs: dict[str, Any]) -> Any:
+        return _ctx.get_controller().run_task(self, inputs)
 
     async def execute(self, **kwargs: Any) -> Any:
         raise NotImplementedError

@@ -6,7 +6,6 @@ the current Controller: ``await wf(x=1)``.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from typing import Any, Callable
 
@@ -123,24 +122,8 @@ class WorkflowBase(Entity):
         bindings = {n: inputs[n].ref for n in hin if n in inputs}
         return Node(f"{state.prefix}fn0", handler, bindings)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        state = _ctx._COMPILATION.get()
-        if state is not None:
-            return state.add_call(self, args, kwargs)
-        coro = _ctx.get_controller().run_workflow(self, self.bind(args, kwargs))
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            run = _ctx._RUN.get()
-            if run is not None and run.loop is not None and run.loop.is_running():
-                return asyncio.run_coroutine_threadsafe(coro, run.loop).result()
-        return coro
-
-    def start(self, *args: Any, **kwargs: Any) -> Any:
-        """Start a run in the background and return its handle (states, cancellation, ``await`` for result)."""
-        from aioflyte.engine.handle import start
-
-        return start(self, *args, **kwargs)
+    def _run_coroutine(self, inputs: dict[str, Any]) -> Any:
+        return _ctx.get_controller().run_workflow(self, inputs)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self._name!r}, interface={self._interface!r})"
