@@ -56,6 +56,8 @@ _EXPORTS: dict[str, str] = {
     "FlyteError": "aioflyte.exceptions",
     "start": "aioflyte.engine.handle",
     "LaunchPlan": "aioflyte.core.launch_plan",
+    "SerializationSettings": "aioflyte.remote.serialization",
+    "FastSerializationSettings": "aioflyte.remote.serialization",
     "Checkpoint": "aioflyte.core.checkpoint",
     "map_task": "aioflyte.core.map_task",
     "MapTaskFailure": "aioflyte.core.map_task",

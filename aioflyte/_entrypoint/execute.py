@@ -238,12 +238,6 @@ async def _run(entity: Any, kind: str, req: Request, run: RunState, provider: An
         lm = await read_inputs(provider, req.inputs)
     except Exception as e:
         raise errors.system_failure(e) from e
-    if kind == "dynamic":
-        e = NotImplementedError(
-            f"dynamic task {entity.name}: aioflyte's container entrypoint cannot run dynamic tasks yet (their "
-            "DynamicJobSpec, futures.pb, needs the serializer of aioflyte.remote); run it locally or with flytekit"
-        )
-        raise errors.system_failure(e, recoverable=False)
     if kind == "eager":
         log.warning("eager task %s: its calls run in this container (no remote controller is configured)", entity.name)
     task = entity.target if kind == "map" else entity
@@ -254,6 +248,8 @@ async def _run(entity: Any, kind: str, req: Request, run: RunState, provider: An
             kwargs = await _convert_inputs(provider, task, dict(lm.literals), {})
     except Exception as e:
         raise errors.conversion_failure(e) from e
+    if kind == "dynamic":
+        return await _run_dynamic(task, kwargs, run, req)
     token = _FRAME.set(_frame(task, run, req))
     try:
         result = await task.execute(**kwargs)
@@ -266,6 +262,37 @@ async def _run(entity: Any, kind: str, req: Request, run: RunState, provider: An
         return offload(req.output_prefix, outputs, types)
     except Exception as e:
         raise errors.conversion_failure(e) from e
+
+
+async def _run_dynamic(task: Any, kwargs: dict[str, Any], run: RunState, req: Request) -> dict[str, bytes]:
+    """Compile the dynamic body with the real inputs into ``futures.pb`` (a DynamicJobSpec) for the platform.
+
+    A body that calls no entity yields its outputs directly (``outputs.pb``), as flytekit does.
+    """
+    from aioflyte.remote.serialization import SERIALIZED_CONTEXT_ENV_VAR, SerializationSettings
+    from aioflyte.remote.translator import dynamic_job_spec
+
+    transport = os.environ.get(SERIALIZED_CONTEXT_ENV_VAR)
+    if not transport:
+        e = FlyteSystemException(
+            f"dynamic task {task.name}: the serialization settings ({SERIALIZED_CONTEXT_ENV_VAR}) are missing from "
+            "the environment; register the task with aioflyte (or pyflyte), which sets them"
+        )
+        raise errors.system_failure(e, recoverable=False)
+    try:
+        settings = SerializationSettings.from_transport(transport)
+    except Exception as e:
+        raise errors.system_failure(e, recoverable=False) from e
+    token = _FRAME.set(_frame(task, run, req))
+    try:
+        spec = await dynamic_job_spec(task, kwargs, settings)
+    except Exception as e:
+        raise errors.user_failure(e) from e
+    finally:
+        _FRAME.reset(token)
+    if isinstance(spec, _lit.LiteralMap):
+        return {"outputs.pb": spec.SerializeToString()}
+    return {"futures.pb": spec.SerializeToString()}
 
 
 async def execute(req: Request) -> str | None:

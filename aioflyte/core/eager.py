@@ -18,6 +18,8 @@ def eager(_fn: Callable[..., Any] | None = None, *args: Any, **kwargs: Any) -> A
     """Make an eager workflow from an ``async def`` (flytekit's parameters; ``remote``/secrets are kept)."""
     for k in ("remote", "client_secret_group", "client_secret_key", "client_secret_env_var", "local_entrypoint"):
         kwargs.pop(k, None)
+    if "disable_deck" not in kwargs:
+        kwargs.setdefault("enable_deck", True)  # flytekit's eager default
 
     def wrapper(fn: Callable[..., Any]) -> PythonFunctionTask:
         if not inspect.iscoroutinefunction(fn):

@@ -106,10 +106,7 @@ def _call(gate: Gate, **inputs: Any) -> Any:
 
 def sleep(duration: datetime.timedelta) -> Any:
     """A node that waits ``duration`` (a real asyncio sleep when run locally)."""
-    td = to_timedelta("sleep", duration)
-    state = _ctx._COMPILATION.get()
-    name = f"sleep-{state.next_id()}" if state is not None else "sleep"
-    return _call(Gate(name, sleep=td))
+    return _call(Gate("sleep-gate", sleep=to_timedelta("sleep", duration)))
 
 
 def wait_for_input(name: str, timeout: datetime.timedelta, expected_type: Any) -> Any:

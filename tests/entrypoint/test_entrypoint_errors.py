@@ -96,10 +96,27 @@ async def test_unloadable_task_is_a_non_recoverable_user_error(local_store, args
     assert needle in err.message
 
 
-async def test_dynamic_task_is_reported_as_not_supported_yet(local_store):
+async def test_dynamic_task_without_serialization_settings_is_a_system_error(local_store):
     err = await _fail(local_store, "dyn", inputs={"n": 2})
     assert (err.code, err.kind, err.origin) == ("SYSTEM", NON_RECOVERABLE, SYSTEM)
-    assert "cannot run dynamic tasks yet" in err.message
+    assert "_F_SS_C" in err.message
+
+
+async def test_dynamic_task_writes_a_dynamic_job_spec(local_store):
+    from flyteidl.core import dynamic_job_pb2
+
+    from aioflyte.io import default_provider
+    from aioflyte.remote.serialization import SerializationSettings
+
+    settings = SerializationSettings.for_image("ghcr.io/x/y:1", version="v1", project="p", domain="d")
+    await local_store.put_inputs({"n": 3}, {"n": int})
+    proc = run_entrypoint(local_store, [*RESOLVE, "dyn"], env={"_F_SS_C": settings.serialized_context})
+    assert proc.returncode == 0, proc.stderr
+    assert not await local_store.exists("out", "error.pb")
+    spec = dynamic_job_pb2.DynamicJobSpec()
+    spec.ParseFromString(await default_provider().get_bytes(local_store.uri("out", "futures.pb")))
+    assert len(spec.nodes) == 3 and len(spec.tasks) == 1
+    assert {o.var for o in spec.outputs} == {"o0"}
 
 
 async def test_fail_on_error_exits_1(local_store):

@@ -117,8 +117,9 @@ async def test_store_going_away_fails_cleanly_after_retries(tmp_path, monkeypatc
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("FLYTE_AWS_RETRIES", "2")
     monkeypatch.setenv("FLYTE_AWS_BACKOFF_SECONDS", "0.01")
-    boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="t", aws_secret_access_key="t",
-                 region_name="us-east-1").create_bucket(Bucket="going-away")
+    boto3.client(
+        "s3", endpoint_url=endpoint, aws_access_key_id="t", aws_secret_access_key="t", region_name="us-east-1"
+    ).create_bucket(Bucket="going-away")
     p = FileAccessProvider()
     await p.put_bytes("s3://going-away/data.bin", os.urandom(2**20))
     server.stop()

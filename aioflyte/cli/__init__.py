@@ -1,0 +1,1 @@
+"""Command line: ``aioflyte run | serve | register | package`` (click)."""

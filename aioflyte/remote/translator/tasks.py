@@ -1,0 +1,463 @@
+"""Tasks as flyteidl ``TaskSpec`` / ``TaskTemplate``: metadata, typed interface, container (image, the
+``aioflyte-execute`` command, resources, environment), secrets, pod template and extended resources.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from flyteidl.admin import task_pb2 as admin_task_pb2
+from flyteidl.core import literals_pb2, security_pb2, tasks_pb2
+from google.protobuf import struct_pb2, wrappers_pb2
+
+from aioflyte.remote import serialization as _ser
+from aioflyte.remote.translator._common import TASK, description_entity, identifier, typed_interface
+
+#: Where shared memory is mounted (``shared_memory=True`` / a size), as Flyte plugins expect it.
+SHARED_MEMORY_MOUNT_NAME = "flyte-shared-memory"
+SHARED_MEMORY_MOUNT_PATH = "/dev/shm"
+PRIMARY_CONTAINER_DEFAULT_NAME = "primary"
+_IMAGE_TEMPLATE = re.compile(r"({{\s*\.images?(?:\.([a-zA-Z0-9_]+))(?:\.([a-zA-Z0-9_]+))?\s*}})", re.IGNORECASE)
+
+_RESOURCE_ORDER = (
+    ("ephemeral_storage", tasks_pb2.Resources.EPHEMERAL_STORAGE),
+    ("cpu", tasks_pb2.Resources.CPU),
+    ("gpu", tasks_pb2.Resources.GPU),
+    ("mem", tasks_pb2.Resources.MEMORY),
+)
+_OVERRIDE_ORDER = (
+    ("cpu", tasks_pb2.Resources.CPU),
+    ("mem", tasks_pb2.Resources.MEMORY),
+    ("gpu", tasks_pb2.Resources.GPU),
+    ("ephemeral_storage", tasks_pb2.Resources.EPHEMERAL_STORAGE),
+)
+
+
+def _version() -> str:
+    from aioflyte import __version__
+
+    return __version__
+
+
+def runtime_metadata() -> tasks_pb2.RuntimeMetadata:
+    """Which SDK wrote the task: aioflyte, at its version."""
+    return tasks_pb2.RuntimeMetadata(type=tasks_pb2.RuntimeMetadata.FLYTE_SDK, version=_version(), flavor="aioflyte")
+
+
+def _is_mode(task: Any, mode: str) -> bool:
+    m = getattr(task, "execution_mode", None)
+    return getattr(m, "name", None) == mode
+
+
+def is_dynamic(task: Any) -> bool:
+    return _is_mode(task, "DYNAMIC")
+
+
+def is_eager(task: Any) -> bool:
+    return _is_mode(task, "EAGER") or bool(getattr(getattr(task, "metadata", None), "is_eager", False))
+
+
+def _setting(task: Any, key: str) -> Any:
+    return (getattr(task, "settings", None) or {}).get(key)
+
+
+# --- metadata --------------------------------------------------------------------------------------------------
+
+
+def retry_strategy(retries: int | None) -> literals_pb2.RetryStrategy:
+    return literals_pb2.RetryStrategy(retries=retries or 0)
+
+
+def task_metadata(task: Any) -> tasks_pb2.TaskMetadata:
+    """The template's ``TaskMetadata``: cache, retries, timeout, interruptible, deck, eager, runtime."""
+    md = task.metadata
+    deck = bool(md.generates_deck or getattr(task, "enable_deck", False))
+    pb = tasks_pb2.TaskMetadata(
+        discoverable=bool(md.cache),
+        runtime=runtime_metadata(),
+        retries=retry_strategy(md.retries),
+        interruptible=md.interruptible,
+        discovery_version=md.cache_version or "",
+        deprecated_error_message=md.deprecated or "",
+        cache_serializable=bool(md.cache_serialize),
+        pod_template_name=md.pod_template_name or "",
+        cache_ignore_input_vars=list(md.cache_ignore_input_vars or ()),
+        is_eager=is_eager(task),
+        generates_deck=wrappers_pb2.BoolValue(value=deck),
+        metadata=tasks_pb2.K8sObjectMetadata(
+            labels=dict(getattr(md, "labels", None) or {}), annotations=dict(getattr(md, "annotations", None) or {})
+        ),
+    )
+    if md.timeout:
+        pb.timeout.FromTimedelta(md.timeout)
+    return pb
+
+
+# --- container -------------------------------------------------------------------------------------------------
+
+
+def resolve_image(img: Any, settings: Any) -> str:
+    """The image a task runs in: the default image, a ``{{.image.<name>...}}`` template, an ``ImageSpec``, or a
+    plain image name."""
+    cfg = settings.image_config
+    if img is None or img == "":
+        default = getattr(cfg, "default_image", None)
+        if default is None:
+            raise ValueError("SerializationSettings.image_config has no default image")
+        return default.full
+    if not isinstance(img, str):
+        found = _ser.find_image(cfg, getattr(img, "id", None) or "")
+        if found is not None:
+            return found.full
+        name = getattr(img, "image_name", None)
+        if callable(name):
+            return name()
+        raise TypeError(f"container_image must be a str or an ImageSpec, got {type(img).__name__}")
+    for whole, name, attr in _IMAGE_TEMPLATE.findall(img):
+        found = _ser.find_image(cfg, name)
+        if found is None:
+            raise ValueError(f"container image {img!r} names image {name!r}, which the image config does not have")
+        if attr == "version":
+            version = _image_version(found) or _image_version(cfg.default_image)
+            if ":" in version and f":{whole}" in img:  # a digest: needs '@'
+                img = img.replace(f":{whole}", f"@{version}")
+            else:
+                img = img.replace(whole, version)
+        elif attr == "fqn":
+            img = img.replace(whole, found.fqn)
+        elif attr == "":
+            img = img.replace(whole, found.full)
+        else:
+            raise ValueError(f"container image {img!r}: unknown image attribute {attr!r} (use fqn or version)")
+    return img
+
+
+def _image_version(img: Any) -> str:
+    return getattr(img, "digest", None) or getattr(img, "tag", None) or ""
+
+
+def _entries(res: Any, order: tuple[tuple[str, int], ...]) -> list[tasks_pb2.Resources.ResourceEntry]:
+    out = []
+    if res is None:
+        return out
+    for attr, name in order:
+        v = getattr(res, attr, None)
+        if v is not None and v != "" and v is not False:
+            out.append(tasks_pb2.Resources.ResourceEntry(name=name, value=str(v)))
+    return out
+
+
+def container_resources(spec: Any) -> tasks_pb2.Resources:
+    if spec is None:
+        return tasks_pb2.Resources()
+    return tasks_pb2.Resources(
+        requests=_entries(spec.requests, _RESOURCE_ORDER), limits=_entries(spec.limits, _RESOURCE_ORDER)
+    )
+
+
+def override_resources(requests: Any, limits: Any) -> tasks_pb2.Resources:
+    """Resources of a node's ``with_overrides`` (cpu, memory, gpu, storage order)."""
+    return tasks_pb2.Resources(requests=_entries(requests, _OVERRIDE_ORDER), limits=_entries(limits, _OVERRIDE_ORDER))
+
+
+def task_module_and_name(task: Any) -> tuple[str, str]:
+    """The module and the module-level name under which the entrypoint finds the task."""
+    fn = getattr(task, "task_function", None)
+    if fn is None:
+        mod, _, name = task.name.rpartition(".")
+        return mod, name
+    mod = fn.__module__
+    if mod == "__main__":
+        raise ValueError(f"task {task.name} is defined in __main__: serialize it from an importable module")
+    import sys
+
+    module = sys.modules.get(mod)
+    for attr, value in vars(module or object()).items():
+        if value is task:
+            return mod, attr
+    return mod, fn.__name__
+
+
+def loader_args(task: Any, settings: Any) -> tuple[str, list[str]]:
+    """(resolver location, resolver args) for the entrypoint to load ``task``."""
+    resolver = _setting(task, "task_resolver")
+    if resolver is not None and hasattr(resolver, "location") and hasattr(resolver, "loader_args"):
+        return resolver.location, list(resolver.loader_args(settings, task))
+    mod, name = task_module_and_name(task)
+    return _ser.DEFAULT_TASK_RESOLVER, ["task-module", mod, "task-name", name]
+
+
+def command_args(resolver: str, args: list[str]) -> list[str]:
+    """``aioflyte-execute`` with the placeholders Flyte fills in, then the resolver and its arguments."""
+    return [
+        _ser.ENTRYPOINT,
+        "--inputs",
+        "{{.input}}",
+        "--output-prefix",
+        "{{.outputPrefix}}",
+        "--raw-output-data-prefix",
+        "{{.rawOutputDataPrefix}}",
+        "--checkpoint-path",
+        "{{.checkpointOutputPrefix}}",
+        "--prev-checkpoint",
+        "{{.prevCheckpointPrefix}}",
+        "--resolver",
+        resolver,
+        "--",
+        *args,
+    ]
+
+
+def fast_prefix(settings: Any) -> list[str]:
+    """The prefix that makes a fast-registered task fetch and unpack its code first."""
+    fss = settings.fast_serialization_settings
+    return [
+        "aioflyte-fast-execute",
+        "--additional-distribution",
+        (fss.distribution_location if fss and fss.distribution_location else "{{ .remote_package_path }}"),
+        "--dest-dir",
+        (fss.destination_dir if fss and fss.destination_dir else "{{ .dest_dir }}"),
+        "--",
+    ]
+
+
+def container(task: Any, settings: Any, args: list[str]) -> tasks_pb2.Container:
+    env: dict[str, str] = {}
+    for part in (settings.env, task.environment):
+        if part:
+            env.update(part)
+    resources = task.resources
+    if resources is None and settings.default_resources is not None:
+        resources = settings.default_resources
+    if settings.should_fast_serialize():
+        args = fast_prefix(settings) + args
+    c = tasks_pb2.Container(
+        image=resolve_image(_setting(task, "container_image"), settings),
+        args=args,
+        resources=container_resources(resources),
+    )
+    for k, v in env.items():
+        c.env.add(key=k, value=v)
+    return c
+
+
+def extended_resources(accelerator: Any, shared_memory: Any) -> tasks_pb2.ExtendedResources | None:
+    kwargs: dict[str, Any] = {}
+    if accelerator is not None:
+        kwargs["gpu_accelerator"] = accelerator.to_flyte_idl()
+    if shared_memory is True or isinstance(shared_memory, str):
+        kwargs["shared_memory"] = tasks_pb2.SharedMemory(
+            mount_name=SHARED_MEMORY_MOUNT_NAME,
+            mount_path=SHARED_MEMORY_MOUNT_PATH,
+            size_limit=None if shared_memory is True else shared_memory,
+        )
+    return tasks_pb2.ExtendedResources(**kwargs) if kwargs else None
+
+
+def security_context(task: Any) -> security_pb2.SecurityContext | None:
+    secrets = list(getattr(task, "secret_requests", None) or [])
+    if not secrets:
+        return None
+    return security_pb2.SecurityContext(
+        secrets=[
+            security_pb2.Secret(
+                group=s.group,
+                group_version=s.group_version,
+                key=s.key,
+                mount_requirement=int(s.mount_requirement),
+                env_var=s.env_var,
+            )
+            for s in secrets
+        ]
+    )
+
+
+# --- pod templates ---------------------------------------------------------------------------------------------
+
+
+def _pod_spec_dict(pod_spec: Any) -> dict[str, Any]:
+    if pod_spec is None:
+        return {}
+    if isinstance(pod_spec, dict):
+        return copy.deepcopy(pod_spec)
+    to_dict = getattr(pod_spec, "to_k8s_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    try:  # a kubernetes client object
+        from kubernetes.client import ApiClient  # type: ignore[import-not-found]
+    except ImportError as e:  # pragma: no cover
+        raise TypeError(f"pod_spec must be a dict (the Kubernetes PodSpec JSON), got {type(pod_spec).__name__}") from e
+    return ApiClient().sanitize_for_serialization(pod_spec)
+
+
+def pod_spec(pod_template: Any, primary: tasks_pb2.Container, settings: Any) -> dict[str, Any]:
+    """The pod template's spec with the task's container merged into its primary container."""
+    spec = _pod_spec_dict(getattr(pod_template, "pod_spec", None))
+    if not spec:
+        return {}
+    primary_name = getattr(pod_template, "primary_container_name", None) or PRIMARY_CONTAINER_DEFAULT_NAME
+    containers = spec.setdefault("containers", [])
+    if not any(c.get("name") == primary_name for c in containers):
+        containers.append({"name": primary_name})
+    for c in containers:
+        if c.get("name") != primary_name:
+            if c.get("image"):
+                c["image"] = resolve_image(c["image"], settings)
+            continue
+        c["image"] = resolve_image(c["image"], settings) if c.get("image") else primary.image
+        c["command"] = list(primary.command)
+        c["args"] = list(primary.args)
+        limits = {
+            tasks_pb2.Resources.ResourceName.Name(r.name).lower().replace("_", "-"): r.value
+            for r in primary.resources.limits
+        }
+        requests = {
+            tasks_pb2.Resources.ResourceName.Name(r.name).lower().replace("_", "-"): r.value
+            for r in primary.resources.requests
+        }
+        if limits or requests:
+            c["resources"] = {"limits": limits, "requests": requests}
+        c["env"] = [{"name": e.key, "value": e.value} for e in primary.env] + list(c.get("env") or [])
+    return spec
+
+
+def k8s_pod(pod_template: Any, primary: tasks_pb2.Container, settings: Any) -> tasks_pb2.K8sPod:
+    st = struct_pb2.Struct()
+    st.update(pod_spec(pod_template, primary, settings))
+    return tasks_pb2.K8sPod(
+        pod_spec=st,
+        metadata=tasks_pb2.K8sObjectMetadata(
+            labels=dict(getattr(pod_template, "labels", None) or {}),
+            annotations=dict(getattr(pod_template, "annotations", None) or {}),
+        ),
+    )
+
+
+# --- the template ----------------------------------------------------------------------------------------------
+
+
+def _plugin_dict(task: Any, method: str, settings: Any) -> dict[str, Any]:
+    fn = getattr(type(task), method, None)
+    if fn is None:
+        return {}
+    return fn(task, settings) or {}
+
+
+def task_template(
+    task: Any,
+    settings: Any,
+    *,
+    args: list[str] | None = None,
+    name: str | None = None,
+    task_type: str | None = None,
+    task_type_version: int = 0,
+    metadata: tasks_pb2.TaskMetadata | None = None,
+    interface: Any = None,
+) -> tasks_pb2.TaskTemplate:
+    """The ``TaskTemplate`` of a Python task (``args`` default: ``aioflyte-execute`` loading the task)."""
+    if is_dynamic(task) or is_eager(task):
+        settings = settings.with_serialized_context()
+    if args is None:
+        args = command_args(*loader_args(task, settings))
+    primary = container(task, settings, args)
+    pod_template = _setting(task, "pod_template")
+    config = _plugin_dict(task, "get_config", settings)
+    if pod_template is not None:
+        config = {
+            **config,
+            "primary_container_name": getattr(pod_template, "primary_container_name", None)
+            or PRIMARY_CONTAINER_DEFAULT_NAME,
+        }
+    custom = _plugin_dict(task, "get_custom", settings)
+    tt = tasks_pb2.TaskTemplate(
+        id=identifier(TASK, settings, name or task.name),
+        type=task_type or task.task_type,
+        metadata=metadata if metadata is not None else task_metadata(task),
+        interface=typed_interface(interface if interface is not None else task.python_interface),
+        custom=_struct(custom) if custom else None,
+        task_type_version=task_type_version,
+        security_context=security_context(task),
+        config=config,
+        extended_resources=extended_resources(_setting(task, "accelerator"), _setting(task, "shared_memory")),
+    )
+    if pod_template is None:
+        tt.container.CopyFrom(primary)
+    else:
+        tt.k8s_pod.CopyFrom(k8s_pod(pod_template, primary, settings))
+    return tt
+
+
+def _struct(d: dict[str, Any]) -> struct_pb2.Struct:
+    st = struct_pb2.Struct()
+    st.update(d)
+    return st
+
+
+def task_spec(task: Any, settings: Any) -> admin_task_pb2.TaskSpec:
+    """A Python function task as the ``TaskSpec`` Flyte Admin registers."""
+    tt = task_template(task, settings)
+    docstring = getattr(task.python_interface, "docstring", None)
+    return admin_task_pb2.TaskSpec(template=tt, description=description_entity(task.docs, docstring))
+
+
+def map_task_spec(mt: Any, settings: Any) -> admin_task_pb2.TaskSpec:
+    """A map task (``ArrayNodeMapTask``): the mapped task's template under the map task's name and list interface,
+    whose command tells the entrypoint which inputs are bound (not mapped)."""
+    target = mt.target
+    resolver, args = loader_args(target, settings)
+    map_args = ["vars", ",".join(sorted(mt.bound_inputs)), "resolver", resolver, *args]
+    tt = task_template(
+        target,
+        settings,
+        args=command_args(_ser.MAP_TASK_RESOLVER, map_args),
+        name=mt.name,
+        task_type=target.task_type,
+        task_type_version=1,
+        interface=_without_docstring(mt.python_interface),
+    )
+    return admin_task_pb2.TaskSpec(template=tt)
+
+
+def _without_docstring(interface: Any) -> Any:
+    from aioflyte.core.interface import Interface
+
+    return Interface(interface.inputs, interface.outputs, interface.output_tuple, interface.positional_outputs, None)
+
+
+def eager_cleanup_spec(task: Any, settings: Any) -> admin_task_pb2.TaskSpec:
+    """The failure handler of an eager workflow (``<name>-cleanup``): terminates what the eager run started."""
+    from aioflyte.core.interface import Interface
+
+    name = f"{task.name}-cleanup"
+    md = tasks_pb2.TaskMetadata(
+        runtime=runtime_metadata(),
+        retries=retry_strategy(0),
+        generates_deck=wrappers_pb2.BoolValue(value=False),
+        metadata=tasks_pb2.K8sObjectMetadata(),
+    )
+    cleanup = _CleanupView(task)
+    tt = task_template(
+        cleanup,
+        settings,
+        args=command_args(_ser.EAGER_FAILURE_TASK_RESOLVER, ["eager", "failure", "handler"]),
+        name=name,
+        task_type="eager_failure_handler_task",
+        metadata=md,
+        interface=Interface(dict(task.python_interface.inputs), {}),
+    )
+    return admin_task_pb2.TaskSpec(template=tt)
+
+
+class _CleanupView:
+    """The eager task's image and environment, without its secrets, resources or mode (for the cleanup task)."""
+
+    def __init__(self, task: Any) -> None:
+        self.name = f"{task.name}-cleanup"
+        self.environment: dict[str, str] = {}
+        self.resources = None
+        self.secret_requests: list[Any] = []
+        self.settings = {"container_image": _setting(task, "container_image")}
+        self.execution_mode = None
+        self.metadata = None
