@@ -141,6 +141,7 @@ def main() -> None:
             os.unlink(os.path.join(work, f))
 
         local_dst = os.path.join(work, "local_store", "big.bin")
+        os.makedirs(os.path.dirname(local_dst), exist_ok=True)
         t_local_aio, t_local_raw = float("inf"), float("inf")
         for _ in range(2):  # best of two, alternating, so neither side pays the cold page cache alone
             t_local_raw = min(t_local_raw, _timed(lambda: shutil.copyfile(big, local_dst)))
