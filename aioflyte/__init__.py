@@ -57,6 +57,8 @@ _EXPORTS: dict[str, str] = {
     "start": "aioflyte.engine.handle",
     "LaunchPlan": "aioflyte.core.launch_plan",
     "SerializationSettings": "aioflyte.remote.serialization",
+    "ImageSpec": "aioflyte.image_spec.image_spec",
+    "PodTemplate": "aioflyte.core.pod_template",
     "FastSerializationSettings": "aioflyte.remote.serialization",
     "Checkpoint": "aioflyte.core.checkpoint",
     "map_task": "aioflyte.core.map_task",

@@ -385,7 +385,12 @@ def task_template(
     if pod_template is None:
         tt.container.CopyFrom(primary)
     else:
-        tt.k8s_pod.CopyFrom(k8s_pod(pod_template, primary, settings))
+        from aioflyte.core.pod_template import PodTemplate, to_k8s_pod
+
+        if isinstance(pod_template, PodTemplate):  # flytekit's merge, incl. default images for sidecars
+            tt.k8s_pod.CopyFrom(to_k8s_pod(pod_template, primary, image_resolver=lambda i: resolve_image(i, settings)))
+        else:
+            tt.k8s_pod.CopyFrom(k8s_pod(pod_template, primary, settings))
     return tt
 
 
