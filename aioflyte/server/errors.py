@@ -1,0 +1,59 @@
+"""The errors the Admin service raises, each carrying the explicit gRPC status code it is answered with."""
+
+from __future__ import annotations
+
+import grpc
+from flyteidl.core import identifier_pb2
+from google.protobuf.message import Message
+
+_KINDS = {
+    identifier_pb2.TASK: "task",
+    identifier_pb2.WORKFLOW: "workflow",
+    identifier_pb2.LAUNCH_PLAN: "launch plan",
+}
+
+
+class AdminError(Exception):
+    """A request failed with ``code``; ``details`` are protobuf messages sent as ``grpc-status-details-bin``."""
+
+    code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+
+    def __init__(self, message: str, *, details: tuple[Message, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidArgument(AdminError):
+    code = grpc.StatusCode.INVALID_ARGUMENT
+
+
+class NotFound(AdminError):
+    code = grpc.StatusCode.NOT_FOUND
+
+
+class AlreadyExists(AdminError):
+    code = grpc.StatusCode.ALREADY_EXISTS
+
+
+class Internal(AdminError):
+    code = grpc.StatusCode.INTERNAL
+
+
+def kind_name(resource_type: int) -> str:
+    """``task``, ``workflow`` or ``launch plan`` for a ``core.ResourceType``."""
+    return _KINDS.get(resource_type, identifier_pb2.ResourceType.Name(resource_type).lower())
+
+
+def describe(id: identifier_pb2.Identifier) -> str:
+    """``task flytesnacks/development/my.task@v1``: how error messages name an entity version."""
+    return f"{kind_name(id.resource_type)} {id.project}/{id.domain}/{id.name}@{id.version}"
+
+
+def not_found(id: identifier_pb2.Identifier) -> NotFound:
+    return NotFound(f"{describe(id)} does not exist")
+
+
+def missing(field: str) -> InvalidArgument:
+    """flyteadmin's wording for a required field left empty."""
+    return InvalidArgument(f"missing {field}")

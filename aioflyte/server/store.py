@@ -1,0 +1,237 @@
+"""SQLite state of the server (aiosqlite): registered entities (tasks, workflows, launch plans) and projects.
+
+One connection per server; every statement runs under one ``asyncio.Lock`` so multi-statement changes (activating a
+launch plan deactivates the previous one) are atomic. Entities are stored as their serialized admin messages plus
+the columns the queries need; the schema is created on open, so a state directory survives restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entities (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind INTEGER NOT NULL,
+    project TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    digest BLOB NOT NULL,
+    payload BLOB NOT NULL,
+    state INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (kind, project, domain, name, version)
+);
+CREATE INDEX IF NOT EXISTS entities_by_name ON entities (kind, project, domain, name, created_at);
+CREATE TABLE IF NOT EXISTS projects (
+    id TEXT PRIMARY KEY,
+    payload BLOB NOT NULL,
+    state INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+"""
+
+#: Sort keys a list request may name, and the column each one orders by.
+ENTITY_SORT_KEYS = {"created_at": "created_at", "name": "name", "version": "version", "updated_at": "updated_at"}
+ID_SORT_KEYS = {"name": "name", "created_at": "created_at"}
+PROJECT_SORT_KEYS = {"identifier": "id", "id": "id", "created_at": "created_at"}
+
+
+@dataclass(frozen=True)
+class Key:
+    """What identifies one entity version (``core.Identifier`` without ``org``)."""
+
+    kind: int
+    project: str
+    domain: str
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Row:
+    key: Key
+    digest: bytes
+    payload: bytes
+    state: int
+    created_at: int  # nanoseconds since the epoch
+    updated_at: int
+
+
+def now_ns() -> int:
+    return time.time_ns()
+
+
+def _row(r: Any) -> Row:
+    return Row(Key(r[0], r[1], r[2], r[3], r[4]), r[5], r[6], r[7], r[8], r[9])
+
+
+_COLUMNS = "kind, project, domain, name, version, digest, payload, state, created_at, updated_at"
+_WHERE_KEY = "kind = ? AND project = ? AND domain = ? AND name = ? AND version = ?"
+
+
+def _key_params(key: Key) -> tuple[Any, ...]:
+    return (key.kind, key.project, key.domain, key.name, key.version)
+
+
+class Store:
+    """The server's state in ``<state_dir>/state.db``."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> bool:
+        """Open (creating the schema); True if the database is new."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path)
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=NORMAL")
+        async with self._db.execute("SELECT name FROM sqlite_master WHERE name = 'entities'") as cur:
+            new = await cur.fetchone() is None
+        await self._db.executescript(_SCHEMA)
+        await self._db.commit()
+        return new
+
+    async def close(self) -> None:
+        if self._db is not None:
+            async with self._lock:
+                await self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("the store is not open")
+        return self._db
+
+    async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        async with self._lock, self.db.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def _fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        async with self._lock, self.db.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    # --- entities -------------------------------------------------------------------------------------------------
+
+    async def get(self, key: Key) -> Row | None:
+        r = await self._fetchone(f"SELECT {_COLUMNS} FROM entities WHERE {_WHERE_KEY}", _key_params(key))
+        return None if r is None else _row(r)
+
+    async def insert(self, key: Key, digest: bytes, payload: bytes, *, state: int = 0, created_at: int) -> bool:
+        """Insert a new version; False (and nothing written) if that version exists already."""
+        async with self._lock:
+            try:
+                await self.db.execute(
+                    f"INSERT INTO entities ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*_key_params(key), digest, payload, state, created_at, created_at),
+                )
+            except aiosqlite.IntegrityError:
+                await self.db.rollback()
+                return False
+            await self.db.commit()
+            return True
+
+    async def list(
+        self,
+        kind: int,
+        project: str,
+        domain: str,
+        name: str | None,
+        *,
+        limit: int,
+        offset: int,
+        sort_key: str = "created_at",
+        ascending: bool = False,
+        state: int | None = None,
+    ) -> list[Row]:
+        """Versions of one name (or of every name when ``name`` is None), sorted, one page."""
+        where = ["kind = ?", "project = ?", "domain = ?"]
+        params: list[Any] = [kind, project, domain]
+        if name:
+            where.append("name = ?")
+            params.append(name)
+        if state is not None:
+            where.append("state = ?")
+            params.append(state)
+        direction = "ASC" if ascending else "DESC"
+        column = ENTITY_SORT_KEYS[sort_key]
+        sql = (
+            f"SELECT {_COLUMNS} FROM entities WHERE {' AND '.join(where)} "
+            f"ORDER BY {column} {direction}, seq {direction} LIMIT ? OFFSET ?"
+        )
+        return [_row(r) for r in await self._fetchall(sql, (*params, limit, offset))]
+
+    async def list_names(
+        self, kind: int, project: str, domain: str, *, limit: int, offset: int, sort_key: str, ascending: bool
+    ) -> list[str]:
+        """The distinct names registered in a project and domain (``created_at``: of the latest version)."""
+        direction = "ASC" if ascending else "DESC"
+        column = "name" if sort_key == "name" else "MAX(created_at)"
+        sql = (
+            "SELECT name FROM entities WHERE kind = ? AND project = ? AND domain = ? "
+            f"GROUP BY name ORDER BY {column} {direction}, name {direction} LIMIT ? OFFSET ?"
+        )
+        return [r[0] for r in await self._fetchall(sql, (kind, project, domain, limit, offset))]
+
+    async def set_state(self, key: Key, state: int, *, exclusive: bool) -> bool:
+        """Set one version's state; with ``exclusive``, every other version of the name gets state 0 first.
+
+        Both happen in one transaction, so at most one version of a name is ever ACTIVE.
+        """
+        ts = now_ns()
+        async with self._lock:
+            try:
+                if exclusive:
+                    await self.db.execute(
+                        "UPDATE entities SET state = 0, updated_at = ? "
+                        "WHERE kind = ? AND project = ? AND domain = ? AND name = ? AND version != ? AND state != 0",
+                        (ts, *_key_params(key)),
+                    )
+                cur = await self.db.execute(
+                    f"UPDATE entities SET state = ?, updated_at = ? WHERE {_WHERE_KEY}", (state, ts, *_key_params(key))
+                )
+                changed = cur.rowcount > 0
+            except BaseException:
+                await self.db.rollback()
+                raise
+            if not changed:
+                await self.db.rollback()
+                return False
+            await self.db.commit()
+            return True
+
+    # --- projects -------------------------------------------------------------------------------------------------
+
+    async def insert_project(self, project_id: str, payload: bytes, state: int) -> bool:
+        async with self._lock:
+            try:
+                await self.db.execute(
+                    "INSERT INTO projects (id, payload, state, created_at) VALUES (?, ?, ?, ?)",
+                    (project_id, payload, state, now_ns()),
+                )
+            except aiosqlite.IntegrityError:
+                await self.db.rollback()
+                return False
+            await self.db.commit()
+            return True
+
+    async def get_project(self, project_id: str) -> tuple[bytes, int] | None:
+        r = await self._fetchone("SELECT payload, state FROM projects WHERE id = ?", (project_id,))
+        return None if r is None else (r[0], r[1])
+
+    async def list_projects(self, *, limit: int | None, offset: int, sort_key: str, ascending: bool) -> list[bytes]:
+        direction = "ASC" if ascending else "DESC"
+        column = PROJECT_SORT_KEYS[sort_key]
+        sql = f"SELECT payload FROM projects ORDER BY {column} {direction}, id {direction} LIMIT ? OFFSET ?"
+        return [r[0] for r in await self._fetchall(sql, (-1 if limit is None else limit, offset))]
