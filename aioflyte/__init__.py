@@ -57,6 +57,7 @@ _EXPORTS: dict[str, str] = {
     "start": "aioflyte.engine.handle",
     "LaunchPlan": "aioflyte.core.launch_plan",
     "SerializationSettings": "aioflyte.remote.serialization",
+    "FlyteRemote": "aioflyte.remote.remote",
     "ImageSpec": "aioflyte.image_spec.image_spec",
     "PodTemplate": "aioflyte.core.pod_template",
     "FastSerializationSettings": "aioflyte.remote.serialization",
