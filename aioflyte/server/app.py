@@ -13,7 +13,7 @@ import grpc
 from flyteidl.admin import project_pb2
 from flyteidl.service import admin_pb2_grpc
 
-from aioflyte.server.admin import AdminService
+from aioflyte.server.executions import ExecutionAdminService, ExecutionManager
 from aioflyte.server.store import Store
 
 log = logging.getLogger("aioflyte.server")
@@ -37,12 +37,16 @@ class AdminServer:
         host: str = "127.0.0.1",
         port: int = 0,
         default_projects: tuple[str, ...] = DEFAULT_PROJECTS,
+        raw_output_prefix: str | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
+        #: where executions' inputs, outputs and task data go (a local directory in this slice)
+        self.raw_output_prefix = raw_output_prefix or str(self.state_dir / "data")
         self.host = host
         self.requested_port = port
         self.default_projects = default_projects
         self.store = Store(self.state_dir / "state.db")
+        self.executions = ExecutionManager(self.store, self.raw_output_prefix)
         self.port: int | None = None
         self._server: grpc.aio.Server | None = None
 
@@ -60,9 +64,12 @@ class AdminServer:
                 for project_id in self.default_projects:
                     project = project_pb2.Project(id=project_id, name=project_id, description="Default project")
                     await self.store.insert_project(project_id, project.SerializeToString(), project.state)
+            await self.executions.open()  # marks executions a previous server left unfinished as FAILED
             # no SO_REUSEPORT: a second server on a taken port must fail, not silently share the port
             server = grpc.aio.server(options=(("grpc.so_reuseport", 0),))
-            admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminService(self.store), server)
+            admin_pb2_grpc.add_AdminServiceServicer_to_server(
+                ExecutionAdminService(self.store, self.executions), server
+            )
             try:
                 port = server.add_insecure_port(_hostport(self.host, self.requested_port))
             except RuntimeError as e:
@@ -81,6 +88,7 @@ class AdminServer:
         if self._server is not None:
             await self._server.stop(grace)
             self._server = None
+        await self.executions.close()  # kills running task processes, marks their executions FAILED
         await self.store.close()
 
     async def __aenter__(self) -> AdminServer:
@@ -94,7 +102,12 @@ class AdminServer:
 
 
 async def serve(
-    port: int, state_dir: str | Path, host: str = "127.0.0.1", *, stop: asyncio.Event | None = None
+    port: int,
+    state_dir: str | Path,
+    host: str = "127.0.0.1",
+    *,
+    stop: asyncio.Event | None = None,
+    raw_output_prefix: str | None = None,
 ) -> None:
     """Run the server until SIGTERM/SIGINT (or until ``stop`` is set), then shut down cleanly.
 
@@ -109,7 +122,7 @@ async def serve(
             installed.append(sig)
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
             pass
-    server = AdminServer(state_dir, host=host, port=port)
+    server = AdminServer(state_dir, host=host, port=port, raw_output_prefix=raw_output_prefix)
     try:
         address = await server.start()
         print(READY_MESSAGE.format(address=address), flush=True)

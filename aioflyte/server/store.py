@@ -109,6 +109,11 @@ class Store:
             self._db = None
 
     @property
+    def lock(self) -> asyncio.Lock:
+        """The lock every statement runs under (other tables in this database, e.g. executions, share it)."""
+        return self._lock
+
+    @property
     def db(self) -> aiosqlite.Connection:
         if self._db is None:
             raise RuntimeError("the store is not open")

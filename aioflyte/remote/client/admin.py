@@ -14,8 +14,16 @@ from types import TracebackType
 from typing import Any
 
 import grpc
-from flyteidl.admin import common_pb2, launch_plan_pb2, project_pb2, task_pb2, version_pb2, workflow_pb2
-from flyteidl.core import identifier_pb2
+from flyteidl.admin import (
+    common_pb2,
+    execution_pb2,
+    launch_plan_pb2,
+    project_pb2,
+    task_pb2,
+    version_pb2,
+    workflow_pb2,
+)
+from flyteidl.core import identifier_pb2, literals_pb2
 from flyteidl.service import admin_pb2_grpc
 from tenacity import (
     AsyncRetrying,
@@ -63,6 +71,14 @@ def workflow_id(project: str, domain: str, name: str, version: str) -> Identifie
 
 def launch_plan_id(project: str, domain: str, name: str, version: str) -> Identifier:
     return _make_id(identifier_pb2.LAUNCH_PLAN, project, domain, name, version)
+
+
+def execution_id(project: str, domain: str, name: str) -> identifier_pb2.WorkflowExecutionIdentifier:
+    return identifier_pb2.WorkflowExecutionIdentifier(project=project, domain=domain, name=name)
+
+
+def describe_execution(id: identifier_pb2.WorkflowExecutionIdentifier) -> str:
+    return f"execution {id.project}/{id.domain}/{id.name}"
 
 
 def sort_by(key: str = "created_at", *, ascending: bool = False) -> common_pb2.Sort:
@@ -388,6 +404,67 @@ class AdminClient:
             id=NamedEntityIdentifier(project=project, domain=domain, name=name)
         )
         return await self._call("GetActiveLaunchPlan", request, f"active launch plan {project}/{domain}/{name}")
+
+    # --- executions -------------------------------------------------------------------------------------------
+
+    async def create_execution(
+        self,
+        project: str,
+        domain: str,
+        launch: Identifier,
+        inputs: literals_pb2.LiteralMap | None = None,
+        *,
+        name: str = "",
+        spec: execution_pb2.ExecutionSpec | None = None,
+    ) -> identifier_pb2.WorkflowExecutionIdentifier:
+        """Launch ``launch`` (a task, or a launch plan) with ``inputs``; returns the execution's id.
+
+        ``name`` empty lets the backend choose one; ``spec`` carries the other execution options (its
+        ``launch_plan`` is set to ``launch``).
+        """
+        full_spec = execution_pb2.ExecutionSpec()
+        if spec is not None:
+            full_spec.CopyFrom(spec)
+        full_spec.launch_plan.CopyFrom(launch)
+        request = execution_pb2.ExecutionCreateRequest(
+            project=project, domain=domain, name=name, spec=full_spec, inputs=inputs or literals_pb2.LiteralMap()
+        )
+        entity = f"execution {project}/{domain}/{name}" if name else describe(launch)
+        return (await self._call("CreateExecution", request, entity)).id
+
+    async def get_execution(self, id: identifier_pb2.WorkflowExecutionIdentifier) -> execution_pb2.Execution:
+        request = execution_pb2.WorkflowExecutionGetRequest(id=id)
+        return await self._call("GetExecution", request, describe_execution(id))
+
+    async def list_executions(
+        self,
+        project: str,
+        domain: str,
+        *,
+        limit: int = 100,
+        token: str = "",
+        sort: common_pb2.Sort | None = None,
+        filters: str = "",
+    ) -> tuple[list[execution_pb2.Execution], str]:
+        """One page of executions (newest first by default) and the next page's token ("" at the end)."""
+        request = self._resource_list(project, domain, "", limit, token, sort, filters)
+        resp = await self._call("ListExecutions", request)
+        return list(resp.executions), resp.token
+
+    def iter_executions(self, project: str, domain: str, **kwargs: Any) -> AsyncIterator[execution_pb2.Execution]:
+        return self._pages(self.list_executions, project=project, domain=domain, **kwargs)
+
+    async def terminate_execution(self, id: identifier_pb2.WorkflowExecutionIdentifier, cause: str = "") -> None:
+        """Abort a running execution (its phase becomes ABORTED)."""
+        request = execution_pb2.ExecutionTerminateRequest(id=id, cause=cause)
+        await self._call("TerminateExecution", request, describe_execution(id))
+
+    async def get_execution_data(
+        self, id: identifier_pb2.WorkflowExecutionIdentifier
+    ) -> execution_pb2.WorkflowExecutionGetDataResponse:
+        """The execution's inputs and outputs: ``full_inputs`` / ``full_outputs`` and their URLs."""
+        request = execution_pb2.WorkflowExecutionGetDataRequest(id=id)
+        return await self._call("GetExecutionData", request, describe_execution(id))
 
     # --- projects and domains ---------------------------------------------------------------------------------
 

@@ -1,0 +1,215 @@
+"""Running a task execution as local processes: one per attempt, the task's container command with its templates
+filled, ``FLYTE_INTERNAL_*`` set, in its own process group (so terminating it kills everything it started).
+
+Each attempt writes under ``<raw>/<project>/<domain>/<name>/``: ``inputs.pb`` (shared), ``attempt-<n>/`` (the
+output prefix: ``outputs.pb`` or ``error.pb``), ``checkpoints/<n>/``, and the process's output in
+``logs/attempt-<n>.log``. RECOVERABLE errors (and processes that die without a document) are retried up to the
+task's ``retries``; the task's ``timeout`` bounds each attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flyteidl.core import errors_pb2, execution_pb2, literals_pb2, tasks_pb2
+
+#: What replaces the entrypoint word of a container command: the server's own interpreter.
+_ENTRYPOINTS = {
+    "aioflyte-execute": [sys.executable, "-m", "aioflyte.entrypoint"],
+    "pyflyte-execute": [sys.executable, "-m", "aioflyte.entrypoint"],
+    "aioflyte-fast-execute": [sys.executable, "-m", "aioflyte._entrypoint.fast"],
+}
+_KILL_GRACE = 2.0
+
+
+@dataclass
+class Outcome:
+    """How an execution's attempts ended: outputs, or an error (``aborted`` when it was terminated)."""
+
+    outputs: literals_pb2.LiteralMap | None = None
+    outputs_uri: str = ""
+    error: execution_pb2.ExecutionError | None = None
+    recoverable: bool = False
+    attempts: int = 0
+
+
+def command(template: tasks_pb2.TaskTemplate, values: dict[str, str]) -> list[str]:
+    """The container's command line with the ``{{.input}}``-style templates filled and the entrypoint resolved."""
+    args = [*template.container.command, *template.container.args]
+    if not args:
+        raise ValueError(f"task {template.id.name} has no container command")
+    filled = []
+    for arg in args:
+        for key, value in values.items():
+            arg = arg.replace("{{." + key + "}}", value)
+        filled.append(arg)
+    head = _ENTRYPOINTS.get(filled[0])
+    return [*head, *filled[1:]] if head else filled
+
+
+def kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+async def stop_process(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM the process group, SIGKILL it after a short grace; wait for the leader."""
+    kill_group(process.pid, signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), _KILL_GRACE)
+    except asyncio.TimeoutError:
+        pass
+    kill_group(process.pid, signal.SIGKILL)  # children that outlived the leader go too
+    await process.wait()
+
+
+def _tail(path: Path, limit: int = 2000) -> str:
+    try:
+        return path.read_text(errors="replace")[-limit:]
+    except OSError:
+        return ""
+
+
+class TaskRun:
+    """The attempts of one task execution. ``process`` is the running attempt's process (for terminate)."""
+
+    def __init__(
+        self,
+        template: tasks_pb2.TaskTemplate,
+        execution_id: tuple[str, str, str],
+        base: Path,
+        raw_output_prefix: str,
+        on_start: Callable[[int], Awaitable[None]] | None = None,
+        envs: dict[str, str] | None = None,
+    ) -> None:
+        self.template = template
+        self.execution_id = execution_id
+        self.base = base
+        self.raw_output_prefix = raw_output_prefix
+        self.process: asyncio.subprocess.Process | None = None
+        self.on_start = on_start  # async callable(pgid) when an attempt's process has started
+        self.envs = envs or {}  # the execution spec's ``envs``
+
+    def _env(self, attempt: int) -> dict[str, str]:
+        project, domain, name = self.execution_id
+        tid = self.template.id
+        env = dict(os.environ)
+        env.update({e.key: e.value for e in self.template.container.env})
+        env.update(self.envs)
+        env.update(
+            {
+                "FLYTE_INTERNAL_EXECUTION_PROJECT": project,
+                "FLYTE_INTERNAL_EXECUTION_DOMAIN": domain,
+                "FLYTE_INTERNAL_EXECUTION_ID": name,
+                "FLYTE_INTERNAL_EXECUTION_WORKFLOW": f"{tid.project}:{tid.domain}:{tid.name}",
+                "FLYTE_INTERNAL_TASK_PROJECT": tid.project,
+                "FLYTE_INTERNAL_TASK_DOMAIN": tid.domain,
+                "FLYTE_INTERNAL_TASK_NAME": tid.name,
+                "FLYTE_INTERNAL_TASK_VERSION": tid.version,
+                "FLYTE_INTERNAL_PROJECT": tid.project,
+                "FLYTE_INTERNAL_DOMAIN": tid.domain,
+                "FLYTE_INTERNAL_NAME": tid.name,
+                "FLYTE_INTERNAL_VERSION": tid.version,
+                "FLYTE_ATTEMPT_NUMBER": str(attempt),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    async def run(self) -> Outcome:
+        """Run attempts until one succeeds, fails for good, or the retries are used up."""
+        retries = self.template.metadata.retries.retries
+        timeout = self.template.metadata.timeout.ToTimedelta().total_seconds() or None
+        outcome = Outcome()
+        for attempt in range(retries + 1):
+            outcome = await self._attempt(attempt, timeout)
+            outcome.attempts = attempt + 1
+            if outcome.error is None or not outcome.recoverable:
+                return outcome
+        return outcome
+
+    async def _attempt(self, attempt: int, timeout: float | None) -> Outcome:
+        out = self.base / f"attempt-{attempt}"
+        out.mkdir(parents=True, exist_ok=True)
+        logs = self.base / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        log_path = logs / f"attempt-{attempt}.log"
+        prev = str(self.base / "checkpoints" / str(attempt - 1)) if attempt > 0 else ""
+        values = {
+            "input": str(self.base / "inputs.pb"),
+            "inputPrefix": str(self.base),
+            "outputPrefix": str(out),
+            "rawOutputDataPrefix": f"{self.raw_output_prefix.rstrip('/')}/{'/'.join(self.execution_id)}/raw/{attempt}",
+            "checkpointOutputPrefix": str(self.base / "checkpoints" / str(attempt)),
+            "prevCheckpointPrefix": prev,
+        }
+        argv = command(self.template, values)
+        with open(log_path, "ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                *argv, stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL,
+                env=self._env(attempt), start_new_session=True,
+            )  # fmt: skip
+        process = self.process
+        if self.on_start is not None:
+            await self.on_start(process.pid)
+        timed_out = False
+        try:
+            await asyncio.wait_for(process.wait(), timeout)
+        except asyncio.TimeoutError:
+            timed_out = True
+            await stop_process(process)
+        except BaseException:  # cancelled (terminate, server stop): never leave the process behind
+            await asyncio.shield(stop_process(process))
+            raise
+        finally:
+            kill_group(process.pid)  # anything the task left running in its group
+        return self._read(out, process.returncode, log_path, attempt, timed_out, timeout)
+
+    def _read(
+        self, out: Path, code: int | None, log_path: Path, attempt: int, timed_out: bool, timeout: float | None
+    ) -> Outcome:
+        result = Outcome()
+        if timed_out:
+            result.error = execution_pb2.ExecutionError(
+                code="USER:Timeout",
+                message=f"task {self.template.id.name} attempt {attempt} timed out after {timeout:g}s",
+                kind=execution_pb2.ExecutionError.USER,
+            )
+            result.recoverable = True
+            return result
+        outputs, error = out / "outputs.pb", out / "error.pb"
+        if error.exists():
+            doc = errors_pb2.ErrorDocument.FromString(error.read_bytes())
+            kind = (
+                execution_pb2.ExecutionError.SYSTEM
+                if doc.error.origin == execution_pb2.ExecutionError.SYSTEM
+                else execution_pb2.ExecutionError.USER
+            )
+            result.error = execution_pb2.ExecutionError(
+                code=doc.error.code, message=doc.error.message, error_uri=str(error), kind=kind
+            )
+            if doc.error.HasField("timestamp"):
+                result.error.timestamp.CopyFrom(doc.error.timestamp)
+            result.recoverable = doc.error.kind == errors_pb2.ContainerError.RECOVERABLE
+            return result
+        if outputs.exists():
+            result.outputs = literals_pb2.LiteralMap.FromString(outputs.read_bytes())
+            result.outputs_uri = str(outputs)
+            return result
+        # no document: the process died (killed, crashed interpreter); Flyte retries such container failures
+        how = f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
+        result.error = execution_pb2.ExecutionError(
+            code="SYSTEM:ProcessFailed",
+            message=f"the task process {how} without writing outputs.pb or error.pb; its output ends with:\n"
+            f"{_tail(log_path)}",
+            kind=execution_pb2.ExecutionError.SYSTEM,
+        )
+        result.recoverable = True
+        return result
