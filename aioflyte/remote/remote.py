@@ -1,6 +1,8 @@
 """``FlyteRemote``: flytekit's programmatic access to a Flyte backend, every call a coroutine.
 
-This module has the registration and lookup half: ``register_task`` / ``register_workflow`` /
+Executions (``execute``, ``wait``, ``fetch_execution``, ``sync_execution``, ``terminate``,
+``recent_executions``) come from :class:`aioflyte.remote.executions.ExecutionsMixin`. This module has the
+registration and lookup half: ``register_task`` / ``register_workflow`` /
 ``register_launch_plan`` / ``raw_register``, ``fetch_task`` / ``fetch_workflow`` / ``fetch_launch_plan`` /
 ``fetch_active_launchplan``, ``activate_launchplan``, ``list_tasks_by_version``, ``list_projects``,
 ``get_domains`` and ``generate_console_url``. Everything runs on the caller's loop through one
@@ -21,6 +23,7 @@ from aioflyte.configuration.config import Config
 from aioflyte.configuration.image import ImageConfig
 from aioflyte.remote.client import AdminClient, FlyteEntityNotExistException
 from aioflyte.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
+from aioflyte.remote.executions import ExecutionsMixin, FlyteExecutionTimeoutError, FlyteWorkflowExecution
 from aioflyte.remote.serialization import SerializationSettings
 
 log = logging.getLogger("aioflyte.remote")
@@ -33,7 +36,7 @@ DEFAULT_DATA_UPLOAD_LOCATION = "flyte://my-s3-bucket/data"
 _REGISTER_CONCURRENCY = 16
 
 
-class FlyteRemote:
+class FlyteRemote(ExecutionsMixin):
     """Programmatic access to a Flyte backend (flytekit's ``FlyteRemote``), as coroutines.
 
     ``FlyteRemote(config, default_project=..., default_domain=...)`` is cheap and synchronous; the gRPC channel
@@ -528,4 +531,4 @@ def _is_reference(entity: Any) -> bool:
     return type(entity).__name__.startswith("Reference")
 
 
-__all__ = ["FlyteRemote"]
+__all__ = ["FlyteExecutionTimeoutError", "FlyteRemote", "FlyteWorkflowExecution"]

@@ -1,0 +1,443 @@
+"""Executions on a Flyte backend: ``FlyteWorkflowExecution`` and ``FlyteRemote``'s execution calls.
+
+``execute`` launches a task (registering a local one when missing) or a launch plan / workflow; ``wait`` watches an
+execution with backoff (0.1 s doubling to a cap, never fixed long sleeps); ``sync_execution`` reads its phase and,
+once done, its inputs and outputs as Python values (``TypeEngine`` with the launched entity's interface).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import hashlib
+import logging
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from flyteidl.admin import execution_pb2
+from flyteidl.core import execution_pb2 as core_execution_pb2
+from flyteidl.core import identifier_pb2, literals_pb2
+
+from aioflyte.core.interface import Interface
+from aioflyte.exceptions import FlyteAssertion
+from aioflyte.remote.client import FlyteEntityNotExistException, FlyteInvalidInputException
+from aioflyte.remote.client.admin import describe_execution, execution_id
+from aioflyte.remote.client.exceptions import FlyteRemoteTimeoutException
+from aioflyte.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
+
+if TYPE_CHECKING:
+    from aioflyte.remote.remote import FlyteRemote
+
+log = logging.getLogger("aioflyte.remote")
+
+Phase = core_execution_pb2.WorkflowExecution
+ExecutionIdentifier = identifier_pb2.WorkflowExecutionIdentifier
+Identifier = identifier_pb2.Identifier
+ResourceType = identifier_pb2.ResourceType
+TERMINAL_PHASES = frozenset({Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.TIMED_OUT})
+#: ``wait`` polls first after this many seconds, doubling up to ``poll_interval`` (default ``_MAX_POLL``).
+_FIRST_POLL = 0.1
+_MAX_POLL = 2.0
+
+
+class FlyteExecutionTimeoutError(FlyteRemoteTimeoutException):
+    """``wait`` gave up: the execution was not done within the timeout (it keeps running on the backend)."""
+
+
+class FlyteWorkflowExecution:
+    """An execution on the backend (flytekit's ``FlyteWorkflowExecution``): the admin ``Execution`` message plus,
+    after a sync of a finished execution, its ``inputs`` and ``outputs`` as Python values."""
+
+    def __init__(self, execution: execution_pb2.Execution, python_interface: Interface | None = None) -> None:
+        self._execution = execution
+        self._python_interface = python_interface
+        self._inputs: dict[str, Any] | None = None
+        self._outputs: dict[str, Any] | None = None
+        self._flyte_entity: Any = None
+
+    @classmethod
+    def promote_from_model(cls, execution: execution_pb2.Execution) -> FlyteWorkflowExecution:
+        return cls(execution)
+
+    @property
+    def id(self) -> ExecutionIdentifier:
+        return self._execution.id
+
+    @property
+    def spec(self) -> execution_pb2.ExecutionSpec:
+        return self._execution.spec
+
+    @property
+    def closure(self) -> execution_pb2.ExecutionClosure:
+        return self._execution.closure
+
+    @property
+    def phase(self) -> int:
+        """``flyteidl.core.execution_pb2.WorkflowExecution.Phase`` (an int; ``phase_name`` for its name)."""
+        return self._execution.closure.phase
+
+    @property
+    def phase_name(self) -> str:
+        return Phase.Phase.Name(self.phase)
+
+    @property
+    def is_done(self) -> bool:
+        return self.phase in TERMINAL_PHASES
+
+    @property
+    def is_successful(self) -> bool:
+        return self.phase == Phase.SUCCEEDED
+
+    @property
+    def error(self) -> core_execution_pb2.ExecutionError | None:
+        """The failure (``code``, ``message``, ``kind``) of a FAILED execution, else None."""
+        closure = self._execution.closure
+        return closure.error if closure.HasField("error") else None
+
+    @property
+    def abort_cause(self) -> str | None:
+        closure = self._execution.closure
+        return closure.abort_metadata.cause if closure.HasField("abort_metadata") else None
+
+    @property
+    def flyte_entity(self) -> Any:
+        """What was launched (a ``FlyteTask`` / ``FlyteLaunchPlan``), once known."""
+        return self._flyte_entity
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The inputs as Python values (after ``remote.sync_execution`` / ``wait``)."""
+        if self._inputs is None:
+            raise FlyteAssertion(f"inputs of {self}: sync the execution first (remote.sync_execution or wait)")
+        return self._inputs
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        """The outputs as Python values by name (``outputs["o0"]``), once the execution succeeded and was synced."""
+        if not self.is_done:
+            raise FlyteAssertion(f"{self} is {self.phase_name}: wait until it has completed to read its outputs")
+        if self.error is not None:
+            raise FlyteAssertion(f"{self} has no outputs: it failed with {self.error.code}: {self.error.message}")
+        if not self.is_successful:
+            raise FlyteAssertion(f"{self} has no outputs: it ended {self.phase_name}")
+        if self._outputs is None:
+            raise FlyteAssertion(f"outputs of {self}: sync the execution first (remote.sync_execution or wait)")
+        return self._outputs
+
+    def __repr__(self) -> str:
+        return f"FlyteWorkflowExecution({describe_execution(self.id)}, {self.phase_name})"
+
+
+def _seconds(value: float | datetime.timedelta | None) -> float | None:
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    return value
+
+
+async def _to_literals(
+    what: str, interface: Interface, inputs: dict[str, Any], type_hints: dict[str, Any]
+) -> literals_pb2.LiteralMap:
+    from aioflyte.types.engine import TypeEngine, value_repr
+
+    types = interface.input_types
+    out = literals_pb2.LiteralMap()
+    for name, value in inputs.items():
+        t = type_hints.get(name) or types.get(name)
+        if t is None:
+            raise FlyteInvalidInputException(
+                f"{what} has no input named {name!r} (its inputs: {', '.join(types) or 'none'})", entity=what
+            )
+        try:
+            out.literals[name].CopyFrom(await TypeEngine.to_literal(None, value, t))
+        except Exception as e:
+            raise FlyteInvalidInputException(
+                f"input {name!r} of {what}: cannot convert {value_repr(value)} to {t}: {e}", entity=what
+            ) from e
+    missing = [n for n in interface.required_inputs if n not in out.literals]
+    if missing:
+        raise FlyteInvalidInputException(f"{what}: missing input(s) {', '.join(missing)}", entity=what)
+    return out
+
+
+async def _to_python(lm: literals_pb2.LiteralMap, types: dict[str, Any]) -> dict[str, Any]:
+    """Literals as Python values; a literal whose type cannot be converted is returned as the literal itself."""
+    from aioflyte.types.engine import TypeEngine
+
+    out: dict[str, Any] = {}
+    for name, lit in lm.literals.items():
+        t = types.get(name)
+        try:
+            out[name] = lit if t is None or t is Any else await TypeEngine.to_python_value(None, lit, t)
+        except Exception as e:
+            log.debug("cannot convert %s to %s, keeping the literal: %s", name, t, e)
+            out[name] = lit
+    return out
+
+
+async def _data_literals(full: literals_pb2.LiteralMap, blob: Any) -> literals_pb2.LiteralMap:
+    """``full`` when the backend sent the values inline, else the ``LiteralMap`` stored at ``blob.url`` (Flyte
+    leaves the inline copy out for large data)."""
+    if full.literals or not blob.url:
+        return full
+    from aioflyte.io.provider import default_provider
+
+    lm = literals_pb2.LiteralMap()
+    lm.ParseFromString(await default_provider().get_bytes(blob.url))
+    return lm
+
+
+class ExecutionsMixin:
+    """``FlyteRemote``'s execution calls (a mixin so ``remote.py`` keeps to registration and lookup)."""
+
+    # --- launching --------------------------------------------------------------------------------------------
+
+    async def execute(
+        self: FlyteRemote,
+        entity: Any,
+        inputs: dict[str, Any] | None = None,
+        project: str | None = None,
+        domain: str | None = None,
+        name: str | None = None,
+        version: str | None = None,
+        execution_name: str | None = None,
+        execution_name_prefix: str | None = None,
+        image_config: Any = None,
+        options: Any = None,
+        wait: bool = False,
+        type_hints: dict[str, Any] | None = None,
+        overwrite_cache: bool | None = None,
+        interruptible: bool | None = None,
+        envs: dict[str, str] | None = None,
+        tags: list[str] | None = None,
+        cluster_pool: str | None = None,
+        execution_cluster_label: str | None = None,
+        serialization_settings: Any = None,
+        timeout: float | datetime.timedelta | None = None,
+        poll_interval: float | datetime.timedelta | None = None,
+    ) -> FlyteWorkflowExecution:
+        """Launch ``entity`` with ``inputs`` (Python values) and return the execution (done if ``wait=True``).
+
+        ``entity``: a local task (registered under ``version`` when that version is missing; without ``version``
+        one is derived from a hash of its serialized spec), a local workflow or ``LaunchPlan`` (likewise), or a
+        fetched ``FlyteTask`` / ``FlyteWorkflow`` (its default launch plan) / ``FlyteLaunchPlan``. Inputs are
+        converted with the entity's interface (``type_hints`` override types); an unknown, missing or
+        unconvertible input raises ``FlyteInvalidInputException`` naming it.
+        """
+        from aioflyte.remote.translator import entity_kind
+
+        p, d = self._project_domain(project, domain)
+        kind = entity_kind(entity)
+        if isinstance(entity, (FlyteTask, FlyteLaunchPlan)):
+            target, iface = entity, entity.python_interface
+        elif isinstance(entity, FlyteWorkflow):
+            target = await self.fetch_launch_plan(p, d, entity.name, entity.version)
+            iface = entity.python_interface
+        elif kind in ("task", "map_task", "workflow", "launch_plan"):
+            version = version or await _hash_version(entity, kind, p, d, serialization_settings, options)
+            target = await self._fetch_or_register(entity, kind, p, d, name, version, serialization_settings, options)
+            iface = entity.python_interface if kind != "launch_plan" else target.python_interface
+        else:
+            raise TypeError(f"execute takes a task, workflow or launch plan (local or fetched), not {entity!r}")
+
+        given = dict(inputs or {})
+        if kind in ("task", "map_task"):  # tasks have no defaults on the backend: send the local ones
+            for k, default in iface.defaults.items():
+                given.setdefault(k, default)
+        what = f"{target.entity_type_text.lower()} {target.name}"
+        literals = await _to_literals(what, iface, given, dict(type_hints or {}))
+
+        spec = _execution_spec(options, overwrite_cache, interruptible, envs, tags, cluster_pool,
+                               execution_cluster_label)  # fmt: skip
+        if not execution_name and execution_name_prefix:
+            execution_name = f"{execution_name_prefix}-{uuid.uuid4().hex[:19]}"[:63]
+        launch_id = target.id
+        ex_id = await self.client.create_execution(p, d, launch_id, literals, name=execution_name or "", spec=spec)
+        execution = FlyteWorkflowExecution(await self.client.get_execution(ex_id), iface)
+        execution._flyte_entity = target
+        if wait:
+            return await self.wait(execution, timeout=timeout, poll_interval=poll_interval)
+        return execution
+
+    async def _fetch_or_register(
+        self: FlyteRemote,
+        entity: Any,
+        kind: str,
+        project: str,
+        domain: str,
+        name: str | None,
+        version: str,
+        settings: Any,
+        options: Any,
+    ) -> FlyteTask | FlyteLaunchPlan:
+        """The backend's copy of a local entity at ``version``, registered first when it is not there."""
+        ss = self._settings(settings, version, project, domain)
+        if kind in ("task", "map_task"):
+            try:
+                return await self.fetch_task(project, domain, name or entity.name, version)
+            except FlyteEntityNotExistException:
+                return await self.register_task(entity, ss, version)
+        lp_name = name or entity.name
+        try:
+            return await self.fetch_launch_plan(project, domain, lp_name, version)
+        except FlyteEntityNotExistException:
+            pass
+        if kind == "workflow":
+            await self.register_workflow(entity, ss, version, options=options)
+            return await self.fetch_launch_plan(project, domain, entity.name, version)
+        return await self.register_launch_plan(entity, version, project, domain, options, ss)
+
+    # --- watching ---------------------------------------------------------------------------------------------
+
+    async def wait(
+        self: FlyteRemote,
+        execution: FlyteWorkflowExecution,
+        timeout: float | datetime.timedelta | None = None,
+        poll_interval: float | datetime.timedelta | None = None,
+        sync_nodes: bool = True,
+    ) -> FlyteWorkflowExecution:
+        """Wait until ``execution`` is done, then sync it (inputs and outputs). Polls after 0.1 s, doubling up to
+        ``poll_interval`` (default 2 s). Raises ``FlyteExecutionTimeoutError`` (a ``TimeoutError``) after
+        ``timeout`` seconds; the execution keeps running."""
+        limit = _seconds(timeout)
+        cap = max(_seconds(poll_interval) or _MAX_POLL, 0.01)
+        deadline = None if limit is None else time.monotonic() + limit
+        delay = min(_FIRST_POLL, cap)
+        while not execution.is_done:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise FlyteExecutionTimeoutError(
+                    f"execution {describe_execution(execution.id)} was still {execution.phase_name} after {limit:g} s",
+                    entity=f"execution {describe_execution(execution.id)}",
+                )
+            pause = delay if deadline is None else max(0.0, min(delay, deadline - time.monotonic()))
+            await asyncio.sleep(pause)
+            delay = min(delay * 2, cap)
+            execution._execution = await self.client.get_execution(execution.id)
+        return await self.sync_execution(execution, sync_nodes=sync_nodes)
+
+    async def sync_execution(
+        self: FlyteRemote,
+        execution: FlyteWorkflowExecution,
+        entity_definition: Any = None,
+        sync_nodes: bool = False,
+    ) -> FlyteWorkflowExecution:
+        """Refresh ``execution``'s phase and closure; read its inputs, and its outputs once it succeeded, as Python
+        values with the launched entity's interface (``entity_definition``'s when given). Node executions are not
+        served yet, so ``sync_nodes`` has no effect."""
+        execution._execution = await self.client.get_execution(execution.id)
+        if entity_definition is not None:
+            execution._python_interface = entity_definition.python_interface
+        iface = execution._python_interface
+        if iface is None:
+            iface = await self._launched_interface(execution)
+        data = await self.client.get_execution_data(execution.id)
+        inputs = await _data_literals(data.full_inputs, data.inputs)
+        execution._inputs = await _to_python(inputs, iface.input_types)
+        if execution.is_successful:
+            outputs = await _data_literals(data.full_outputs, data.outputs)
+            execution._outputs = await _to_python(outputs, iface.outputs)
+        return execution
+
+    async def _launched_interface(self: FlyteRemote, execution: FlyteWorkflowExecution) -> Interface:
+        lid = execution.spec.launch_plan
+        try:
+            if lid.resource_type == ResourceType.TASK:
+                entity: Any = await self.fetch_task(lid.project, lid.domain, lid.name, lid.version)
+            else:
+                entity = await self.fetch_launch_plan(lid.project, lid.domain, lid.name, lid.version)
+        except FlyteEntityNotExistException:
+            log.debug("the launched entity of %s is gone; values stay literals", execution)
+            return Interface()
+        execution._flyte_entity = entity
+        execution._python_interface = entity.python_interface
+        return entity.python_interface
+
+    # --- lookup and control -----------------------------------------------------------------------------------
+
+    async def fetch_execution(
+        self: FlyteRemote, project: str | None = None, domain: str | None = None, name: str | None = None
+    ) -> FlyteWorkflowExecution:
+        """An execution by name, synced (its inputs, and outputs when it succeeded). ``FlyteEntityNotExistException``
+        when there is none."""
+        if not name:
+            raise ValueError("fetch_execution: the 'name' argument must be specified")
+        p, d = self._project_domain(project, domain)
+        execution = FlyteWorkflowExecution(await self.client.get_execution(execution_id(p, d, name)))
+        return await self.sync_execution(execution)
+
+    async def recent_executions(
+        self: FlyteRemote, project: str | None = None, domain: str | None = None, limit: int | None = 100
+    ) -> list[FlyteWorkflowExecution]:
+        """The newest executions of a project and domain (at most ``limit``), not synced."""
+        p, d = self._project_domain(project, domain)
+        out: list[FlyteWorkflowExecution] = []
+        async for e in self.client.iter_executions(p, d, limit=min(limit or 100, 100)):
+            out.append(FlyteWorkflowExecution(e))
+            if limit and len(out) >= limit:
+                break
+        return out
+
+    async def terminate(self: FlyteRemote, execution: FlyteWorkflowExecution | ExecutionIdentifier, cause: str) -> None:
+        """Abort a running execution (it ends ABORTED with ``cause``)."""
+        ex_id = execution.id if isinstance(execution, FlyteWorkflowExecution) else execution
+        await self.client.terminate_execution(ex_id, cause)
+        if isinstance(execution, FlyteWorkflowExecution):
+            execution._execution = await self.client.get_execution(ex_id)
+
+
+async def _hash_version(entity: Any, kind: str, project: str, domain: str, settings: Any, options: Any) -> str:
+    """A version derived from the entity's serialized form (so unchanged code reuses its registration)."""
+    from aioflyte.configuration.image import ImageConfig
+    from aioflyte.remote.serialization import SerializationSettings
+    from aioflyte.remote.translator import Translator
+
+    if settings is None:
+        settings = SerializationSettings(image_config=ImageConfig.auto_default_image())
+    ss = settings.replace(project=project, domain=domain, version="0")
+    tr = Translator(ss, options)
+    await tr.get(entity)
+    digest = hashlib.sha256()
+    for m in tr.messages():
+        digest.update(m.SerializeToString(deterministic=True))
+    return digest.hexdigest()[:32]
+
+
+def _execution_spec(
+    options: Any,
+    overwrite_cache: bool | None,
+    interruptible: bool | None,
+    envs: dict[str, str] | None,
+    tags: list[str] | None,
+    cluster_pool: str | None,
+    execution_cluster_label: str | None,
+) -> execution_pb2.ExecutionSpec:
+    spec = execution_pb2.ExecutionSpec(
+        metadata=execution_pb2.ExecutionMetadata(mode=execution_pb2.ExecutionMetadata.MANUAL)
+    )
+    if options is not None:
+        for field in ("labels", "annotations", "raw_output_data_config", "security_context"):
+            value = getattr(options, field, None)
+            if value is not None:
+                getattr(spec, field).CopyFrom(value.to_flyte_idl() if hasattr(value, "to_flyte_idl") else value)
+        if getattr(options, "max_parallelism", None) is not None:
+            spec.max_parallelism = options.max_parallelism
+        if getattr(options, "disable_notifications", None):
+            spec.disable_all = True
+        if overwrite_cache is None:
+            overwrite_cache = getattr(options, "overwrite_cache", None)
+    if overwrite_cache:
+        spec.overwrite_cache = True
+    if interruptible is not None:
+        spec.interruptible.value = interruptible
+    if envs:
+        spec.envs.values.extend(literals_pb2.KeyValuePair(key=k, value=str(v)) for k, v in envs.items())
+    if tags:
+        spec.tags.extend(tags)
+    if cluster_pool:
+        spec.cluster_assignment.cluster_pool_name = cluster_pool
+    if execution_cluster_label:
+        spec.execution_cluster_label.value = execution_cluster_label
+    return spec
+
+
+__all__ = ["FlyteExecutionTimeoutError", "FlyteWorkflowExecution", "TERMINAL_PHASES"]
