@@ -1,0 +1,38 @@
+"""The ``aioflyte`` command: ``run``, ``serve`` and ``package`` under one group with ``--pkgs``.
+
+aioflyte run workflows.py my_wf --n 3
+aioflyte serve --port 8089 --state-dir ./state
+aioflyte --pkgs mymodule package --output flyte-package.tgz
+"""
+
+from __future__ import annotations
+
+import click
+
+from aioflyte.cli.package import CTX_PACKAGES, package
+from aioflyte.cli.run import run
+from aioflyte.cli.serve import serve
+
+
+@click.group("aioflyte")
+@click.option(
+    "-k",
+    "--pkgs",
+    multiple=True,
+    help="Dot-separated Python packages (or modules) to scan for entities (comma-separated too). Repeatable.",
+)
+@click.version_option(package_name="aioflyte", prog_name="aioflyte")
+@click.pass_context
+def main(ctx: click.Context, pkgs: tuple[str, ...]) -> None:
+    """aioflyte: run entities locally, serve a local Flyte Admin, package entities for registration."""
+    ctx.ensure_object(dict)
+    ctx.obj[CTX_PACKAGES] = [p for ps in pkgs for p in ps.split(",") if p]
+
+
+main.add_command(run)
+main.add_command(serve)
+main.add_command(package)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

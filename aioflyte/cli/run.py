@@ -1,0 +1,281 @@
+"""``aioflyte run FILE.py ENTITY [--input values]``: run a task, workflow or launch plan locally, like ``pyflyte run``.
+
+The file is loaded as a module (its directory first on ``sys.path``); ENTITY's inputs become options: ``--n 3``,
+``--name x``, ``--flag/--no-flag`` for bools, JSON strings for lists, dicts and dataclasses, paths for files and
+directories. Defaults come from the entity's interface.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import enum
+import importlib.util
+import json
+import os
+import sys
+import typing
+from typing import Any
+
+import click
+
+#: Where ``run`` keeps its own options in ``ctx.obj``.
+CTX_RUN = "run"
+REMOTE_UNAVAILABLE = "aioflyte run --remote is not available yet: needs workflow executions on a backend"
+
+
+def load_file(path: str) -> Any:
+    """Import ``path`` as a module named after the file, with its directory first on ``sys.path``."""
+    path = os.path.abspath(path)
+    if not os.path.isfile(path):
+        raise click.BadParameter(f"no such file: {path}", param_hint="FILE")
+    folder = os.path.dirname(path)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    name = os.path.splitext(os.path.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise click.BadParameter(f"cannot load {path} as a Python module", param_hint="FILE")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def entities(module: Any) -> dict[str, Any]:
+    """Module-level tasks, workflows and launch plans by attribute name."""
+    from aioflyte.remote.translator import entity_kind
+
+    return {k: v for k, v in vars(module).items() if not k.startswith("_") and entity_kind(v) is not None}
+
+
+class JsonType(click.ParamType):
+    """A JSON string converted to a list, dict or dataclass."""
+
+    def __init__(self, py_type: Any) -> None:
+        self.py_type = py_type
+        origin = typing.get_origin(py_type) or py_type
+        if dataclasses.is_dataclass(py_type):
+            self.name = f"JSON object ({py_type.__name__})"
+        else:
+            self.name = f"JSON {'list' if origin is list else 'object'}"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            data = json.loads(value)
+        except json.JSONDecodeError as e:
+            self.fail(f"{value!r} is not valid JSON ({e.msg}); expected a {self.name}", param, ctx)
+        origin = typing.get_origin(self.py_type) or self.py_type
+        if dataclasses.is_dataclass(self.py_type):
+            if not isinstance(data, dict):
+                self.fail(f"{value!r} is not a {self.name}", param, ctx)
+            try:
+                return self.py_type(**data)
+            except TypeError as e:
+                self.fail(f"{value!r} does not fit {self.py_type.__name__}: {e}", param, ctx)
+        if origin is list and not isinstance(data, list) or origin is dict and not isinstance(data, dict):
+            self.fail(f"{value!r} is not a {self.name}", param, ctx)
+        return data
+
+
+class PathType(click.ParamType):
+    """A local path (or URI) turned into a FlyteFile / FlyteDirectory."""
+
+    def __init__(self, py_type: Any, directory: bool) -> None:
+        self.py_type = py_type
+        self.name = "directory" if directory else "file"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        return self.py_type(value)
+
+
+def _param_type(py_type: Any) -> tuple[Any, bool]:
+    """The click type for a Python type, and whether it is a boolean flag."""
+    from aioflyte.types.directory import FlyteDirectory
+    from aioflyte.types.file import FlyteFile
+
+    args = typing.get_args(py_type)
+    if typing.get_origin(py_type) is typing.Union and type(None) in args and len(args) == 2:
+        py_type = next(a for a in args if a is not type(None))
+    origin = typing.get_origin(py_type) or py_type
+    if py_type is bool:
+        return click.BOOL, True
+    if py_type is int:
+        return click.INT, False
+    if py_type is float:
+        return click.FLOAT, False
+    if py_type is str:
+        return click.STRING, False
+    if isinstance(origin, type) and issubclass(origin, enum.Enum):
+        return click.Choice([m.value for m in origin]), False
+    if isinstance(origin, type) and issubclass(origin, FlyteDirectory):
+        return PathType(origin, directory=True), False
+    if isinstance(origin, type) and issubclass(origin, FlyteFile):
+        return PathType(origin, directory=False), False
+    if origin in (list, dict) or dataclasses.is_dataclass(py_type):
+        return JsonType(py_type), False
+    return JsonType(dict), False
+
+
+def _type_name(py_type: Any) -> str:
+    return py_type.__name__ if isinstance(py_type, type) and not typing.get_args(py_type) else str(py_type)
+
+
+def input_options(interface: Any) -> list[click.Option]:
+    """One click option per input of ``interface``, required unless it has a default."""
+    from aioflyte.core.interface import NO_DEFAULT
+
+    opts = []
+    for name, (py_type, default) in interface.inputs.items():
+        ptype, flag = _param_type(py_type)
+        has_default = default is not NO_DEFAULT
+        if has_default and isinstance(default, enum.Enum):
+            default = default.value
+        if has_default and isinstance(ptype, JsonType) and default is not None:
+            default = json.dumps(dataclasses.asdict(default) if dataclasses.is_dataclass(default) else default)
+        decl = f"--{name}/--no-{name}" if flag else f"--{name}"
+        kwargs: dict[str, Any] = {"default": default} if has_default else {}
+        if flag:
+            kwargs["is_flag"] = True
+        else:
+            kwargs["type"] = ptype
+        opts.append(
+            click.Option(
+                [decl, name],
+                required=not has_default,
+                show_default=has_default,
+                help=f"{_type_name(py_type)} input" + ("" if has_default else " (required)"),
+                **kwargs,
+            )
+        )
+    return opts
+
+
+def _print_result(result: Any) -> None:
+    try:
+        from rich.console import Console
+        from rich.pretty import Pretty
+
+        Console().print(Pretty(result))
+    except ImportError:  # pragma: no cover
+        click.echo(repr(result))
+
+
+def _run_remote(entity: Any, inputs: dict[str, Any], opts: dict[str, Any]) -> Any:
+    """Execute a task on the backend at ``--endpoint`` (registering it when missing), wait, return its value."""
+    from aioflyte.remote.translator import entity_kind
+
+    if entity_kind(entity) not in ("task", "map_task"):
+        raise click.ClickException(f"{REMOTE_UNAVAILABLE} (only tasks run with --remote for now)")
+    if not opts.get("endpoint"):
+        raise click.UsageError("--remote needs --endpoint HOST:PORT (e.g. the one aioflyte serve listens on)")
+
+    async def go() -> Any:
+        from aioflyte.configuration.config import Config
+        from aioflyte.remote.remote import FlyteRemote
+
+        config = Config.for_endpoint(opts["endpoint"], insecure=opts["insecure"])
+        async with FlyteRemote(config, default_project=opts["project"], default_domain=opts["domain"]) as remote:
+            ex = await remote.execute(entity, inputs=inputs, version=opts.get("version"), wait=True)
+            click.echo(f"execution {ex.id.project}/{ex.id.domain}/{ex.id.name}: {ex.phase_name}", err=True)
+            if not ex.is_successful:
+                msg = ex.error.message if ex.error is not None else ex.phase_name
+                raise click.ClickException(f"execution {ex.id.name} failed: {msg}")
+            return entity.python_interface.pack_outputs(ex.outputs)
+
+    return asyncio.run(go())
+
+
+class EntityGroup(click.Group):
+    """Subcommands are the entities of the file given as the first argument."""
+
+    def __init__(self, filename: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.filename = filename
+        self._module: Any = None
+
+    def _entities(self) -> dict[str, Any]:
+        if self._module is None:
+            self._module = load_file(self.filename)
+        return entities(self._module)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self._entities())
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        entity = self._entities().get(name)
+        if entity is None:
+            return None
+        interface = entity.python_interface
+
+        def callback(**inputs: Any) -> None:
+            opts = (click.get_current_context().obj or {}).get(CTX_RUN) or {}
+            if opts.get("remote"):
+                _print_result(_run_remote(entity, inputs, opts))
+                return
+            import aioflyte
+
+            _print_result(aioflyte.run(entity, **inputs))
+
+        fn = getattr(entity, "task_function", None) or getattr(entity, "function", None)
+        doc = (getattr(fn, "__doc__", None) or "").strip()
+        return click.Command(
+            name,
+            params=input_options(interface),
+            callback=callback,
+            help=doc or f"Run {name} ({getattr(entity, 'name', name)}) locally.",
+        )
+
+
+class RunCommand(click.Group):
+    """``run FILE ENTITY``: the first argument is the file; the rest is the entity's own command."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return []
+
+    def get_command(self, ctx: click.Context, filename: str) -> click.Command | None:
+        if not os.path.isfile(filename):
+            raise click.BadParameter(f"no such file: {filename} (expected FILE.py ENTITY)", param_hint="FILE")
+        return EntityGroup(
+            filename,
+            name=filename,
+            help=f"Entities defined in {filename}.",
+        )
+
+
+@click.group("run", cls=RunCommand, subcommand_metavar="FILE.py ENTITY [--INPUT VALUE]...")
+@click.option(
+    "--remote",
+    is_flag=True,
+    default=False,
+    help="Execute on a Flyte backend instead of locally (tasks only for now; workflows need backend executions).",
+)
+@click.option("--endpoint", default=None, help="The backend's Admin endpoint, HOST:PORT (with --remote).")
+@click.option("--insecure", is_flag=True, default=False, help="Plaintext gRPC (e.g. aioflyte serve).")
+@click.option("-p", "--project", default="flytesnacks", show_default=True, help="Project to register and run in.")
+@click.option("-d", "--domain", default="development", show_default=True, help="Domain to register and run in.")
+@click.option("--version", default=None, help="Version to register under (default: a hash of the task's spec).")
+@click.pass_context
+def run(
+    ctx: click.Context,
+    remote: bool,
+    endpoint: str | None,
+    insecure: bool,
+    project: str,
+    domain: str,
+    version: str | None,
+) -> None:
+    """Run a task, workflow or launch plan from FILE.py: aioflyte run [--remote ...] FILE.py ENTITY --input value."""
+    ctx.ensure_object(dict)
+    ctx.obj[CTX_RUN] = {
+        "remote": remote,
+        "endpoint": endpoint,
+        "insecure": insecure,
+        "project": project,
+        "domain": domain,
+        "version": version,
+    }
