@@ -402,34 +402,36 @@ class FlyteRemote(ExecutionsMixin):
         """A registered task; the most recently registered version when ``version`` is not given.
 
         Raises ``FlyteEntityNotExistException`` naming the task when it is not registered."""
-        p, d, n = self._named("task", project, domain, name)
-        if version:
-            admin_task = await self.client.get_task(_ident(ResourceType.TASK, p, d, n, version))
-        else:
-            admin_task = await self.client.get_latest_task(p, d, n)
-        return FlyteTask.from_admin(admin_task)
+        return FlyteTask.from_admin(await self._get_admin("task", ResourceType.TASK, project, domain, name, version))
 
     async def fetch_workflow(
         self, project: str | None = None, domain: str | None = None, name: str | None = None, version: str | None = None
     ) -> FlyteWorkflow:
         """A registered workflow (latest version when none is given), with its compiled closure."""
-        p, d, n = self._named("workflow", project, domain, name)
-        if version:
-            admin_wf = await self.client.get_workflow(_ident(ResourceType.WORKFLOW, p, d, n, version))
-        else:
-            admin_wf = await self.client.get_latest_workflow(p, d, n)
+        admin_wf = await self._get_admin("workflow", ResourceType.WORKFLOW, project, domain, name, version)
         return FlyteWorkflow.from_admin(admin_wf)
 
     async def fetch_launch_plan(
         self, project: str | None = None, domain: str | None = None, name: str | None = None, version: str | None = None
     ) -> FlyteLaunchPlan:
         """A registered launch plan (latest version when none is given), with its workflow fetched too."""
-        p, d, n = self._named("launch_plan", project, domain, name)
-        if version:
-            admin_lp = await self.client.get_launch_plan(_ident(ResourceType.LAUNCH_PLAN, p, d, n, version))
-        else:
-            admin_lp = await self.client.get_latest_launch_plan(p, d, n)
+        admin_lp = await self._get_admin("launch_plan", ResourceType.LAUNCH_PLAN, project, domain, name, version)
         return await self._promote_launch_plan(admin_lp)
+
+    async def _get_admin(
+        self,
+        kind: str,
+        rt: ResourceType,
+        project: str | None,
+        domain: str | None,
+        name: str | None,
+        version: str | None,
+    ) -> Any:
+        """The Admin message of ``kind`` at ``version``, or its newest version when none is given."""
+        p, d, n = self._named(kind, project, domain, name)
+        if version:
+            return await getattr(self.client, f"get_{kind}")(_ident(rt, p, d, n, version))
+        return await getattr(self.client, f"get_latest_{kind}")(p, d, n)
 
     async def _promote_launch_plan(self, admin_lp: launch_plan_pb2.LaunchPlan) -> FlyteLaunchPlan:
         flp = FlyteLaunchPlan.from_admin(admin_lp)

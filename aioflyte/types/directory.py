@@ -33,7 +33,6 @@ from aioflyte.types.file import (
     parametrize,
     path_schema,
     remote_location,
-    sandbox_path,
     working_directory,
 )
 
@@ -150,30 +149,12 @@ class FlyteDirectory(_Lazy, os.PathLike):
         return "/" if is_remote(self._path) else os.sep
 
     # --- local access --------------------------------------------------------------------------------
-    def download(self) -> str:
-        """Fetch every file (once) and return the local directory. For sync code; async code awaits
-        ``adownload()``."""
-        if not self._needs_download():
-            return self._local()
-        return _blob_sync.call(self.adownload, f"download of {self!r}", "'await d.adownload()'")
+    _sandbox_default = "dir"
+    _await_hint = "'await d.adownload()'"
 
-    async def adownload(self) -> str:
-        """Fetch every file (once), at most ``BatchSize`` at a time, and return the local directory."""
-        if not self._needs_download():
-            return self._local()
-        async with self._lock_for_loop():
-            if not self._downloaded:
-                if self._downloader is not None:
-                    await self._run_downloader()
-                    if self._local_path is None:
-                        self._local_path = self._path
-                else:
-                    assert self._remote_source is not None
-                    if self._local_path is None:
-                        self._local_path = sandbox_path(self._remote_source, "dir")
-                    await _download_whole(self._remote_source, self._local_path, self._batch_size)
-                self._downloaded = True
-        return self._local()
+    async def _fetch(self, remote: str, local: str) -> None:
+        """Fetch every file, at most ``BatchSize`` at a time."""
+        await _download_whole(remote, local, self._batch_size)
 
     def __fspath__(self) -> str:
         if not self._needs_download():

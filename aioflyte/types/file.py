@@ -194,6 +194,37 @@ class _Lazy:
         if inspect.isawaitable(result):
             await result
 
+    _sandbox_default: ClassVar[str] = "file"  # the local name when the store URI gives none
+    _await_hint: ClassVar[str] = "'await x.adownload()'"
+
+    async def _fetch(self, remote: str, local: str) -> None:
+        """Copy the data at ``remote`` to ``local`` (a file or a whole directory)."""
+        raise NotImplementedError
+
+    def download(self) -> str:
+        """Fetch the data (once) and return its local path. For sync code; async code awaits ``adownload()``."""
+        if not self._needs_download():
+            return self._local()
+        return _blob_sync.call(self.adownload, f"download of {self!r}", self._await_hint)
+
+    async def adownload(self) -> str:
+        """Fetch the data (once; concurrent callers share the download) and return its local path."""
+        if not self._needs_download():
+            return self._local()
+        async with self._lock_for_loop():
+            if not self._downloaded:
+                if self._downloader is not None:
+                    await self._run_downloader()
+                    if self._local_path is None:
+                        self._local_path = self._path
+                else:
+                    assert self._remote_source is not None
+                    if self._local_path is None:
+                        self._local_path = sandbox_path(self._remote_source, self._sandbox_default)
+                    await self._fetch(self._remote_source, self._local_path)
+                self._downloaded = True
+        return self._local()
+
     def __str__(self) -> str:
         return self._path
 
@@ -292,29 +323,11 @@ class FlyteFile(_Lazy, os.PathLike):
         return self._remote_path
 
     # --- local access --------------------------------------------------------------------------------
-    def download(self) -> str:
-        """Fetch the file (once) and return its local path. For sync code; in async code ``await adownload()``."""
-        if not self._needs_download():
-            return self._local()
-        return _blob_sync.call(self.adownload, f"download of {self!r}", "'await ff.adownload()'")
+    _sandbox_default = "file"
+    _await_hint = "'await ff.adownload()'"
 
-    async def adownload(self) -> str:
-        """Fetch the file (once; concurrent callers share the download) and return its local path."""
-        if not self._needs_download():
-            return self._local()
-        async with self._lock_for_loop():
-            if not self._downloaded:
-                if self._downloader is not None:
-                    await self._run_downloader()
-                    if self._local_path is None:
-                        self._local_path = self._path
-                else:
-                    assert self._remote_source is not None
-                    if self._local_path is None:
-                        self._local_path = sandbox_path(self._remote_source)
-                    await default_provider().get_file(self._remote_source, self._local_path)
-                self._downloaded = True
-        return self._local()
+    async def _fetch(self, remote: str, local: str) -> None:
+        await default_provider().get_file(remote, local)
 
     def __fspath__(self) -> str:
         if not self._needs_download():

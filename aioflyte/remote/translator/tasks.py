@@ -190,7 +190,7 @@ def loader_args(task: Any, settings: Any) -> tuple[str, list[str]]:
 
 
 def command_args(resolver: str, args: list[str]) -> list[str]:
-    """``aioflyte-execute`` with the placeholders Flyte fills in, then the resolver and its arguments."""
+    """``aioflyte-execute`` with the templates Flyte fills in, then the resolver and its arguments."""
     return [
         _ser.ENTRYPOINT,
         "--inputs",
