@@ -14,6 +14,7 @@ from flyteidl.admin import project_pb2
 from flyteidl.service import admin_pb2_grpc
 
 from aioflyte.server.executions import ExecutionAdminService, ExecutionManager
+from aioflyte.server.http import HttpEndpoint
 from aioflyte.server.store import Store
 
 log = logging.getLogger("aioflyte.server")
@@ -38,6 +39,7 @@ class AdminServer:
         port: int = 0,
         default_projects: tuple[str, ...] = DEFAULT_PROJECTS,
         raw_output_prefix: str | None = None,
+        http_port: int = 0,
     ) -> None:
         self.state_dir = Path(state_dir)
         #: where executions' inputs, outputs and task data go (a local directory in this slice)
@@ -49,6 +51,8 @@ class AdminServer:
         self.executions = ExecutionManager(self.store, self.raw_output_prefix)
         self.port: int | None = None
         self._server: grpc.aio.Server | None = None
+        #: plain-HTTP routes (data proxy uploads, OAuth2 token endpoint), served beside the gRPC port
+        self.http = HttpEndpoint(host, http_port)
 
     @property
     def address(self) -> str:
@@ -77,6 +81,11 @@ class AdminServer:
             if port == 0:
                 raise OSError(f"cannot bind {_hostport(self.host, self.requested_port)}")
             await server.start()
+            try:
+                await self.http.start()
+            except BaseException:
+                await server.stop(None)
+                raise
         except BaseException:
             await self.store.close()
             raise
@@ -88,6 +97,7 @@ class AdminServer:
         if self._server is not None:
             await self._server.stop(grace)
             self._server = None
+        await self.http.stop()
         await self.executions.close()  # kills running task processes, marks their executions FAILED
         await self.store.close()
 

@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -36,12 +37,14 @@ class ServerProcess:
         host: str = "127.0.0.1",
         startup_timeout: float = 30.0,
         env: dict[str, str] | None = None,
+        args: Sequence[str] = (),
     ) -> None:
         self.state_dir = Path(state_dir)
         self.port = port if port is not None else free_port(host)
         self.host = host
         self.startup_timeout = startup_timeout
         self.env = env
+        self.args = tuple(args)  # extra command-line options of the server
         self.process: asyncio.subprocess.Process | None = None
         self.endpoint = f"{host}:{self.port}"
 
@@ -56,7 +59,7 @@ class ServerProcess:
         with open(self.log_path, "ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "aioflyte.server", "--port", str(self.port), "--host", self.host,
-                "--state-dir", str(self.state_dir), "--log-level", "INFO",
+                "--state-dir", str(self.state_dir), "--log-level", "INFO", *self.args,
                 stdout=asyncio.subprocess.PIPE, stderr=log, stdin=asyncio.subprocess.DEVNULL, env=env,
             )  # fmt: skip
         try:
