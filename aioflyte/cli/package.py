@@ -93,14 +93,24 @@ def write_messages(messages: list[Any], folder: str) -> list[str]:
     return paths
 
 
-def write_archive(messages: list[Any], output: str) -> list[str]:
-    """Write the ``.pb`` files into a gzipped tar at ``output``; the member names."""
+def write_archive(messages: list[Any], output: str, fast_source: str | None = None) -> list[str]:
+    """Write the ``.pb`` files (and, given ``fast_source``, its code archive) into a gzipped tar at ``output``;
+    the member names."""
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_messages(messages, tmp)
+        if fast_source is not None:
+            paths.append(write_code_archive(fast_source, tmp))
         with tarfile.open(output, "w:gz") as tar:
             for p in paths:
                 tar.add(p, arcname=os.path.basename(p))
     return [os.path.basename(p) for p in paths]
+
+
+def write_code_archive(source: str, folder: str) -> str:
+    """The source tree as ``fast<digest>.tar.gz`` in ``folder`` (for fast registration); its path."""
+    from aioflyte.remote.fast import fast_package
+
+    return fast_package(source, folder)
 
 
 async def serialize_packages(pkgs: Iterable[str], settings: Any, source: str | None = ".") -> list[Any]:
@@ -161,6 +171,13 @@ def _env(values: tuple[str, ...]) -> dict[str, str] | None:
     help="Where the code is inside the task image (the image's COPY destination).",
 )
 @click.option("-e", "--env", "env", multiple=True, help="NAME=VALUE set in every task's container. Repeatable.")
+@click.option(
+    "--fast",
+    is_flag=True,
+    default=False,
+    help="Also package the source tree as fast<digest>.tar.gz beside the .pb files; tasks then fetch and unpack it "
+    "into --in-container-source-path before they run (the registering tool fills in its location).",
+)
 @click.pass_context
 def package(
     ctx: click.Context,
@@ -172,6 +189,7 @@ def package(
     python_interpreter: str,
     in_container_source_path: str,
     env: tuple[str, ...],
+    fast: bool,
 ) -> None:
     """Serialize the entities of the --pkgs modules into files Flyte registers (like pyflyte package)."""
     from aioflyte.remote.serialization import FastSerializationSettings, SerializationSettings
@@ -186,14 +204,20 @@ def package(
         image_config=_image_config(images),
         python_interpreter=python_interpreter,
         env=_env(env),
-        fast_serialization_settings=FastSerializationSettings(enabled=False, destination_dir=in_container_source_path),
+        fast_serialization_settings=FastSerializationSettings(enabled=fast, destination_dir=in_container_source_path),
         source_root=os.path.abspath(source),
     )
     messages = run_sync(serialize_packages(pkgs, settings, source))
     if not messages:
         click.secho(f"No Flyte entities found in packages {pkgs}", fg="yellow")
         return
-    names = write_messages(messages, folder) if folder is not None else write_archive(messages, output)
+    fast_source = os.path.abspath(source) if fast else None
+    if folder is not None:
+        names = write_messages(messages, folder)
+        if fast_source is not None:
+            names.append(write_code_archive(fast_source, folder))
+    else:
+        names = write_archive(messages, output, fast_source)
     for n in names:
         click.secho(f"  Packaging {os.path.basename(n)}", dim=True)
     where = folder if folder is not None else output
