@@ -81,7 +81,7 @@ class PlatformConfig:
     command: list[str] | None = None
     proxy_command: list[str] | None = None
     client_id: str | None = None
-    client_credentials_secret: str | None = None
+    client_credentials_secret: str | None = field(default=None, repr=False)  # never printed
     scopes: list[str] = field(default_factory=list)
     auth_mode: AuthType = AuthType.PKCE
     audience: str | None = None

@@ -30,9 +30,14 @@ class Credentials:
     CLIENT_CREDENTIALS_SECRET = ConfigEntry(SECTION, "client_secret")
     """The client secret itself (env var or INI only; prefer a file or a named env var)."""
     CLIENT_CREDENTIALS_SECRET_LOCATION = ConfigEntry(
-        SECTION, "client_secret_location", str, "admin.clientSecretLocation"
+        SECTION,
+        "client_secret_location",
+        str,
+        "admin.clientSecretLocation",
+        aliases=((SECTION, "client_secret_from_file"),),
     )
-    """A file holding the client secret; setting it selects the ClientSecret auth mode."""
+    """A file holding the client secret; setting it selects the ClientSecret auth mode. aioflyte also reads it from
+    ``FLYTE_CREDENTIALS_CLIENT_SECRET_FROM_FILE`` (INI ``client_secret_from_file``)."""
     CLIENT_CREDENTIALS_SECRET_ENV_VAR = ConfigEntry(SECTION, "client_secret_env_var", str, "admin.clientSecretEnvVar")
     """The name of an env var holding the client secret; setting it selects the ClientSecret auth mode."""
     SCOPES = ConfigEntry(SECTION, "scopes", list, "admin.scopes")
