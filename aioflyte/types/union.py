@@ -75,6 +75,8 @@ class UnionTransformer(TypeTransformer[Any]):
                     if i == len(tagged) - 1:
                         raise
             lv = inner  # untagged or unknown tag: try each variant below
+        if type(None) in args and lv.WhichOneof("value") == "scalar" and lv.scalar.WhichOneof("value") == "none_type":
+            return None  # a bare none (not union-wrapped) is the None variant, never another type's zero value
         for a in args:
             try:
                 return await TypeEngine.to_python_value(ctx, lv, a)

@@ -684,3 +684,15 @@ def test_pydantic_guess_is_a_dataclass_of_its_fields() -> None:
     assert hints["a"] is int and hints["b"] == list[str]
     (pinner, none) = typing.get_args(hints["inner"])
     assert none is type(None) and {f.name for f in dataclasses.fields(pinner)} == set(PInner.model_fields)
+
+
+async def test_bare_none_reads_as_none_for_optional_types():
+    """A none literal that is not union-wrapped (as other producers write list items) is None, not 0 or ""."""
+    from flyteidl.core import literals_pb2 as lit
+
+    none = lit.Literal(scalar=lit.Scalar(none_type=lit.Void()))
+    one = lit.Literal(scalar=lit.Scalar(primitive=lit.Primitive(integer=1)))
+    assert await TypeEngine.to_python_value(None, none, typing.Optional[int]) is None
+    assert await TypeEngine.to_python_value(None, none, typing.Optional[str]) is None
+    items = lit.Literal(collection=lit.LiteralCollection(literals=[one, none]))
+    assert await TypeEngine.to_python_value(None, items, typing.List[typing.Optional[int]]) == [1, None]
