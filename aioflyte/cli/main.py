@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from aioflyte.cli.package import CTX_PACKAGES, package
+from aioflyte.cli.register import register
 from aioflyte.cli.run import run
 from aioflyte.cli.serve import serve
 
@@ -32,6 +33,7 @@ def main(ctx: click.Context, pkgs: tuple[str, ...]) -> None:
 main.add_command(run)
 main.add_command(serve)
 main.add_command(package)
+main.add_command(register)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,14 +14,48 @@ import click
 @click.option("--state-dir", required=True, type=click.Path(file_okay=False), help="Directory for the server state.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback only by default).")
 @click.option("--raw-output-prefix", default=None, help="Where execution data goes (default <state-dir>/data).")
+@click.option(
+    "--min-schedule-interval", type=click.FloatRange(min=1), default=60.0, show_default=True,
+    help="For tests: real seconds one minute of a fixed-rate schedule lasts.",
+)  # fmt: skip
+@click.option("--max-processes", type=click.IntRange(min=1), default=32, show_default=True,
+              help="Task processes running at once.")  # fmt: skip
 @click.option("--log-level", default="WARNING", show_default=True, help="Logging level on stderr.")
-def serve(port: int, state_dir: str, host: str, raw_output_prefix: str | None, log_level: str) -> None:
+@click.option("--tls-cert", default=None, help="PEM certificate chain: serve gRPC and HTTP over TLS.")
+@click.option("--tls-key", default=None, help="The private key (PEM) of --tls-cert.")
+@click.option("--client-id", default=None, help="Enable auth: the OAuth2 client allowed to get tokens.")
+@click.option("--client-secret", default=None, help="Its secret (visible to ps: prefer --client-secret-file).")
+@click.option("--client-secret-file", default=None, help="A file holding the client secret.")
+@click.option("--token-ttl", type=click.FloatRange(min=0, min_open=True), default=3600.0, show_default=True,
+              help="Access token lifetime in seconds.")  # fmt: skip
+@click.option("--auth-metadata-key", default="authorization", show_default=True,
+              help="gRPC metadata key clients send tokens in.")  # fmt: skip
+def serve(
+    port: int, state_dir: str, host: str, raw_output_prefix: str | None, min_schedule_interval: float,
+    max_processes: int, log_level: str,
+    tls_cert: str | None, tls_key: str | None, client_id: str | None, client_secret: str | None,
+    client_secret_file: str | None, token_ttl: float, auth_metadata_key: str,
+) -> None:  # fmt: skip
     """Start the local Admin server; stops on SIGTERM or Ctrl-C."""
     from aioflyte.server.app import serve as serve_server
+    from aioflyte.server.auth import security_from_options
+
+    try:
+        security = security_from_options(
+            tls_cert=tls_cert, tls_key=tls_key, client_id=client_id, client_secret=client_secret,
+            client_secret_file=client_secret_file, token_ttl=token_ttl, auth_metadata_key=auth_metadata_key,
+        )  # fmt: skip
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
 
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     try:
-        asyncio.run(serve_server(port, state_dir, host=host, raw_output_prefix=raw_output_prefix))
+        asyncio.run(
+            serve_server(
+                port, state_dir, host=host, raw_output_prefix=raw_output_prefix,
+                min_schedule_interval=min_schedule_interval, security=security, max_processes=max_processes,
+            )
+        )  # fmt: skip
     except OSError as e:
         raise click.ClickException(str(e)) from None
     except KeyboardInterrupt:  # pragma: no cover

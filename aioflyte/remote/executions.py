@@ -55,6 +55,7 @@ class FlyteWorkflowExecution:
         self._inputs: dict[str, Any] | None = None
         self._outputs: dict[str, Any] | None = None
         self._flyte_entity: Any = None
+        self._node_executions: dict[str, Any] | None = None
 
     @classmethod
     def promote_from_model(cls, execution: execution_pb2.Execution) -> FlyteWorkflowExecution:
@@ -104,6 +105,20 @@ class FlyteWorkflowExecution:
     def flyte_entity(self) -> Any:
         """What was launched (a ``FlyteTask`` / ``FlyteLaunchPlan``), once known."""
         return self._flyte_entity
+
+    @property
+    def node_executions(self) -> dict[str, Any]:
+        """The node executions by node id (``FlyteNodeExecution``; start-node and end-node included), after a
+        ``remote.sync_execution(ex, sync_nodes=True)`` (which ``wait`` does); empty for a task launched directly."""
+        if self._node_executions is None:
+            raise FlyteAssertion(f"node executions of {self}: sync them first (remote.sync_execution(ex, "
+                                 "sync_nodes=True))")  # fmt: skip
+        return self._node_executions
+
+    @property
+    def flyte_workflow(self) -> Any:
+        """The launched launch plan's workflow (a ``FlyteWorkflow``), once known."""
+        return getattr(self._flyte_entity, "flyte_workflow", None)
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -322,8 +337,8 @@ class ExecutionsMixin:
         sync_nodes: bool = False,
     ) -> FlyteWorkflowExecution:
         """Refresh ``execution``'s phase and closure; read its inputs, and its outputs once it succeeded, as Python
-        values with the launched entity's interface (``entity_definition``'s when given). Node executions are not
-        served yet, so ``sync_nodes`` has no effect."""
+        values with the launched entity's interface (``entity_definition``'s when given). With ``sync_nodes``, also
+        its node executions (``execution.node_executions``), each with inputs, outputs and task executions."""
         execution._execution = await self.client.get_execution(execution.id)
         if entity_definition is not None:
             execution._python_interface = entity_definition.python_interface
@@ -336,7 +351,23 @@ class ExecutionsMixin:
         if execution.is_successful:
             outputs = await _data_literals(data.full_outputs, data.outputs)
             execution._outputs = await _to_python(outputs, iface.outputs)
+        if sync_nodes:
+            from aioflyte.remote.node_executions import sync_nodes as _sync_nodes
+
+            execution._node_executions = await _sync_nodes(self, execution)
         return execution
+
+    async def sync_node_execution(self: FlyteRemote, node_execution: Any, node_mapping: Any = None) -> Any:
+        """Refresh one ``FlyteNodeExecution`` (phase, inputs, outputs, task executions, child nodes)."""
+        from aioflyte.remote.node_executions import sync_node_execution
+
+        return await sync_node_execution(self, node_execution)
+
+    async def sync_task_execution(self: FlyteRemote, task_execution: Any, entity_interface: Any = None) -> Any:
+        """Refresh one ``FlyteTaskExecution`` (phase, logs, inputs, outputs)."""
+        from aioflyte.remote.node_executions import sync_task_execution
+
+        return await sync_task_execution(self, task_execution, entity_interface)
 
     async def _launched_interface(self: FlyteRemote, execution: FlyteWorkflowExecution) -> Interface:
         lid = execution.spec.launch_plan

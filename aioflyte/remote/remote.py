@@ -21,10 +21,15 @@ from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2
 
 from aioflyte.configuration.config import Config
 from aioflyte.configuration.image import ImageConfig
+from aioflyte.remote.backfill import BackfillMixin
 from aioflyte.remote.client import AdminClient, FlyteEntityNotExistException
+from aioflyte.remote.client.auth import authenticators_for
+from aioflyte.remote.data import DataMixin
 from aioflyte.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
 from aioflyte.remote.executions import ExecutionsMixin, FlyteExecutionTimeoutError, FlyteWorkflowExecution
+from aioflyte.remote.fast import FastRegisterMixin
 from aioflyte.remote.serialization import SerializationSettings
+from aioflyte.remote.signals import SignalsMixin
 
 log = logging.getLogger("aioflyte.remote")
 
@@ -36,7 +41,7 @@ DEFAULT_DATA_UPLOAD_LOCATION = "flyte://my-s3-bucket/data"
 _REGISTER_CONCURRENCY = 16
 
 
-class FlyteRemote(ExecutionsMixin):
+class FlyteRemote(ExecutionsMixin, SignalsMixin, DataMixin, FastRegisterMixin, BackfillMixin):
     """Programmatic access to a Flyte backend (flytekit's ``FlyteRemote``), as coroutines.
 
     ``FlyteRemote(config, default_project=..., default_domain=...)`` is cheap and synchronous; the gRPC channel
@@ -142,9 +147,17 @@ class FlyteRemote(ExecutionsMixin):
             platform = self._config.platform
             root_certificates = None
             if not platform.insecure and platform.ca_cert_file_path:
-                with open(platform.ca_cert_file_path, "rb") as f:
-                    root_certificates = f.read()
+                try:
+                    with open(platform.ca_cert_file_path, "rb") as f:
+                        root_certificates = f.read()
+                except OSError as e:
+                    raise FileNotFoundError(
+                        f"ca_cert_file_path {platform.ca_cert_file_path!r} (FLYTE_PLATFORM_CA_CERT_FILE_PATH or "
+                        f"admin.caCertFilePath) cannot be read: {e.strerror or e}"
+                    ) from None
             kwargs = dict(self._client_kwargs)
+            kwargs.setdefault("auth", lambda discovery: authenticators_for(platform, discovery))
+            kwargs.setdefault("insecure_skip_verify", platform.insecure_skip_verify and not root_certificates)
             endpoint = platform.endpoint.removeprefix("dns:///")
             self._client = AdminClient(endpoint, platform.insecure, root_certificates=root_certificates, **kwargs)
         return self._client

@@ -8,6 +8,7 @@ import logging
 import sys
 
 from aioflyte.server.app import serve
+from aioflyte.server.auth import DEFAULT_METADATA_KEY, security_from_options
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -16,15 +17,55 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--state-dir", required=True, help="directory for the server's state (SQLite)")
     p.add_argument("--raw-output-prefix", default=None, help="where execution data goes; default <state-dir>/data")
     p.add_argument("--host", default="127.0.0.1", help="address to bind; default 127.0.0.1 (loopback only)")
+    p.add_argument(
+        "--min-schedule-interval", type=float, default=60.0, metavar="SECONDS",
+        help="for tests: real seconds one minute of a fixed-rate schedule lasts (at least 1); default 60",
+    )  # fmt: skip
+    p.add_argument(
+        "--max-processes", type=int, default=32, metavar="N", help="task processes running at once; default 32"
+    )
     p.add_argument("--log-level", default="WARNING", help="logging level on stderr; default WARNING")
+    tls = p.add_argument_group("TLS (off by default)")
+    tls.add_argument("--tls-cert", default=None, metavar="PEM", help="certificate chain: serve gRPC and HTTP over TLS")
+    tls.add_argument("--tls-key", default=None, metavar="PEM", help="the private key of --tls-cert")
+    auth = p.add_argument_group("authentication (off by default; on when --client-id is given)")
+    auth.add_argument("--client-id", default=None, help="the OAuth2 client allowed to get tokens")
+    auth.add_argument("--client-secret", default=None, help="its secret (visible to ps: prefer --client-secret-file)")
+    auth.add_argument("--client-secret-file", default=None, metavar="PATH", help="a file holding the client secret")
+    auth.add_argument(
+        "--token-ttl", type=float, default=3600.0, metavar="SECONDS", help="access token lifetime; default 3600"
+    )
+    auth.add_argument(
+        "--auth-metadata-key", default=DEFAULT_METADATA_KEY, metavar="KEY",
+        help=f"gRPC metadata key clients send tokens in; default {DEFAULT_METADATA_KEY}",
+    )  # fmt: skip
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.max_processes < 1:
+        parser.error(f"--max-processes must be at least 1, got {args.max_processes}")
+    if not args.min_schedule_interval >= 1:
+        parser.error(f"--min-schedule-interval must be at least 1 (seconds), got {args.min_schedule_interval}")
+    try:
+        security = security_from_options(
+            tls_cert=args.tls_cert, tls_key=args.tls_key, client_id=args.client_id, client_secret=args.client_secret,
+            client_secret_file=args.client_secret_file, token_ttl=args.token_ttl,
+            auth_metadata_key=args.auth_metadata_key,
+        )  # fmt: skip
+    except ValueError as e:
+        parser.error(str(e))
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     try:
-        asyncio.run(serve(args.port, args.state_dir, host=args.host, raw_output_prefix=args.raw_output_prefix))
+        asyncio.run(
+            serve(
+                args.port, args.state_dir, host=args.host, raw_output_prefix=args.raw_output_prefix,
+                min_schedule_interval=args.min_schedule_interval, security=security,
+                max_processes=args.max_processes,
+            )
+        )  # fmt: skip
     except OSError as e:
         print(f"aioflyte-server: {e}", file=sys.stderr)
         return 1

@@ -66,6 +66,8 @@ class AdminService(admin_pb2_grpc.AdminServiceServicer):
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        #: the scheduler, told about (de)activations: ``check(lp)`` before activating, ``wake()`` after; or None
+        self.scheduler: Any = None
 
     # --- shared -----------------------------------------------------------------------------------------------
 
@@ -352,8 +354,12 @@ class AdminService(admin_pb2_grpc.AdminServiceServicer):
         check.identifier(request.id, request.HasField("id"), LAUNCH_PLAN)
         if request.state not in (ACTIVE, INACTIVE):
             raise InvalidArgument(f"unrecognized launch plan state {request.state} for {describe(request.id)}")
+        if request.state == ACTIVE and self.scheduler is not None:  # a schedule that cannot run: INVALID_ARGUMENT
+            self.scheduler.check(_launch_plan(await self._get_row(request.id)))
         if not await self.store.set_state(_key(request.id), request.state, exclusive=request.state == ACTIVE):
             raise not_found(request.id)
+        if self.scheduler is not None:
+            self.scheduler.wake()
         return launch_plan_pb2.LaunchPlanUpdateResponse()
 
     @handler

@@ -11,10 +11,14 @@ from types import TracebackType
 
 import grpc
 from flyteidl.admin import project_pb2
-from flyteidl.service import admin_pb2_grpc
+from flyteidl.service import admin_pb2_grpc, signal_pb2_grpc
 
+from aioflyte.server.auth import ServerSecurity
+from aioflyte.server.dataproxy import DataProxy
 from aioflyte.server.executions import ExecutionAdminService, ExecutionManager
 from aioflyte.server.http import HttpEndpoint
+from aioflyte.server.scheduler import MINUTE, Scheduler, in_process
+from aioflyte.server.signals import SignalManager, SignalService
 from aioflyte.server.store import Store
 
 log = logging.getLogger("aioflyte.server")
@@ -40,6 +44,9 @@ class AdminServer:
         default_projects: tuple[str, ...] = DEFAULT_PROJECTS,
         raw_output_prefix: str | None = None,
         http_port: int = 0,
+        min_schedule_interval: float = MINUTE,
+        security: ServerSecurity | None = None,
+        max_processes: int = 32,
     ) -> None:
         self.state_dir = Path(state_dir)
         #: where executions' inputs, outputs and task data go (a local directory in this slice)
@@ -48,11 +55,22 @@ class AdminServer:
         self.requested_port = port
         self.default_projects = default_projects
         self.store = Store(self.state_dir / "state.db")
-        self.executions = ExecutionManager(self.store, self.raw_output_prefix)
+        #: signals gate nodes wait for (approve / wait_for_input), set through the SignalService
+        self.signals = SignalManager(self.store)
+        self.executions = ExecutionManager(
+            self.store, self.raw_output_prefix, signals=self.signals, max_processes=max_processes
+        )
+        #: real seconds a fixed-rate schedule's minute lasts (60; less only for tests); the scheduler is made in start()
+        self.min_schedule_interval = min_schedule_interval
+        self.scheduler: Scheduler | None = None
         self.port: int | None = None
         self._server: grpc.aio.Server | None = None
         #: plain-HTTP routes (data proxy uploads, OAuth2 token endpoint), served beside the gRPC port
-        self.http = HttpEndpoint(host, http_port)
+        #: TLS (gRPC and HTTP) and client authentication (token route on ``http``); off by default
+        self.security = security or ServerSecurity()
+        self.http = HttpEndpoint(host, http_port, ssl_context=self.security.ssl_context)
+        #: signed upload/download URLs (routes on ``http``) and GetData for flyte:// URIs
+        self.dataproxy = DataProxy(self.state_dir, self.raw_output_prefix, self.executions, self.http)
 
     @property
     def address(self) -> str:
@@ -68,18 +86,27 @@ class AdminServer:
                 for project_id in self.default_projects:
                     project = project_pb2.Project(id=project_id, name=project_id, description="Default project")
                     await self.store.insert_project(project_id, project.SerializeToString(), project.state)
+            await self.signals.open()
             await self.executions.open()  # marks executions a previous server left unfinished as FAILED
             # no SO_REUSEPORT: a second server on a taken port must fail, not silently share the port
-            server = grpc.aio.server(options=(("grpc.so_reuseport", 0),))
-            admin_pb2_grpc.add_AdminServiceServicer_to_server(
-                ExecutionAdminService(self.store, self.executions), server
+            server = grpc.aio.server(
+                options=(("grpc.so_reuseport", 0),), interceptors=self.security.interceptors(lambda: self.http.url)
             )
+            self.security.attach(server, self.http.app, lambda: self.http.url)
+            admin = ExecutionAdminService(self.store, self.executions)
+            # scheduled firings go through the service's own CreateExecution, in-process
+            self.scheduler = Scheduler(self.store, in_process(admin), minute=self.min_schedule_interval)
+            admin.scheduler = self.scheduler
+            admin_pb2_grpc.add_AdminServiceServicer_to_server(admin, server)
+            signal_pb2_grpc.add_SignalServiceServicer_to_server(SignalService(self.signals), server)
+            self.dataproxy.attach(server)
             try:
-                port = server.add_insecure_port(_hostport(self.host, self.requested_port))
+                port = self.security.add_port(server, _hostport(self.host, self.requested_port))
             except RuntimeError as e:
                 raise OSError(f"cannot bind {_hostport(self.host, self.requested_port)}: {e}") from e
             if port == 0:
                 raise OSError(f"cannot bind {_hostport(self.host, self.requested_port)}")
+            self.executions.platform_env = self._platform_env(port)
             await server.start()
             try:
                 await self.http.start()
@@ -90,10 +117,23 @@ class AdminServer:
             await self.store.close()
             raise
         self._server, self.port = server, port
+        await self.scheduler.start()
         return self.address
+
+    def _platform_env(self, port: int) -> dict[str, str]:
+        """How task processes reach this server (an ``@eager`` task's RemoteController uses it), as on Flyte."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else "::1" if self.host == "::" else self.host
+        env = {"FLYTE_PLATFORM_URL": _hostport(host, port), "FLYTE_PLATFORM_INSECURE": "false"}
+        if self.security.tls_cert:
+            env["FLYTE_PLATFORM_CA_CERT_FILE_PATH"] = str(Path(self.security.tls_cert).resolve())
+        else:
+            env["FLYTE_PLATFORM_INSECURE"] = "true"
+        return env
 
     async def stop(self, grace: float | None = 2.0) -> None:
         """Stop accepting calls, let running ones finish for ``grace`` seconds, close the state."""
+        if self.scheduler is not None:
+            await self.scheduler.stop()  # no firing after this point
         if self._server is not None:
             await self._server.stop(grace)
             self._server = None
@@ -118,6 +158,9 @@ async def serve(
     *,
     stop: asyncio.Event | None = None,
     raw_output_prefix: str | None = None,
+    min_schedule_interval: float = MINUTE,
+    security: ServerSecurity | None = None,
+    max_processes: int = 32,
 ) -> None:
     """Run the server until SIGTERM/SIGINT (or until ``stop`` is set), then shut down cleanly.
 
@@ -132,7 +175,10 @@ async def serve(
             installed.append(sig)
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
             pass
-    server = AdminServer(state_dir, host=host, port=port, raw_output_prefix=raw_output_prefix)
+    server = AdminServer(
+        state_dir, host=host, port=port, raw_output_prefix=raw_output_prefix,
+        min_schedule_interval=min_schedule_interval, security=security, max_processes=max_processes,
+    )  # fmt: skip
     try:
         address = await server.start()
         print(READY_MESSAGE.format(address=address), flush=True)

@@ -103,7 +103,8 @@ async def compile_workflow(
             if node.id in node_ids:
                 raise InvalidArgument(f"duplicate node id {node.id!r} in workflow {template.id.name}")
             node_ids.add(node.id)
-        for node in iter_nodes(template.nodes):
+        failure = [template.failure_node] if template.HasField("failure_node") else []
+        for node in iter_nodes([*template.nodes, *failure]):
             kind = node.WhichOneof("target")
             if kind == "task_node" and node.task_node.WhichOneof("reference") == "reference_id":
                 ref = node.task_node.reference_id

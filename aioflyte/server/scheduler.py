@@ -247,11 +247,8 @@ class Scheduler:
 
     async def _active_launch_plans(self) -> list[tuple[bytes, int]]:
         sql = "SELECT payload, updated_at FROM entities WHERE kind = ? AND state = ?"
-        async with (
-            self.store.lock,
-            self.store.db.execute(sql, (identifier_pb2.LAUNCH_PLAN, launch_plan_pb2.ACTIVE)) as cur,
-        ):
-            return [(r[0], r[1]) for r in await cur.fetchall()]
+        rows = await self.store.read(sql, (identifier_pb2.LAUNCH_PLAN, launch_plan_pb2.ACTIVE))
+        return [(r[0], r[1]) for r in rows]
 
     async def _refresh(self) -> None:
         """Re-read the active launch plans; keep the next time of unchanged ones, schedule new ones from now."""

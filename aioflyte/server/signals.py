@@ -120,13 +120,10 @@ class SignalManager:
 
     async def open(self) -> None:
         """Create the ``signals`` table (signals and their values survive restarts)."""
-        async with self.store.lock:
-            await self.store.db.executescript(_SCHEMA)
-            await self.store.db.commit()
+        await self.store.write(lambda db: db.executescript(_SCHEMA))
 
     async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
-        async with self.store.lock, self.store.db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return await self.store.read(sql, params)
 
     async def get(self, execution_id: identifier_pb2.WorkflowExecutionIdentifier, signal_id: str) -> signal_pb2.Signal:
         """One signal; NOT_FOUND naming the signal and its execution if it was never created."""
@@ -145,16 +142,16 @@ class SignalManager:
         key = _key(execution_id, signal_id)
         type_bytes = type.SerializeToString(deterministic=True)
         ts = now_ns()
-        async with self.store.lock:
-            await self.store.db.execute(
+
+        async def create(db: Any) -> Any:
+            await db.execute(
                 "INSERT OR IGNORE INTO signals (project, domain, name, signal_id, type, value, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
                 (*key, type_bytes, ts, ts),
             )
-            await self.store.db.commit()
-            async with self.store.db.execute(f"SELECT {_COLUMNS} FROM signals WHERE {_WHERE_KEY}", key) as cur:
-                row = await cur.fetchone()
-        signal = _signal(row)
+            return list(await db.execute_fetchall(f"SELECT {_COLUMNS} FROM signals WHERE {_WHERE_KEY}", key))[0]
+
+        signal = _signal(await self.store.write(create))
         if signal.type != type:
             raise AlreadyExists(
                 f"{describe_signal(signal_id, execution_id)} already exists with type {type_name(signal.type)}, "
@@ -202,13 +199,15 @@ class SignalManager:
                 f"got {literal_type_name(value)}"
             )
         key = _key(execution_id, signal_id)
-        async with self.store.lock:
-            cur = await self.store.db.execute(
+
+        async def update(db: Any) -> bool:
+            cur = await db.execute(
                 f"UPDATE signals SET value = ?, updated_at = ? WHERE {_WHERE_KEY}",
                 (value.SerializeToString(deterministic=True), now_ns(), *key),
             )
-            changed = cur.rowcount > 0
-            await self.store.db.commit()
+            return cur.rowcount > 0
+
+        changed = await self.store.write(update)
         if not changed:  # pragma: no cover - signals are never deleted
             raise NotFound(f"{describe_signal(signal_id, execution_id)} does not exist")
         event = self._events.pop(key, None)

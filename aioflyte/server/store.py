@@ -3,15 +3,21 @@
 One connection per server; every statement runs under one ``asyncio.Lock`` so multi-statement changes (activating a
 launch plan deactivates the previous one) are atomic. Entities are stored as their serialized admin messages plus
 the columns the queries need; the schema is created on open, so a state directory survives restarts.
+
+Writes go through :meth:`Store.write`: the statements and their commit (or rollback) run as one unit that the
+caller being cancelled (a terminated execution, an RPC past its deadline) never interrupts halfway, so a cancelled
+writer can never leave a transaction open on the shared connection for the next writer to commit or roll back.
+Reads go through :meth:`Store.read`: one round trip to the connection's thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -66,6 +72,9 @@ class Row:
     updated_at: int
 
 
+T = TypeVar("T")
+
+
 def now_ns() -> int:
     return time.time_ns()
 
@@ -76,6 +85,10 @@ def _row(r: Any) -> Row:
 
 _COLUMNS = "kind, project, domain, name, version, digest, payload, state, created_at, updated_at"
 _WHERE_KEY = "kind = ? AND project = ? AND domain = ? AND name = ? AND version = ?"
+
+
+class _Unchanged(Exception):
+    """Raised inside a write to roll it back: the row it would change does not exist."""
 
 
 def _key_params(key: Key) -> tuple[Any, ...]:
@@ -89,6 +102,8 @@ class Store:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        #: writes in flight (each its own task, so its caller's cancellation cannot cut it short)
+        self._writes: set[asyncio.Task[Any]] = set()
 
     async def open(self) -> bool:
         """Open (creating the schema); True if the database is new."""
@@ -103,6 +118,9 @@ class Store:
         return new
 
     async def close(self) -> None:
+        """Finish the writes in flight, then close the connection."""
+        while self._writes:
+            await asyncio.wait(list(self._writes))
         if self._db is not None:
             async with self._lock:
                 await self._db.close()
@@ -119,13 +137,38 @@ class Store:
             raise RuntimeError("the store is not open")
         return self._db
 
+    async def read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """The rows of one query (a single round trip to the connection's thread, under the lock)."""
+        async with self._lock:
+            return list(await self.db.execute_fetchall(sql, params))
+
+    async def write(self, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """Run ``work``'s statements as one transaction under the lock: committed when it returns, rolled back
+        when it raises (the exception is re-raised). It runs in a task of its own, shielded from the caller: a
+        caller cancelled meanwhile gets ``CancelledError`` at once, while the transaction still completes (in the
+        order it was asked for), so the connection and the lock are never left mid-transaction."""
+        task = asyncio.ensure_future(self._transaction(work))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+        return await asyncio.shield(task)
+
+    async def _transaction(self, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        async with self._lock:
+            db = self.db
+            try:
+                result = await work(db)
+            except BaseException:
+                await db.rollback()
+                raise
+            await db.commit()
+            return result
+
     async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        async with self._lock, self.db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return await self.read(sql, params)
 
     async def _fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        async with self._lock, self.db.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self.read(sql, params)
+        return rows[0] if rows else None
 
     # --- entities -------------------------------------------------------------------------------------------------
 
@@ -135,17 +178,18 @@ class Store:
 
     async def insert(self, key: Key, digest: bytes, payload: bytes, *, state: int = 0, created_at: int) -> bool:
         """Insert a new version; False (and nothing written) if that version exists already."""
-        async with self._lock:
-            try:
-                await self.db.execute(
-                    f"INSERT INTO entities ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*_key_params(key), digest, payload, state, created_at, created_at),
-                )
-            except aiosqlite.IntegrityError:
-                await self.db.rollback()
-                return False
-            await self.db.commit()
-            return True
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                f"INSERT INTO entities ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*_key_params(key), digest, payload, state, created_at, created_at),
+            )
+
+        try:
+            await self.write(work)
+        except aiosqlite.IntegrityError:
+            return False
+        return True
 
     async def list(
         self,
@@ -195,41 +239,42 @@ class Store:
         Both happen in one transaction, so at most one version of a name is ever ACTIVE.
         """
         ts = now_ns()
-        async with self._lock:
-            try:
-                if exclusive:
-                    await self.db.execute(
-                        "UPDATE entities SET state = 0, updated_at = ? "
-                        "WHERE kind = ? AND project = ? AND domain = ? AND name = ? AND version != ? AND state != 0",
-                        (ts, *_key_params(key)),
-                    )
-                cur = await self.db.execute(
-                    f"UPDATE entities SET state = ?, updated_at = ? WHERE {_WHERE_KEY}", (state, ts, *_key_params(key))
+
+        async def work(db: aiosqlite.Connection) -> None:
+            if exclusive:
+                await db.execute(
+                    "UPDATE entities SET state = 0, updated_at = ? "
+                    "WHERE kind = ? AND project = ? AND domain = ? AND name = ? AND version != ? AND state != 0",
+                    (ts, *_key_params(key)),
                 )
-                changed = cur.rowcount > 0
-            except BaseException:
-                await self.db.rollback()
-                raise
-            if not changed:
-                await self.db.rollback()
-                return False
-            await self.db.commit()
-            return True
+            cur = await db.execute(
+                f"UPDATE entities SET state = ?, updated_at = ? WHERE {_WHERE_KEY}", (state, ts, *_key_params(key))
+            )
+            if cur.rowcount == 0:
+                raise _Unchanged  # rolled back: the other versions keep their state
+
+        try:
+            await self.write(work)
+        except _Unchanged:
+            return False
+        return True
 
     # --- projects -------------------------------------------------------------------------------------------------
 
     async def insert_project(self, project_id: str, payload: bytes, state: int) -> bool:
-        async with self._lock:
-            try:
-                await self.db.execute(
-                    "INSERT INTO projects (id, payload, state, created_at) VALUES (?, ?, ?, ?)",
-                    (project_id, payload, state, now_ns()),
-                )
-            except aiosqlite.IntegrityError:
-                await self.db.rollback()
-                return False
-            await self.db.commit()
-            return True
+        """Insert a project; False (and nothing written) if one with that id exists already."""
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO projects (id, payload, state, created_at) VALUES (?, ?, ?, ?)",
+                (project_id, payload, state, now_ns()),
+            )
+
+        try:
+            await self.write(work)
+        except aiosqlite.IntegrityError:
+            return False
+        return True
 
     async def get_project(self, project_id: str) -> tuple[bytes, int] | None:
         r = await self._fetchone("SELECT payload, state FROM projects WHERE id = ?", (project_id,))

@@ -21,7 +21,6 @@ from aioflyte.remote.client import (
     FlyteEntityNotExistException,
     FlyteInvalidInputException,
     FlyteRemoteError,
-    FlyteRemoteUnimplementedException,
 )
 from aioflyte.remote.executions import FlyteExecutionTimeoutError, FlyteWorkflowExecution
 from aioflyte.remote.remote import FlyteRemote
@@ -180,14 +179,13 @@ async def test_wait_does_not_block_the_loop(remote):
     assert ticks >= elapsed / 0.01 * 0.3
 
 
-async def test_workflow_executions_are_not_served_yet(remote):
-    with pytest.raises(FlyteRemoteUnimplementedException) as info:
-        await remote.execute(add_wf, inputs={"a": 1, "b": 2}, version="v1")
-    assert isinstance(info.value, NotImplementedError)
-    # it was registered on the way (the launch plan exists), so a cluster that runs workflows would run it
+async def test_workflows_execute_through_their_launch_plan(remote):
+    ex = await remote.execute(add_wf, inputs={"a": 1, "b": 2}, version="v1", wait=True)
+    assert ex.outputs["o0"] == 3
+    # it was registered on the way (the default launch plan exists), and the fetched launch plan runs the same
     lp = await remote.fetch_launch_plan(name=add_wf.name, version="v1")
-    with pytest.raises(FlyteRemoteUnimplementedException):
-        await remote.execute(lp, inputs={"a": 1, "b": 2})
+    again = await remote.execute(lp, inputs={"a": 2, "b": 2}, wait=True)
+    assert again.outputs["o0"] == 4
 
 
 async def test_envs_tags_and_overwrite_cache_reach_the_execution(remote):

@@ -9,7 +9,7 @@ full jitter (tenacity) for up to ``retry_timeout`` seconds; every other failure 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -34,6 +34,13 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from aioflyte.remote.client.auth import Authenticator, AuthMetadataDiscovery
+from aioflyte.remote.client.channel import (
+    connection_hint,
+    fetch_server_certificate,
+    make_channel,
+    tls_handshake_failed,
+)
 from aioflyte.remote.client.errors import is_transient, translate
 from aioflyte.remote.client.exceptions import (
     FlyteEntityAlreadyExistsException,
@@ -81,6 +88,14 @@ def describe_execution(id: identifier_pb2.WorkflowExecutionIdentifier) -> str:
     return f"execution {id.project}/{id.domain}/{id.name}"
 
 
+def _describe_node(id: identifier_pb2.NodeExecutionIdentifier) -> str:
+    return f"node execution {id.node_id} of {describe_execution(id.execution_id)}"
+
+
+def _describe_task_execution(id: identifier_pb2.TaskExecutionIdentifier) -> str:
+    return f"task execution (attempt {id.retry_attempt}) of {_describe_node(id.node_execution_id)}"
+
+
 def sort_by(key: str = "created_at", *, ascending: bool = False) -> common_pb2.Sort:
     direction = common_pb2.Sort.ASCENDING if ascending else common_pb2.Sort.DESCENDING
     return common_pb2.Sort(key=key, direction=direction)
@@ -96,6 +111,8 @@ class AdminClient:
     """An async Flyte Admin client. Use ``async with AdminClient("localhost:8089") as client:`` or ``close()``.
 
     ``timeout`` bounds each attempt; ``retry_timeout`` and ``max_attempts`` bound the retries of transient errors.
+    ``auth``: authenticators (``aioflyte.remote.client.auth``) whose tokens go on every call on the channel, or a
+    factory given :attr:`auth_discovery` (needed by those that discover the token endpoint or metadata key).
     """
 
     def __init__(
@@ -111,6 +128,8 @@ class AdminClient:
         root_certificates: bytes | None = None,
         metadata: Sequence[tuple[str, str]] = (),
         options: Sequence[tuple[str, Any]] = (),
+        auth: Callable[[AuthMetadataDiscovery], Sequence[Authenticator]] | Sequence[Authenticator] = (),
+        insecure_skip_verify: bool = False,
     ) -> None:
         self.endpoint = endpoint
         self.insecure = insecure
@@ -125,17 +144,22 @@ class AdminClient:
         self._options = _CHANNEL_OPTIONS + tuple(options)
         self._channel: grpc.aio.Channel | None = None
         self._stub: admin_pb2_grpc.AdminServiceStub | None = None
+        #: what the backend's AuthMetadataService says (token endpoint, metadata key); asked on first need
+        self.auth_discovery = AuthMetadataDiscovery(endpoint)
+        #: credentials sent on every call of every stub on the channel (see ``aioflyte.remote.client.auth``)
+        self.authenticators: tuple[Authenticator, ...] = tuple(auth(self.auth_discovery) if callable(auth) else auth)
+        self.insecure_skip_verify = insecure_skip_verify and not insecure
 
     # --- lifecycle --------------------------------------------------------------------------------------------
 
     def _admin(self) -> admin_pb2_grpc.AdminServiceStub:
         """The stub, creating the channel on first use (inside the running loop)."""
         if self._stub is None:
-            if self.insecure:
-                self._channel = grpc.aio.insecure_channel(self.endpoint, options=self._options)
-            else:
-                credentials = grpc.ssl_channel_credentials(root_certificates=self._root_certificates)
-                self._channel = grpc.aio.secure_channel(self.endpoint, credentials, options=self._options)
+            self._channel = make_channel(
+                self.endpoint, insecure=self.insecure, root_certificates=self._root_certificates,
+                options=self._options, authenticators=self.authenticators,
+            )  # fmt: skip
+            self.auth_discovery.bind(self._channel)
             self._stub = admin_pb2_grpc.AdminServiceStub(self._channel)
         return self._stub
 
@@ -144,6 +168,8 @@ class AdminClient:
         if self._channel is not None:
             channel, self._channel, self._stub = self._channel, None, None
             await channel.close()
+        for authenticator in self.authenticators:
+            await authenticator.aclose()
 
     async def __aenter__(self) -> AdminClient:
         return self
@@ -161,22 +187,48 @@ class AdminClient:
         code = error.code().name if isinstance(error, grpc.aio.AioRpcError) else type(error).__name__
         log.info("admin call failed with %s; retry %d in %.2fs", code, state.attempt_number, state.upcoming_sleep)
 
-    async def _call(self, method: str, request: Any, entity: str | None = None) -> Any:
+    @property
+    def channel(self) -> grpc.aio.Channel:
+        """The grpc.aio channel (created on first use); stubs of Flyte's other services can share it."""
+        self._admin()
+        assert self._channel is not None
+        return self._channel
+
+    async def call_service(
+        self, stub: Callable[[grpc.aio.Channel], Any], method: str, request: Any, entity: str | None = None
+    ) -> Any:
+        """Call ``method`` of another service's stub (e.g. ``SignalServiceStub``) on this client's channel, with
+        the same retries, metadata and error translation as the admin calls."""
+        return await self._call(method, request, entity, stub=stub)
+
+    async def _call(
+        self,
+        method: str,
+        request: Any,
+        entity: str | None = None,
+        *,
+        stub: Callable[[grpc.aio.Channel], Any] | None = None,
+    ) -> Any:
         """Call ``method`` with retries of transient errors; failures raise ``FlyteRemoteError`` subclasses."""
         retrying = AsyncRetrying(
-            retry=retry_if_exception(is_transient),
+            retry=retry_if_exception(lambda e: is_transient(e) and not tls_handshake_failed(e)),
             wait=wait_random_exponential(multiplier=self.initial_backoff, max=self.max_backoff),
             stop=stop_after_delay(self.retry_timeout) | stop_after_attempt(self.max_attempts),
             before_sleep=self._before_sleep,
             reraise=True,
         )
+        if self.insecure_skip_verify and self._root_certificates is None:
+            # trust whatever certificate the server presents (flytekit's insecure_skip_verify)
+            self._root_certificates = await fetch_server_certificate(self.endpoint)
         try:
             async for attempt in retrying:
                 with attempt:
-                    rpc = getattr(self._admin(), method)
+                    rpc = getattr(self._admin() if stub is None else stub(self.channel), method)
                     return await rpc(request, timeout=self.timeout, metadata=self.metadata or None)
         except grpc.aio.AioRpcError as e:
-            raise translate(e, method, entity) from e
+            error = translate(e, method, entity)
+            error.message += connection_hint(e, self.insecure, self.endpoint)
+            raise error from e
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _register(self, method: str, request: Any, entity: str) -> bool:
@@ -465,6 +517,82 @@ class AdminClient:
         """The execution's inputs and outputs: ``full_inputs`` / ``full_outputs`` and their URLs."""
         request = execution_pb2.WorkflowExecutionGetDataRequest(id=id)
         return await self._call("GetExecutionData", request, describe_execution(id))
+
+    # --- node and task executions -----------------------------------------------------------------------------
+
+    async def list_node_executions(
+        self,
+        execution: identifier_pb2.WorkflowExecutionIdentifier,
+        *,
+        unique_parent_id: str = "",
+        limit: int = 100,
+        token: str = "",
+        filters: str = "",
+        sort: common_pb2.Sort | None = None,
+    ) -> tuple[list[Any], str]:
+        """One page of an execution's node executions (the children of ``unique_parent_id`` when given)."""
+        from flyteidl.admin import node_execution_pb2
+
+        request = node_execution_pb2.NodeExecutionListRequest(
+            workflow_execution_id=execution, limit=limit, token=token, filters=filters, sort_by=sort,
+            unique_parent_id=unique_parent_id,
+        )  # fmt: skip
+        resp = await self._call("ListNodeExecutions", request, describe_execution(execution))
+        return list(resp.node_executions), resp.token
+
+    def iter_node_executions(
+        self, execution: identifier_pb2.WorkflowExecutionIdentifier, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        return self._pages(self.list_node_executions, execution=execution, **kwargs)
+
+    async def get_node_execution(self, id: identifier_pb2.NodeExecutionIdentifier) -> Any:
+        from flyteidl.admin import node_execution_pb2
+
+        request = node_execution_pb2.NodeExecutionGetRequest(id=id)
+        return await self._call("GetNodeExecution", request, _describe_node(id))
+
+    async def get_node_execution_data(self, id: identifier_pb2.NodeExecutionIdentifier) -> Any:
+        """A node execution's inputs and outputs (``full_inputs`` / ``full_outputs``), and a dynamic node's
+        workflow."""
+        from flyteidl.admin import node_execution_pb2
+
+        request = node_execution_pb2.NodeExecutionGetDataRequest(id=id)
+        return await self._call("GetNodeExecutionData", request, _describe_node(id))
+
+    async def list_task_executions(
+        self,
+        node_execution: identifier_pb2.NodeExecutionIdentifier,
+        *,
+        limit: int = 100,
+        token: str = "",
+        filters: str = "",
+        sort: common_pb2.Sort | None = None,
+    ) -> tuple[list[Any], str]:
+        """One page of a node execution's task executions (its attempts)."""
+        from flyteidl.admin import task_execution_pb2
+
+        request = task_execution_pb2.TaskExecutionListRequest(
+            node_execution_id=node_execution, limit=limit, token=token, filters=filters, sort_by=sort
+        )
+        resp = await self._call("ListTaskExecutions", request, _describe_node(node_execution))
+        return list(resp.task_executions), resp.token
+
+    def iter_task_executions(
+        self, node_execution: identifier_pb2.NodeExecutionIdentifier, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        return self._pages(self.list_task_executions, node_execution=node_execution, **kwargs)
+
+    async def get_task_execution(self, id: identifier_pb2.TaskExecutionIdentifier) -> Any:
+        from flyteidl.admin import task_execution_pb2
+
+        request = task_execution_pb2.TaskExecutionGetRequest(id=id)
+        return await self._call("GetTaskExecution", request, _describe_task_execution(id))
+
+    async def get_task_execution_data(self, id: identifier_pb2.TaskExecutionIdentifier) -> Any:
+        from flyteidl.admin import task_execution_pb2
+
+        request = task_execution_pb2.TaskExecutionGetDataRequest(id=id)
+        return await self._call("GetTaskExecutionData", request, _describe_task_execution(id))
 
     # --- projects and domains ---------------------------------------------------------------------------------
 

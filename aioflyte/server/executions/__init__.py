@@ -1,4 +1,4 @@
-"""Executions on the local server: tasks launched directly, run as local processes (see ``docs/server.md``)."""
+"""Executions on the local server: tasks, launch plans and workflows run as local processes (see ``docs/server.md``)."""
 
 from aioflyte.server.executions.manager import ExecutionManager
 from aioflyte.server.executions.service import ExecutionAdminService

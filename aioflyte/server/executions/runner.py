@@ -2,9 +2,10 @@
 filled, ``FLYTE_INTERNAL_*`` set, in its own process group (so terminating it kills everything it started).
 
 Each attempt writes under ``<raw>/<project>/<domain>/<name>/``: ``inputs.pb`` (shared), ``attempt-<n>/`` (the
-output prefix: ``outputs.pb`` or ``error.pb``), ``checkpoints/<n>/``, and the process's output in
-``logs/attempt-<n>.log``. RECOVERABLE errors (and processes that die without a document) are retried up to the
-task's ``retries``; the task's ``timeout`` bounds each attempt.
+output prefix: ``outputs.pb`` or ``error.pb``; the process runs in ``attempt-<n>/work/``, never in the server's
+working directory), ``checkpoints/<n>/``, and the process's output in ``logs/attempt-<n>.log``. RECOVERABLE errors
+(and processes that die without a document) are retried up to the task's ``retries``; the task's ``timeout`` bounds
+each attempt.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from flyteidl.core import errors_pb2, execution_pb2, literals_pb2, tasks_pb2
+from flyteidl.core import dynamic_job_pb2, errors_pb2, execution_pb2, literals_pb2, tasks_pb2
 
 #: What replaces the entrypoint word of a container command: the server's own interpreter.
 _ENTRYPOINTS = {
@@ -38,6 +39,8 @@ class Outcome:
     error: execution_pb2.ExecutionError | None = None
     recoverable: bool = False
     attempts: int = 0
+    #: what a dynamic task wrote instead of outputs (``futures.pb``): the nodes the platform runs for it
+    futures: dynamic_job_pb2.DynamicJobSpec | None = None
 
 
 def command(template: tasks_pb2.TaskTemplate, values: dict[str, str]) -> list[str]:
@@ -88,6 +91,10 @@ class TaskRun:
         raw_output_prefix: str,
         on_start: Callable[[int], Awaitable[None]] | None = None,
         envs: dict[str, str] | None = None,
+        *,
+        on_end: Callable[[int, Outcome], Awaitable[None]] | None = None,
+        raw_prefix: str | None = None,
+        workflow_name: str | None = None,
     ) -> None:
         self.template = template
         self.execution_id = execution_id
@@ -95,7 +102,11 @@ class TaskRun:
         self.raw_output_prefix = raw_output_prefix
         self.process: asyncio.subprocess.Process | None = None
         self.on_start = on_start  # async callable(pgid) when an attempt's process has started
-        self.envs = envs or {}  # the execution spec's ``envs``
+        self.envs = envs or {}  # the execution spec's ``envs`` (and a map task item's index variables)
+        self.on_end = on_end  # async callable(attempt, outcome) when an attempt has ended
+        self.raw_prefix = raw_prefix or f"{raw_output_prefix.rstrip('/')}/{'/'.join(execution_id)}/raw"
+        self.workflow_name = workflow_name
+        self.attempt = 0  # the running (or last) attempt
 
     def _env(self, attempt: int) -> dict[str, str]:
         project, domain, name = self.execution_id
@@ -108,7 +119,7 @@ class TaskRun:
                 "FLYTE_INTERNAL_EXECUTION_PROJECT": project,
                 "FLYTE_INTERNAL_EXECUTION_DOMAIN": domain,
                 "FLYTE_INTERNAL_EXECUTION_ID": name,
-                "FLYTE_INTERNAL_EXECUTION_WORKFLOW": f"{tid.project}:{tid.domain}:{tid.name}",
+                "FLYTE_INTERNAL_EXECUTION_WORKFLOW": f"{tid.project}:{tid.domain}:{self.workflow_name or tid.name}",
                 "FLYTE_INTERNAL_TASK_PROJECT": tid.project,
                 "FLYTE_INTERNAL_TASK_DOMAIN": tid.domain,
                 "FLYTE_INTERNAL_TASK_NAME": tid.name,
@@ -129,8 +140,11 @@ class TaskRun:
         timeout = self.template.metadata.timeout.ToTimedelta().total_seconds() or None
         outcome = Outcome()
         for attempt in range(retries + 1):
+            self.attempt = attempt
             outcome = await self._attempt(attempt, timeout)
             outcome.attempts = attempt + 1
+            if self.on_end is not None:
+                await self.on_end(attempt, outcome)
             if outcome.error is None or not outcome.recoverable:
                 return outcome
         return outcome
@@ -146,26 +160,30 @@ class TaskRun:
             "input": str(self.base / "inputs.pb"),
             "inputPrefix": str(self.base),
             "outputPrefix": str(out),
-            "rawOutputDataPrefix": f"{self.raw_output_prefix.rstrip('/')}/{'/'.join(self.execution_id)}/raw/{attempt}",
+            "rawOutputDataPrefix": f"{self.raw_prefix}/{attempt}",
             "checkpointOutputPrefix": str(self.base / "checkpoints" / str(attempt)),
             "prevCheckpointPrefix": prev,
         }
         argv = command(self.template, values)
+        work = out / "work"  # the attempt's working directory (fast-registered code unpacks relative to it)
+        work.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab") as log:
+            # cancelled while spawning, asyncio kills the new process itself
             self.process = await asyncio.create_subprocess_exec(
                 *argv, stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL,
-                env=self._env(attempt), start_new_session=True,
+                env=self._env(attempt), cwd=work, start_new_session=True,
             )  # fmt: skip
         process = self.process
-        if self.on_start is not None:
-            await self.on_start(process.pid)
         timed_out = False
+        # no suspension point between the spawn and this try: every way out of it stops the process group
         try:
+            if self.on_start is not None:
+                await self.on_start(process.pid)
             await asyncio.wait_for(process.wait(), timeout)
         except asyncio.TimeoutError:
             timed_out = True
             await stop_process(process)
-        except BaseException:  # cancelled (terminate, server stop): never leave the process behind
+        except BaseException:  # cancelled (terminate, server stop), or on_start failed: never leave it behind
             await asyncio.shield(stop_process(process))
             raise
         finally:
@@ -198,6 +216,10 @@ class TaskRun:
             if doc.error.HasField("timestamp"):
                 result.error.timestamp.CopyFrom(doc.error.timestamp)
             result.recoverable = doc.error.kind == errors_pb2.ContainerError.RECOVERABLE
+            return result
+        futures = out / "futures.pb"
+        if futures.exists():
+            result.futures = dynamic_job_pb2.DynamicJobSpec.FromString(futures.read_bytes())
             return result
         if outputs.exists():
             result.outputs = literals_pb2.LiteralMap.FromString(outputs.read_bytes())

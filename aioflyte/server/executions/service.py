@@ -1,7 +1,8 @@
-"""The execution calls of ``AdminService``: create (tasks launched directly), get, list, terminate, get-data.
+"""The execution calls of ``AdminService``: create (a task, a launch plan, or a workflow's default launch plan),
+get, list, terminate, get-data; node and task execution calls come from ``nodeservice.py``.
 
 ``ExecutionAdminService`` extends the registration service with them; the server builds it over an
-:class:`ExecutionManager`. Launching a launch plan answers UNIMPLEMENTED in this slice.
+:class:`ExecutionManager`.
 """
 
 from __future__ import annotations
@@ -10,24 +11,21 @@ import re
 from typing import Any
 
 import grpc
-from flyteidl.admin import common_pb2, execution_pb2, task_pb2
+from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2
 
 from aioflyte.server import validation as check
 from aioflyte.server.admin import AdminService
-from aioflyte.server.errors import AdminError, AlreadyExists, InvalidArgument, NotFound, describe, missing
+from aioflyte.server.errors import AdminError, AlreadyExists, InvalidArgument, NotFound, missing
+from aioflyte.server.executions.launch import resolve_launch
 from aioflyte.server.executions.manager import ExecutionManager, new_name
+from aioflyte.server.executions.nodeservice import NodeExecutionCalls
 from aioflyte.server.executions.store import EXECUTION_SORT_KEYS
-from aioflyte.server.executions.typecheck import check_inputs
 from aioflyte.server.rpc import handler
-from aioflyte.server.store import Key, Store
+from aioflyte.server.store import Store
 
 _NAME = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
-
-
-class Unimplemented(AdminError):
-    code = grpc.StatusCode.UNIMPLEMENTED
 
 
 class FailedPrecondition(AdminError):
@@ -51,8 +49,8 @@ def _describe_execution(key: tuple[str, str, str]) -> str:
     return f"execution {'/'.join(key)}"
 
 
-class ExecutionAdminService(AdminService):
-    """Registration and lookup (from :class:`AdminService`) plus the execution calls."""
+class ExecutionAdminService(NodeExecutionCalls, AdminService):
+    """Registration and lookup (from :class:`AdminService`) plus the execution, node and task execution calls."""
 
     def __init__(self, store: Store, executions: ExecutionManager) -> None:
         super().__init__(store)
@@ -75,9 +73,9 @@ class ExecutionAdminService(AdminService):
         if not spec.HasField("launch_plan"):
             raise missing("launch_plan")
         target = spec.launch_plan
-        if target.resource_type == identifier_pb2.LAUNCH_PLAN:
-            raise Unimplemented("executions of launch plans are not served yet; launch a task directly")
-        check.identifier(target, True, identifier_pb2.TASK)
+        kinds = (identifier_pb2.TASK, identifier_pb2.LAUNCH_PLAN, identifier_pb2.WORKFLOW)
+        expected = target.resource_type if target.resource_type in kinds else identifier_pb2.LAUNCH_PLAN
+        check.identifier(target, True, expected)
         name = request.name or new_name()
         if not _NAME.match(name):
             raise InvalidArgument(
@@ -85,15 +83,12 @@ class ExecutionAdminService(AdminService):
                 "(at most 63 characters)"
             )
         await self._require_project(request.project, request.domain)
-        row = await self.store.get(Key(target.resource_type, target.project, target.domain, target.name,
-                                       target.version))  # fmt: skip
-        if row is None:
-            raise NotFound(f"{describe(target)} does not exist")
-        template = task_pb2.Task.FromString(row.payload).closure.compiled_task.template
         given = request.inputs if request.HasField("inputs") else spec.inputs
-        inputs = check_inputs(given, template.interface, describe(target))
+        launch = await resolve_launch(self.store, target, given)
         key = (request.project, request.domain, name)
-        if await self.executions.create(key, spec, template, inputs) is None:
+        run = launch.closure if launch.closure is not None else launch.task
+        assert run is not None
+        if await self.executions.create(key, spec, run, launch.inputs, launch.launch_plan) is None:
             raise AlreadyExists(f"{_describe_execution(key)} already exists")
         return execution_pb2.ExecutionCreateResponse(
             id=identifier_pb2.WorkflowExecutionIdentifier(project=request.project, domain=request.domain, name=name)
@@ -119,7 +114,7 @@ class ExecutionAdminService(AdminService):
         )
         executions = await self.executions.store.list(
             request.id.project, request.id.domain, limit=request.limit, offset=offset, sort_key=sort_key,
-            ascending=ascending,
+            ascending=ascending, filters=request.filters,
         )  # fmt: skip
         token = str(offset + len(executions)) if len(executions) == request.limit else ""
         return execution_pb2.ExecutionList(executions=executions, token=token)

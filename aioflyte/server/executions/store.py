@@ -11,7 +11,8 @@ from typing import Any
 import aiosqlite
 from flyteidl.admin import execution_pb2
 
-from aioflyte.server.store import Store
+from aioflyte.server.filters import EXECUTION_FIELDS, to_sql
+from aioflyte.server.store import Store, now_ns
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS executions (
@@ -27,6 +28,7 @@ CREATE TABLE IF NOT EXISTS executions (
     UNIQUE (project, domain, name)
 );
 CREATE INDEX IF NOT EXISTS executions_by_project ON executions (project, domain, created_at);
+CREATE INDEX IF NOT EXISTS executions_by_update ON executions (project, domain, updated_at);
 """
 
 #: Sort keys ``ListExecutions`` accepts, and their columns.
@@ -40,41 +42,48 @@ class ExecutionStore:
         self.store = store
 
     async def open(self) -> None:
-        async with self.store.lock:
-            await self.store.db.executescript(_SCHEMA)
-            await self.store.db.commit()
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.executescript(_SCHEMA)
+
+        await self.store.write(work)
 
     async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
-        async with self.store.lock, self.store.db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return await self.store.read(sql, params)
 
     async def insert(self, execution: execution_pb2.Execution, created_at: int) -> bool:
         """Insert a new execution; False if one with that name exists already."""
         id = execution.id
-        async with self.store.lock:
-            try:
-                await self.store.db.execute(
-                    "INSERT INTO executions (project, domain, name, phase, payload, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (id.project, id.domain, id.name, execution.closure.phase, execution.SerializeToString(),
-                     created_at, created_at),
-                )  # fmt: skip
-            except aiosqlite.IntegrityError:
-                await self.store.db.rollback()
-                return False
-            await self.store.db.commit()
-            return True
+        payload = execution.SerializeToString()
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO executions (project, domain, name, phase, payload, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (id.project, id.domain, id.name, execution.closure.phase, payload, created_at, created_at),
+            )
+
+        try:
+            await self.store.write(work)
+        except aiosqlite.IntegrityError:
+            return False
+        return True
 
     async def update(self, execution: execution_pb2.Execution, updated_at: int, pgid: int | None = None) -> None:
+        """Write the execution's record as it is now; completes even if the caller is cancelled meanwhile."""
         id = execution.id
-        async with self.store.lock:
-            await self.store.db.execute(
+        phase, payload = execution.closure.phase, execution.SerializeToString()
+
+        async def work(db: aiosqlite.Connection) -> None:
+            # stamped under the lock, so rows commit in updated_at order: a list "updated since T" never misses
+            # a change committed after it ran (the remote eager watcher relies on this)
+            stamp = max(updated_at, now_ns())
+            await db.execute(
                 "UPDATE executions SET phase = ?, payload = ?, updated_at = ?, pgid = ? "
                 "WHERE project = ? AND domain = ? AND name = ?",
-                (execution.closure.phase, execution.SerializeToString(), updated_at, pgid,
-                 id.project, id.domain, id.name),
-            )  # fmt: skip
-            await self.store.db.commit()
+                (phase, payload, stamp, pgid, id.project, id.domain, id.name),
+            )
+
+        await self.store.write(work)
 
     async def get(self, project: str, domain: str, name: str) -> execution_pb2.Execution | None:
         rows = await self._fetch(
@@ -83,14 +92,24 @@ class ExecutionStore:
         return execution_pb2.Execution.FromString(rows[0][0]) if rows else None
 
     async def list(
-        self, project: str, domain: str, *, limit: int, offset: int, sort_key: str, ascending: bool
+        self,
+        project: str,
+        domain: str,
+        *,
+        limit: int,
+        offset: int,
+        sort_key: str,
+        ascending: bool,
+        filters: str = "",
     ) -> list[execution_pb2.Execution]:
+        """A page of the project/domain's executions matching flyteadmin-style ``filters``."""
         direction = "ASC" if ascending else "DESC"
         column = EXECUTION_SORT_KEYS[sort_key]
+        where, params = to_sql(filters, EXECUTION_FIELDS)
         rows = await self._fetch(
-            f"SELECT payload FROM executions WHERE project = ? AND domain = ? "
+            f"SELECT payload FROM executions WHERE project = ? AND domain = ?{where} "
             f"ORDER BY {column} {direction}, seq {direction} LIMIT ? OFFSET ?",
-            (project, domain, limit, offset),
+            (project, domain, *params, limit, offset),
         )
         return [execution_pb2.Execution.FromString(r[0]) for r in rows]
 
