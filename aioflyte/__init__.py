@@ -58,6 +58,8 @@ _EXPORTS: dict[str, str] = {
     "LaunchPlan": "aioflyte.core.launch_plan",
     "SerializationSettings": "aioflyte.remote.serialization",
     "FlyteRemote": "aioflyte.remote.remote",
+    "RemoteController": "aioflyte.remote.controller",
+    "FlyteRemoteExecutionFailed": "aioflyte.remote.controller",
     "ImageSpec": "aioflyte.image_spec.image_spec",
     "PodTemplate": "aioflyte.core.pod_template",
     "FastSerializationSettings": "aioflyte.remote.serialization",

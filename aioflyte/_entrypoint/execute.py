@@ -238,8 +238,6 @@ async def _run(entity: Any, kind: str, req: Request, run: RunState, provider: An
         lm = await read_inputs(provider, req.inputs)
     except Exception as e:
         raise errors.system_failure(e) from e
-    if kind == "eager":
-        log.warning("eager task %s: its calls run in this container (no remote controller is configured)", entity.name)
     task = entity.target if kind == "map" else entity
     try:
         if kind == "map":
@@ -252,7 +250,13 @@ async def _run(entity: Any, kind: str, req: Request, run: RunState, provider: An
         return await _run_dynamic(task, kwargs, run, req)
     token = _FRAME.set(_frame(task, run, req))
     try:
-        result = await task.execute(**kwargs)
+        if kind == "eager":
+            from aioflyte._entrypoint.eager import eager_controller
+
+            async with eager_controller(task):
+                result = await task.execute(**kwargs)
+        else:
+            result = await task.execute(**kwargs)
     except Exception as e:
         raise errors.user_failure(e) from e
     finally:

@@ -237,6 +237,16 @@ class PythonFunctionTask(PythonTask):
     def execution_mode(self) -> PythonFunctionTask.ExecutionBehavior:
         return self._execution_mode
 
+    async def run_remote(self, remote: Any, inputs: dict[str, Any] | None = None, **options: Any) -> Any:
+        """Run this ``@eager`` workflow here, each entity it awaits becoming an execution on ``remote``'s backend.
+
+        ``options`` go to :class:`aioflyte.RemoteController` (``execution_name``, ``version``, ``max_in_flight``,
+        ``qps``, ``project``, ``domain``). Returns the workflow's result.
+        """
+        from aioflyte.remote.controller import run_remote
+
+        return await run_remote(self, remote, inputs, **options)
+
     def _module_attr(self) -> str:
         """The module-level name under which a worker process finds this task (or its function)."""
         import sys
