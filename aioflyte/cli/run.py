@@ -21,7 +21,6 @@ import click
 
 #: Where ``run`` keeps its own options in ``ctx.obj``.
 CTX_RUN = "run"
-REMOTE_UNAVAILABLE = "aioflyte run --remote is not available yet: needs workflow executions on a backend"
 
 
 def load_file(path: str) -> Any:
@@ -166,11 +165,8 @@ def _print_result(result: Any) -> None:
 
 
 def _run_remote(entity: Any, inputs: dict[str, Any], opts: dict[str, Any]) -> Any:
-    """Execute a task on the backend at ``--endpoint`` (registering it when missing), wait, return its value."""
-    from aioflyte.remote.translator import entity_kind
-
-    if entity_kind(entity) not in ("task", "map_task"):
-        raise click.ClickException(f"{REMOTE_UNAVAILABLE} (only tasks run with --remote for now)")
+    """Execute a task, workflow or launch plan on the backend at ``--endpoint`` (registering what is missing),
+    wait, return its value."""
     if not opts.get("endpoint"):
         raise click.UsageError("--remote needs --endpoint HOST:PORT (e.g. the one aioflyte serve listens on)")
 

@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from aioflyte.cli.main import main
-from aioflyte.cli.run import REMOTE_UNAVAILABLE
 
 WORKFLOWS = textwrap.dedent(
     '''
@@ -129,11 +128,6 @@ def test_unknown_entity(wf_file):
     assert r.exit_code == 2 and "No such command 'nope'" in r.output
 
 
-def test_remote_workflow_is_a_clear_error(wf_file):
-    r = invoke("run", "--remote", "--endpoint", "127.0.0.1:1", wf_file, "wf")
-    assert r.exit_code == 1 and REMOTE_UNAVAILABLE in r.output
-
-
 def test_top_level_help_lists_subcommands():
     r = invoke("--help")
     assert r.exit_code == 0
@@ -187,6 +181,15 @@ def test_run_remote_task_on_served_backend(served, wf_file):
     r = invoke("run", "--remote", "--endpoint", served, "--insecure", wf_file, "add", "--a", "5", "--b", "6")
     assert r.exit_code == 0, r.output
     assert r.output.strip().splitlines()[-1] == "11"
+
+
+def test_run_remote_workflow_and_launch_plan_on_served_backend(served, wf_file):
+    r = invoke("run", "--remote", "--endpoint", served, "--insecure", wf_file, "wf", "--name", "remote", "--n", "4")
+    assert r.exit_code == 0, r.output
+    assert r.output.strip().splitlines()[-1] == "'hi remote 3 4'"
+    r = invoke("run", "--remote", "--endpoint", served, "--insecure", wf_file, "lp", "--name", "lp")
+    assert r.exit_code == 0, r.output
+    assert r.output.strip().splitlines()[-1] == "'hi lp 3 9'"  # the launch plan's default n=9
 
 
 def test_run_remote_needs_an_endpoint(wf_file):
