@@ -3,7 +3,7 @@
 Semantics follow flyteadmin: registering an existing version with an identical spec is ALREADY_EXISTS; with a
 different spec it is INVALID_ARGUMENT ("... with different structure already exists"), as flyteadmin answers it;
 missing entities are NOT_FOUND naming the id; malformed requests INVALID_ARGUMENT. Lists page with ``limit`` and
-an offset ``token``; ``filters`` are accepted and ignored in this slice. Calls not implemented yet answer
+an offset ``token``; ``filters`` in flyteadmin's syntax (``aioflyte.server.filters``). Calls not implemented yet answer
 UNIMPLEMENTED (the generated base class).
 """
 
@@ -160,6 +160,8 @@ class AdminService(admin_pb2_grpc.AdminServiceServicer):
             offset=offset,
             sort_key=sort_key,
             ascending=ascending,
+            filters=request.filters,
+            entity={TASK: "task", WORKFLOW: "workflow", LAUNCH_PLAN: "launch_plan"}[kind],
         )
         return rows, _next_token(offset, rows, request.limit)
 

@@ -69,6 +69,26 @@ EXECUTION_FIELDS = {
 }
 
 
+def _state(value: str) -> int:
+    text = value.strip().upper()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    states = {"INACTIVE": 0, "ACTIVE": 1}  # LaunchPlanState
+    if text not in states:
+        raise InvalidArgument(f"invalid launch plan state {value!r} in filter: expected ACTIVE or INACTIVE")
+    return states[text]
+
+
+#: The fields task, workflow and launch plan lists filter on (``state`` for launch plans).
+ENTITY_FIELDS = {
+    "name": Field("name", _text),
+    "version": Field("version", _text),
+    "created_at": Field("created_at", _time),
+    "updated_at": Field("updated_at", _time),
+    "state": Field("state", _state),
+}
+
+
 def to_sql(filters: str, fields: dict[str, Field], entity: str = "execution") -> tuple[str, list[Any]]:
     """``(" AND ...", params)`` for ``filters`` (empty when there are none), over ``fields``' columns."""
     clauses: list[str] = []

@@ -203,8 +203,14 @@ class Store:
         sort_key: str = "created_at",
         ascending: bool = False,
         state: int | None = None,
+        filters: str = "",
+        entity: str = "task",
     ) -> list[Row]:
-        """Versions of one name (or of every name when ``name`` is None), sorted, one page."""
+        """Versions of one name (or of every name when ``name`` is None) matching flyteadmin-style ``filters``
+        (fields prefixed ``entity.`` allowed), sorted, one page."""
+        from aioflyte.server.filters import ENTITY_FIELDS, to_sql
+
+        extra, extra_params = to_sql(filters, ENTITY_FIELDS, entity)
         where = ["kind = ?", "project = ?", "domain = ?"]
         params: list[Any] = [kind, project, domain]
         if name:
@@ -216,10 +222,10 @@ class Store:
         direction = "ASC" if ascending else "DESC"
         column = ENTITY_SORT_KEYS[sort_key]
         sql = (
-            f"SELECT {_COLUMNS} FROM entities WHERE {' AND '.join(where)} "
+            f"SELECT {_COLUMNS} FROM entities WHERE {' AND '.join(where)}{extra} "
             f"ORDER BY {column} {direction}, seq {direction} LIMIT ? OFFSET ?"
         )
-        return [_row(r) for r in await self._fetchall(sql, (*params, limit, offset))]
+        return [_row(r) for r in await self._fetchall(sql, (*params, *extra_params, limit, offset))]
 
     async def list_names(
         self, kind: int, project: str, domain: str, *, limit: int, offset: int, sort_key: str, ascending: bool
