@@ -38,18 +38,19 @@ def iter_nodes(nodes: list[workflow_pb2.Node] | object) -> Iterator[workflow_pb2
             yield from iter_nodes([node.array_node.node])
 
 
-def _promise_nodes(binding: literals_pb2.BindingData) -> Iterator[str]:
+def promise_nodes(binding: literals_pb2.BindingData) -> Iterator[str]:
+    """The ids of the nodes whose outputs ``binding`` reads (through collections, maps and unions)."""
     kind = binding.WhichOneof("value")
     if kind == "promise":
         yield binding.promise.node_id
     elif kind == "collection":
         for b in binding.collection.bindings:
-            yield from _promise_nodes(b)
+            yield from promise_nodes(b)
     elif kind == "map":
         for b in binding.map.bindings.values():
-            yield from _promise_nodes(b)
+            yield from promise_nodes(b)
     elif kind == "union":
-        yield from _promise_nodes(binding.union.value)
+        yield from promise_nodes(binding.union.value)
 
 
 def connections(template: workflow_pb2.WorkflowTemplate) -> compiler_pb2.ConnectionSet:
@@ -58,11 +59,11 @@ def connections(template: workflow_pb2.WorkflowTemplate) -> compiler_pb2.Connect
     for node in template.nodes:
         ups = set(node.upstream_node_ids)
         for b in node.inputs:
-            ups.update(_promise_nodes(b.binding))
+            ups.update(promise_nodes(b.binding))
         upstream[node.id] = ups or {START_NODE}
     end = set()
     for b in template.outputs:
-        end.update(_promise_nodes(b.binding))
+        end.update(promise_nodes(b.binding))
     upstream[END_NODE] = end or {START_NODE}
     downstream: dict[str, set[str]] = {}
     for node_id, ups in upstream.items():

@@ -17,6 +17,7 @@ import msgpack
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import literals_pb2, types_pb2, workflow_pb2
 
+from aioflyte.server.compiler import promise_nodes
 from aioflyte.server.executions.bindings import START_NODE, BindingError, Scope, evaluate, resolve, resolve_all
 from aioflyte.server.executions.records import NodeFailed, NodePhase, NodeRecord, RunContext, id_key, user_error
 from aioflyte.server.executions.tasknodes import run_array_node, run_task_node
@@ -28,24 +29,10 @@ FAIL_IMMEDIATELY = workflow_pb2.WorkflowMetadata.FAIL_IMMEDIATELY
 _BOOLEAN = types_pb2.LiteralType(simple=types_pb2.SimpleType.BOOLEAN)
 
 
-def _promises(binding: literals_pb2.BindingData) -> Iterator[str]:
-    kind = binding.WhichOneof("value")
-    if kind == "promise":
-        yield binding.promise.node_id
-    elif kind == "collection":
-        for b in binding.collection.bindings:
-            yield from _promises(b)
-    elif kind == "map":
-        for b in binding.map.bindings.values():
-            yield from _promises(b)
-    elif kind == "union":
-        yield from _promises(binding.union.value)
-
-
 def _node_refs(node: workflow_pb2.Node) -> Iterator[str]:
     yield from node.upstream_node_ids
     for b in node.inputs:
-        yield from _promises(b.binding)
+        yield from promise_nodes(b.binding)
     if node.WhichOneof("target") == "branch_node":
         block = node.branch_node.if_else
         nested = [block.case.then_node, *[c.then_node for c in block.other]]
