@@ -198,7 +198,8 @@ class DataMixin:
         headers.update(location.headers)
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=300)
         async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.put(location.signed_url, data=_file_chunks(str(path)), headers=headers) as rsp:
+            put = session.put(location.signed_url, data=_file_chunks(str(path)), headers=headers, ssl=self._http_ssl())
+            async with put as rsp:
                 if rsp.status not in (200, 201):
                     text = (await rsp.text())[:2000]
                     raise FlyteDataTransferError(
@@ -206,6 +207,13 @@ class DataMixin:
                     )
         log.debug("uploaded %s (%d bytes) to %s", path, size, location.native_url)
         return md5_bytes, location.native_url
+
+    def _http_ssl(self: FlyteRemote) -> Any:
+        """aiohttp's ``ssl=`` for the backend's signed URLs, from the platform's TLS settings."""
+        from aioflyte.remote.client.auth import http_ssl
+
+        platform = self.config.platform
+        return http_ssl(platform.ca_cert_file_path, platform.insecure_skip_verify)
 
     async def download(
         self: FlyteRemote,
@@ -250,16 +258,16 @@ class DataMixin:
             urls = response.pre_signed_urls.signed_url
             if not urls:
                 raise ValueError(f"flyte URI {flyte_uri} resolved to an empty download link")
-            return await _fetch_url(urls[0])
+            return await _fetch_url(urls[0], self._http_ssl())
         log.info("nothing found at %s", flyte_uri)
         return None
 
 
-async def _fetch_url(url: str) -> bytes:
+async def _fetch_url(url: str, ssl: Any = True) -> bytes:
     if url.startswith(("http://", "https://")):
         import aiohttp
 
-        async with aiohttp.ClientSession() as session, session.get(url) as rsp:
+        async with aiohttp.ClientSession() as session, session.get(url, ssl=ssl) as rsp:
             if rsp.status != 200:
                 raise FlyteDataTransferError(f"download of {url.split('?')[0]} failed: HTTP {rsp.status}")
             return await rsp.read()

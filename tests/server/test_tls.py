@@ -6,9 +6,11 @@ missing CA file."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import ipaddress
 from pathlib import Path
 
+import aiohttp
 import grpc
 import pytest
 import pytest_asyncio
@@ -83,6 +85,20 @@ async def test_ca_cert_file_path_verifies_grpc_and_the_https_token_endpoint(serv
         assert P in [p.id for p in await remote.list_projects()]
         authenticator = remote.client.authenticators[0]
         assert authenticator.fetches == 1 and authenticator.token_endpoint.startswith("https://127.0.0.1:")
+
+
+async def test_upload_and_download_over_https_with_the_platform_ca(server, certs, tmp_path):
+    """The data proxy's signed URLs are https on a TLS server; uploads and downloads trust the platform's CA."""
+    source = tmp_path / "payload.bin"
+    source.write_bytes(b"over tls " * 1000)
+    async with _remote(server.endpoint, ca_cert_file_path=str(certs[0])) as remote:
+        md5, native = await remote.upload_file(source)
+        assert Path(native.removeprefix("file://")).read_bytes() == source.read_bytes()
+        assert md5 == hashlib.md5(source.read_bytes()).digest()
+        location = await remote.dataproxy.create_download_location(native)
+        assert location.signed_url.startswith("https://")
+        async with aiohttp.ClientSession() as session, session.get(location.signed_url, ssl=remote._http_ssl()) as rsp:
+            assert rsp.status == 200 and await rsp.read() == source.read_bytes()
 
 
 async def test_ca_cert_from_env_and_a_host_name_the_certificate_lists(server, certs, monkeypatch, tmp_path):

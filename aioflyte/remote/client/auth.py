@@ -49,11 +49,14 @@ ACCESS_TOKEN_ENV_VAR = "FLYTE_CREDENTIALS_ACCESS_TOKEN"
 
 def http_ssl(ca_cert_file_path: str | None = None, insecure_skip_verify: bool = False) -> ssl.SSLContext | bool:
     """aiohttp's ``ssl=`` for HTTPS calls to the backend (token endpoint, data proxy URLs), from the platform's TLS
-    settings: ``False`` skips verification, a context trusts ``ca_cert_file_path``, ``True`` the system roots."""
+    settings: ``False`` skips verification, a context trusts ``ca_cert_file_path`` besides the system roots (signed
+    URLs may point at a public object store), ``True`` the system roots."""
     if insecure_skip_verify:
         return False
     if ca_cert_file_path:
-        return ssl.create_default_context(cafile=ca_cert_file_path)
+        context = ssl.create_default_context()
+        context.load_verify_locations(cafile=ca_cert_file_path)
+        return context
     return True
 
 
