@@ -156,7 +156,7 @@ class RemoteController:
         self._slots = asyncio.Semaphore(max_in_flight)
         self._in_flight = 0
         self._rate = _RateLimiter(qps)
-        self._targets: dict[int, asyncio.Future[_Target]] = {}
+        self._targets: dict[int, asyncio.Future[_Target]] = {}  # registrations by entity
         self._counters: dict[str, int] = {}
         self._waiting: dict[str, asyncio.Future[execution_pb2.Execution]] = {}
         self._running: dict[str, identifier_pb2.WorkflowExecutionIdentifier] = {}
@@ -199,20 +199,20 @@ class RemoteController:
     # --- registration -----------------------------------------------------------------------------------------
 
     async def _target(self, entity: Any) -> _Target:
-        """The entity registered on the backend (once per entity, however many calls wait for it)."""
+        """The entity registered on the backend (once per entity, however many calls wait for it; a call cancelled
+        meanwhile does not cancel the registration the others wait for; a failed one is tried again next call)."""
         key = id(entity)
-        future = self._targets.get(key)
-        if future is None:
-            future = asyncio.get_running_loop().create_future()
-            self._targets[key] = future
-            try:
-                future.set_result(await self._register(entity))
-            except BaseException as e:
-                del self._targets[key]
-                future.set_exception(e)
-                future.exception()  # retrieved: waiters (if any) get it; no "never retrieved" warning
-                raise
-        return await asyncio.shield(future)
+        registering = self._targets.get(key)
+        if registering is None:
+            registering = asyncio.ensure_future(self._register(entity))
+            self._targets[key] = registering
+
+            def forget_failure(done: asyncio.Future[_Target]) -> None:
+                if (done.cancelled() or done.exception() is not None) and self._targets.get(key) is done:
+                    del self._targets[key]
+
+            registering.add_done_callback(forget_failure)
+        return await asyncio.shield(registering)
 
     async def _register(self, entity: Any) -> _Target:
         from aioflyte.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
@@ -246,7 +246,10 @@ class RemoteController:
             h.update(part.encode())
             h.update(b"\0")
         h.update(literals.SerializeToString(deterministic=True))
-        base = f"{_slug(self.execution_name, 20)}-{h.hexdigest()}"
+        prefix = _slug(self.execution_name, 20)
+        if not prefix[:1].isalpha():  # execution names start with a letter
+            prefix = f"e{prefix}"[:20].rstrip("-")
+        base = f"{prefix}-{h.hexdigest()}"
         n = self._counters.get(base, 0)
         self._counters[base] = n + 1
         return f"{base}-{n}"
@@ -449,7 +452,11 @@ class RemoteController:
         return task
 
     async def close(self) -> None:
-        """Terminate the children still running and stop the watcher."""
+        """Terminate the children still running, stop registrations in progress and the watcher."""
+        pending = [t for t in self._targets.values() if not t.done()]
+        for registering in pending:
+            registering.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
         running = list(self._running.values())

@@ -142,3 +142,16 @@ async def test_eager_task_executed_on_the_backend_runs_its_calls_as_child_execut
     assert len(children) == 3
     assert {c.spec.launch_plan.name for c in children} == {t.square.name}
     assert all(c.closure.phase == Phase.SUCCEEDED for c in children)
+
+
+async def test_any_parent_name_gives_valid_child_names(remote):
+    assert await t.gather_squares.run_remote(remote, {"n": 2}, version="v1", execution_name="2026 Nightly_Run") == 1
+    children = await _children(remote, "e2026-nightly-run")
+    assert len(children) == 2 and all(c.id.name.startswith("e2026-nightly-run-") for c in children)
+
+
+async def test_run_remote_refuses_what_is_not_eager(remote):
+    with pytest.raises(TypeError, match="is not one"):
+        await RemoteController(remote).run_eager(t.square, {"x": 1})
+    with pytest.raises(ValueError, match="max_in_flight must be at least 1"):
+        RemoteController(remote, max_in_flight=0)
