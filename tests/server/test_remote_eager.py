@@ -155,3 +155,12 @@ async def test_run_remote_refuses_what_is_not_eager(remote):
         await RemoteController(remote).run_eager(t.square, {"x": 1})
     with pytest.raises(ValueError, match="max_in_flight must be at least 1"):
         RemoteController(remote, max_in_flight=0)
+
+
+async def test_launches_respect_the_qps_limit(remote):
+    # qps=4: a burst of one second's worth (the first 5 at once), then one launch every 0.25 s: 8 span >= 0.75 s
+    total = await t.gather_squares.run_remote(remote, {"n": 8}, version="v1", execution_name="qps-g", qps=4)
+    assert total == sum(i * i for i in range(8))
+    created = sorted(c.closure.created_at.ToNanoseconds() for c in await _children(remote, "qps-g"))
+    assert len(created) == 8
+    assert (created[-1] - created[0]) / 1e9 >= 0.7
