@@ -347,7 +347,10 @@ class ExecutionsMixin:
             iface = await self._launched_interface(execution)
         data = await self.client.get_execution_data(execution.id)
         inputs = await _data_literals(data.full_inputs, data.inputs)
-        execution._inputs = await _to_python(inputs, iface.input_types)
+        types = dict(iface.input_types)
+        if any(name not in types for name in inputs.literals):  # e.g. a launch plan's fixed inputs
+            types = {**await self._workflow_input_types(execution), **types}
+        execution._inputs = await _to_python(inputs, types)
         if execution.is_successful:
             outputs = await _data_literals(data.full_outputs, data.outputs)
             execution._outputs = await _to_python(outputs, iface.outputs)
@@ -368,6 +371,24 @@ class ExecutionsMixin:
         from aioflyte.remote.node_executions import sync_task_execution
 
         return await sync_task_execution(self, task_execution, entity_interface)
+
+    async def _workflow_input_types(self: FlyteRemote, execution: FlyteWorkflowExecution) -> dict[str, Any]:
+        """The input types of the workflow a launch plan execution ran (its interface has the fixed inputs too)."""
+        if execution.spec.launch_plan.resource_type != ResourceType.LAUNCH_PLAN:
+            return {}
+        entity = execution._flyte_entity
+        if not isinstance(entity, FlyteLaunchPlan):
+            lid = execution.spec.launch_plan
+            try:
+                entity = await self.fetch_launch_plan(lid.project, lid.domain, lid.name, lid.version)
+            except FlyteEntityNotExistException:
+                return {}
+        wid = entity.workflow_id
+        try:
+            wf = await self.fetch_workflow(wid.project, wid.domain, wid.name, wid.version)
+        except FlyteEntityNotExistException:
+            return {}
+        return dict(wf.python_interface.input_types)
 
     async def _launched_interface(self: FlyteRemote, execution: FlyteWorkflowExecution) -> Interface:
         lid = execution.spec.launch_plan

@@ -82,7 +82,7 @@ async def test_launch_plan_default_and_fixed_inputs(remote):
     given, defaulted = await asyncio.gather(_run(remote, W.fixed_lp, a=1), _run(remote, W.fixed_lp))
     assert given.outputs["o0"] == 1 + 100 + 1
     assert given.inputs["a"] == 1 and given.inputs["c"] == 1  # the launch plan's own inputs, as Python values
-    assert given.inputs["b"].scalar.primitive.integer == 100  # the fixed input is there too (a literal)
+    assert given.inputs["b"] == 100  # the fixed input is there too, typed by the workflow's interface
     assert defaulted.outputs["o0"] == 10 + 100 + 1
     client = remote.client
     lp = launch_plan_id(P, D, W.fixed_lp.name, "v1")
