@@ -144,6 +144,7 @@ class AdminClient:
         self._options = _CHANNEL_OPTIONS + tuple(options)
         self._channel: grpc.aio.Channel | None = None
         self._stub: admin_pb2_grpc.AdminServiceStub | None = None
+        self._stubs: dict[Callable[[grpc.aio.Channel], Any], Any] = {}  # other services' stubs on the channel
         #: what the backend's AuthMetadataService says (token endpoint, metadata key); asked on first need
         self.auth_discovery = AuthMetadataDiscovery(endpoint)
         #: credentials sent on every call of every stub on the channel (see ``aioflyte.remote.client.auth``)
@@ -167,6 +168,7 @@ class AdminClient:
         """Close the channel (cancelling calls in flight); the client can be used again afterwards."""
         if self._channel is not None:
             channel, self._channel, self._stub = self._channel, None, None
+            self._stubs.clear()
             await channel.close()
         for authenticator in self.authenticators:
             await authenticator.aclose()
@@ -193,6 +195,14 @@ class AdminClient:
         self._admin()
         assert self._channel is not None
         return self._channel
+
+    def _service_stub(self, factory: Callable[[grpc.aio.Channel], Any]) -> Any:
+        """One stub per service for the current channel (not a new one per call)."""
+        channel = self.channel
+        found = self._stubs.get(factory)
+        if found is None:
+            found = self._stubs[factory] = factory(channel)
+        return found
 
     async def call_service(
         self, stub: Callable[[grpc.aio.Channel], Any], method: str, request: Any, entity: str | None = None
@@ -223,7 +233,7 @@ class AdminClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    rpc = getattr(self._admin() if stub is None else stub(self.channel), method)
+                    rpc = getattr(self._admin() if stub is None else self._service_stub(stub), method)
                     return await rpc(request, timeout=self.timeout, metadata=self.metadata or None)
         except grpc.aio.AioRpcError as e:
             error = translate(e, method, entity)
