@@ -1,152 +1,143 @@
 """aioflyte: flytekit's authoring API on an asyncio-native engine.
 
-Public names are imported lazily (PEP 562), so ``import aioflyte`` stays cheap.
+The public names are the ``X as X`` imports in the ``TYPE_CHECKING`` block below: that block is the one export
+list. Type checkers read it as written; at run time it is read (once, on first attribute access) to import each
+name lazily (PEP 562), so ``import aioflyte`` stays cheap. Add a public name by adding one line there.
+
+The default controller (the local engine) is registered here, above the authoring layer, and built on first use.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from aioflyte._version import __version__
+from aioflyte.core.controller import Controller, set_default_controller_factory
 
-_EXPORTS: dict[str, str] = {
-    # authoring
-    "task": "aioflyte.core.task",
-    "PythonFunctionTask": "aioflyte.core.task",
-    "PythonTask": "aioflyte.core.task",
-    "TaskMetadata": "aioflyte.core.base_task",
-    "kwtypes": "aioflyte.core.interface",
-    "Interface": "aioflyte.core.interface",
-    "Cache": "aioflyte.core.cache",
-    "CachePolicy": "aioflyte.core.cache",
-    "CacheFunctionBody": "aioflyte.core.cache",
-    "VersionParameters": "aioflyte.core.cache",
-    "Resources": "aioflyte.core.resources",
-    "Secret": "aioflyte.core.secrets",
-    "SecretsManager": "aioflyte.core.secrets",
-    "workflow": "aioflyte.core.workflow",
-    "Workflow": "aioflyte.core.workflow",
-    "ImperativeWorkflow": "aioflyte.core.workflow",
-    "PythonFunctionWorkflow": "aioflyte.core.workflow",
-    "WorkflowBase": "aioflyte.core.workflow",
-    "eager": "aioflyte.core.eager",
-    "dynamic": "aioflyte.core.dynamic",
-    "create_node": "aioflyte.core.compile",
-    "Promise": "aioflyte.core.promise",
-    "VoidPromise": "aioflyte.core.promise",
-    "NodeOutput": "aioflyte.core.promise",
-    "WorkflowFailurePolicy": "aioflyte.core.options",
-    "Options": "aioflyte.core.options",
-    "Labels": "aioflyte.core.options",
-    "Annotations": "aioflyte.core.options",
-    "AuthRole": "aioflyte.core.options",
-    "RawOutputDataConfig": "aioflyte.core.options",
-    "WorkflowExecutionPhase": "aioflyte.core.options",
-    "CronSchedule": "aioflyte.core.schedule",
-    "FixedRate": "aioflyte.core.schedule",
-    "Email": "aioflyte.core.notification",
-    "Slack": "aioflyte.core.notification",
-    "PagerDuty": "aioflyte.core.notification",
-    "SecurityContext": "aioflyte.models.security",
-    "Identity": "aioflyte.models.security",
-    "Description": "aioflyte.core.documentation",
-    "Documentation": "aioflyte.core.documentation",
-    "SourceCode": "aioflyte.core.documentation",
-    "FlyteError": "aioflyte.exceptions",
-    "start": "aioflyte.engine.handle",
-    "LaunchPlan": "aioflyte.core.launch_plan",
-    "SerializationSettings": "aioflyte.remote.serialization",
-    "FlyteRemote": "aioflyte.remote.remote",
-    "RemoteController": "aioflyte.remote.controller",
-    "FlyteRemoteExecutionFailed": "aioflyte.remote.controller",
-    "ImageSpec": "aioflyte.image_spec.image_spec",
-    "PodTemplate": "aioflyte.core.pod_template",
-    "FastSerializationSettings": "aioflyte.remote.serialization",
-    "Checkpoint": "aioflyte.core.checkpoint",
-    "map_task": "aioflyte.core.map_task",
-    "MapTaskFailure": "aioflyte.core.map_task",
-    "conditional": "aioflyte.core.conditional",
-    "sleep": "aioflyte.core.gate",
-    "approve": "aioflyte.core.gate",
-    "wait_for_input": "aioflyte.core.gate",
-    "RunHandle": "aioflyte.engine.handle",
-    # context
-    "current_context": "aioflyte.core.context",
-    "new_context": "aioflyte.core.context",
-    "ExecutionParameters": "aioflyte.core.context",
-    "FlyteContext": "aioflyte.core.context",
-    "FlyteContextManager": "aioflyte.core.context",
-    # types
-    "TypeEngine": "aioflyte.types.engine",
-    "TypeTransformer": "aioflyte.types.engine",
-    "TypeTransformerFailedError": "aioflyte.types.engine",
-    "HashMethod": "aioflyte.types.engine",
-    "FlytePickle": "aioflyte.types.pickle",
-    "FlyteFile": "aioflyte.types.file",
-    "FlyteDirectory": "aioflyte.types.directory",
-    "BatchSize": "aioflyte.types.directory",
-    "StructuredDataset": "aioflyte.types.structured",
-    "StructuredDatasetType": "aioflyte.types.structured",
-    "StructuredDatasetFormat": "aioflyte.types.structured",
-    "StructuredDatasetTransformerEngine": "aioflyte.types.structured",
-    "StructuredDatasetEncoder": "aioflyte.types.structured",
-    "StructuredDatasetDecoder": "aioflyte.types.structured",
-    # configuration
-    "Config": "aioflyte.configuration.config",
-    # engine
-    "LocalController": "aioflyte.engine.local",
-    # entry points
-    "run": "aioflyte._run",
-    # exceptions
-    "FlyteRecoverableException": "aioflyte.exceptions",
-    "FlyteTypeException": "aioflyte.exceptions",
-    "FlyteTimeout": "aioflyte.exceptions",
-}
+if TYPE_CHECKING:  # the export list (see the module docstring)
+    from aioflyte._run import run as run
+    from aioflyte.configuration.config import Config as Config
+    from aioflyte.core.base_task import TaskMetadata as TaskMetadata
+    from aioflyte.core.cache import Cache as Cache
+    from aioflyte.core.cache import CacheFunctionBody as CacheFunctionBody
+    from aioflyte.core.cache import CachePolicy as CachePolicy
+    from aioflyte.core.cache import VersionParameters as VersionParameters
+    from aioflyte.core.checkpoint import Checkpoint as Checkpoint
+    from aioflyte.core.compile import create_node as create_node
+    from aioflyte.core.conditional import conditional as conditional
+    from aioflyte.core.context import ExecutionParameters as ExecutionParameters
+    from aioflyte.core.context import FlyteContext as FlyteContext
+    from aioflyte.core.context import FlyteContextManager as FlyteContextManager
+    from aioflyte.core.context import current_context as current_context
+    from aioflyte.core.context import new_context as new_context
+    from aioflyte.core.controller import Controller as Controller
+    from aioflyte.core.controller import use_controller as use_controller
+    from aioflyte.core.documentation import Description as Description
+    from aioflyte.core.documentation import Documentation as Documentation
+    from aioflyte.core.documentation import SourceCode as SourceCode
+    from aioflyte.core.dynamic import dynamic as dynamic
+    from aioflyte.core.eager import eager as eager
+    from aioflyte.core.gate import approve as approve
+    from aioflyte.core.gate import sleep as sleep
+    from aioflyte.core.gate import wait_for_input as wait_for_input
+    from aioflyte.core.interface import Interface as Interface
+    from aioflyte.core.interface import kwtypes as kwtypes
+    from aioflyte.core.launch_plan import LaunchPlan as LaunchPlan
+    from aioflyte.core.map_task import MapTaskFailure as MapTaskFailure
+    from aioflyte.core.map_task import map_task as map_task
+    from aioflyte.core.notification import Email as Email
+    from aioflyte.core.notification import PagerDuty as PagerDuty
+    from aioflyte.core.notification import Slack as Slack
+    from aioflyte.core.notification import WorkflowExecutionPhase as WorkflowExecutionPhase
+    from aioflyte.core.options import Annotations as Annotations
+    from aioflyte.core.options import AuthRole as AuthRole
+    from aioflyte.core.options import Labels as Labels
+    from aioflyte.core.options import Options as Options
+    from aioflyte.core.options import RawOutputDataConfig as RawOutputDataConfig
+    from aioflyte.core.options import WorkflowFailurePolicy as WorkflowFailurePolicy
+    from aioflyte.core.pod_template import PodTemplate as PodTemplate
+    from aioflyte.core.promise import NodeOutput as NodeOutput
+    from aioflyte.core.promise import Promise as Promise
+    from aioflyte.core.promise import VoidPromise as VoidPromise
+    from aioflyte.core.resources import Resources as Resources
+    from aioflyte.core.schedule import CronSchedule as CronSchedule
+    from aioflyte.core.schedule import FixedRate as FixedRate
+    from aioflyte.core.secrets import Secret as Secret
+    from aioflyte.core.secrets import SecretsManager as SecretsManager
+    from aioflyte.core.task import PythonFunctionTask as PythonFunctionTask
+    from aioflyte.core.task import PythonTask as PythonTask
+    from aioflyte.core.task import task as task
+    from aioflyte.core.workflow import ImperativeWorkflow as ImperativeWorkflow
+    from aioflyte.core.workflow import PythonFunctionWorkflow as PythonFunctionWorkflow
+    from aioflyte.core.workflow import Workflow as Workflow
+    from aioflyte.core.workflow import WorkflowBase as WorkflowBase
+    from aioflyte.core.workflow import workflow as workflow
+    from aioflyte.engine.handle import RunHandle as RunHandle
+    from aioflyte.engine.handle import start as start
+    from aioflyte.engine.local import LocalController as LocalController
+    from aioflyte.exceptions import FlyteError as FlyteError
+    from aioflyte.exceptions import FlyteRecoverableException as FlyteRecoverableException
+    from aioflyte.exceptions import FlyteTimeout as FlyteTimeout
+    from aioflyte.exceptions import FlyteTypeException as FlyteTypeException
+    from aioflyte.image_spec.image_spec import ImageSpec as ImageSpec
+    from aioflyte.models.security import Identity as Identity
+    from aioflyte.models.security import SecurityContext as SecurityContext
+    from aioflyte.remote.controller import FlyteRemoteExecutionFailed as FlyteRemoteExecutionFailed
+    from aioflyte.remote.controller import RemoteController as RemoteController
+    from aioflyte.remote.remote import FlyteRemote as FlyteRemote
+    from aioflyte.remote.serialization import FastSerializationSettings as FastSerializationSettings
+    from aioflyte.remote.serialization import SerializationSettings as SerializationSettings
+    from aioflyte.types.directory import BatchSize as BatchSize
+    from aioflyte.types.directory import FlyteDirectory as FlyteDirectory
+    from aioflyte.types.engine import HashMethod as HashMethod
+    from aioflyte.types.engine import TypeEngine as TypeEngine
+    from aioflyte.types.engine import TypeTransformer as TypeTransformer
+    from aioflyte.types.engine import TypeTransformerFailedError as TypeTransformerFailedError
+    from aioflyte.types.file import FlyteFile as FlyteFile
+    from aioflyte.types.pickle import FlytePickle as FlytePickle
+    from aioflyte.types.structured import StructuredDataset as StructuredDataset
+    from aioflyte.types.structured import StructuredDatasetDecoder as StructuredDatasetDecoder
+    from aioflyte.types.structured import StructuredDatasetEncoder as StructuredDatasetEncoder
+    from aioflyte.types.structured import StructuredDatasetFormat as StructuredDatasetFormat
+    from aioflyte.types.structured import StructuredDatasetTransformerEngine as StructuredDatasetTransformerEngine
+    from aioflyte.types.structured import StructuredDatasetType as StructuredDatasetType
 
-__all__ = sorted(_EXPORTS)
+_EXPORT_LINE = re.compile(r"^    from (aioflyte[\w.]*) import (\w+) as \2$", re.MULTILINE)
+_exports: dict[str, str] = {}
+
+
+def _export_list() -> dict[str, str]:
+    """Public name -> module, read from the ``TYPE_CHECKING`` block of this file (once)."""
+    if not _exports:
+        with open(__file__, encoding="utf-8") as f:
+            source = f.read()
+        block = source[source.index("if TYPE_CHECKING:") : source.index("_EXPORT_LINE = ")]
+        _exports.update((name, module) for module, name in _EXPORT_LINE.findall(block))
+    return _exports
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'aioflyte' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    if name == "__all__":
+        value: Any = sorted(_export_list())
+    else:
+        module = _export_list().get(name)
+        if module is None:
+            raise AttributeError(f"module 'aioflyte' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+    return sorted(set(globals()) | set(_export_list()))
 
 
-if TYPE_CHECKING:  # pragma: no cover
-    from aioflyte._run import run
-    from aioflyte.configuration.config import Config
-    from aioflyte.core.base_task import TaskMetadata
-    from aioflyte.core.cache import Cache, CacheFunctionBody, CachePolicy, VersionParameters
-    from aioflyte.core.context import (
-        ExecutionParameters,
-        FlyteContext,
-        FlyteContextManager,
-        current_context,
-        new_context,
-    )
-    from aioflyte.core.interface import Interface, kwtypes
-    from aioflyte.core.resources import Resources
-    from aioflyte.core.secrets import Secret, SecretsManager
-    from aioflyte.core.task import PythonFunctionTask, PythonTask, task
+def _local_controller() -> Controller:
     from aioflyte.engine.local import LocalController
-    from aioflyte.exceptions import FlyteRecoverableException, FlyteTimeout, FlyteTypeException
-    from aioflyte.types.directory import BatchSize, FlyteDirectory
-    from aioflyte.types.engine import HashMethod, TypeEngine, TypeTransformer, TypeTransformerFailedError
-    from aioflyte.types.file import FlyteFile
-    from aioflyte.types.pickle import FlytePickle
-    from aioflyte.types.structured import (
-        StructuredDataset,
-        StructuredDatasetDecoder,
-        StructuredDatasetEncoder,
-        StructuredDatasetFormat,
-        StructuredDatasetTransformerEngine,
-        StructuredDatasetType,
-    )
+
+    return LocalController()
+
+
+set_default_controller_factory(_local_controller)

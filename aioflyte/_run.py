@@ -35,9 +35,7 @@ def run(entity: Any, /, *args: Any, signals: dict[str, Any] | None = None, **inp
 
     async def main() -> Any:
         if signals:
-            from aioflyte.engine.handle import start
-
-            return await start(entity, *args, signals=signals, **inputs)
+            return await entity.start(*args, signals=signals, **inputs)
         return await entity(*args, **inputs)
 
     factory = _loop_factory()

@@ -6,12 +6,11 @@ python examples/quickstart.py
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 import typing
 
 import aioflyte
-from aioflyte import Cache, task
+from aioflyte import Cache, current_context, task
 from aioflyte.engine.cache import clear_cache_sync
 from aioflyte.exceptions import FlyteRecoverableException
 
@@ -25,9 +24,10 @@ def square(x: int) -> int:
 
 @task(retries=3, timeout=5)
 async def fetch(item: int) -> str:
-    """An async task that sometimes fails transiently; aioflyte retries it (flytekit ignores retries locally)."""
+    """An async task whose first attempt fails transiently for every third item; aioflyte retries it
+    (flytekit ignores retries locally)."""
     await asyncio.sleep(0.2)
-    if random.random() < 0.3:
+    if item % 3 == 0 and current_context().attempt_number == 0:
         raise FlyteRecoverableException(f"flaky service for item {item}")
     return f"page-{item}"
 

@@ -30,7 +30,7 @@ async def eager_controller(entity: Any) -> AsyncIterator[Any]:
         yield None
         return
     from aioflyte.configuration.config import Config
-    from aioflyte.core import context as ctx
+    from aioflyte.core.controller import use_controller
     from aioflyte.remote.controller import RemoteController
     from aioflyte.remote.remote import FlyteRemote
 
@@ -42,7 +42,6 @@ async def eager_controller(entity: Any) -> AsyncIterator[Any]:
     controller = RemoteController(
         remote, execution_name=execution, version=os.environ.get("FLYTE_INTERNAL_VERSION") or None
     )
-    token = ctx._CONTROLLER.set(controller)
     loop = asyncio.get_running_loop()
     body = asyncio.current_task()
     # terminating the parent execution SIGTERMs this process: cancel the body, so its children get terminated
@@ -50,11 +49,11 @@ async def eager_controller(entity: Any) -> AsyncIterator[Any]:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGTERM, body.cancel)
     try:
-        yield controller
+        with use_controller(controller):
+            yield controller
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.remove_signal_handler(signal.SIGTERM)
-        ctx._CONTROLLER.reset(token)
         try:
             await controller.close()  # terminates the children still running
         finally:

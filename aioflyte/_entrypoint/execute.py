@@ -18,9 +18,11 @@ from flyteidl.core import literals_pb2 as _lit
 from aioflyte._entrypoint import errors
 from aioflyte._entrypoint.literals import join, offload, unwrap
 from aioflyte._entrypoint.resolver import load_resolver
-from aioflyte.core.context import _FRAME, _RUN, RunState, TaskFrame, _params_for
+from aioflyte.core.context import execution_parameters
+from aioflyte.engine.task_runner import run_task_body
 from aioflyte.exceptions import FlyteException, FlyteSystemException, FlyteUserException
 from aioflyte.models.identifier import Identifier, ResourceType, WorkflowExecutionIdentifier
+from aioflyte.runscope import RunState, TaskFrame, run_scope, task_frame
 from aioflyte.types.engine import TypeEngine, TypeTransformerFailedError, type_name
 
 log = logging.getLogger("aioflyte.entrypoint")
@@ -49,8 +51,8 @@ class ContainerRun(RunState):
 
     @property
     def raw_output_prefix(self) -> str:
-        if self._raw_base:
-            return self._raw_base.rstrip("/")
+        if self.raw_output_base:
+            return self.raw_output_base.rstrip("/")
         return super().raw_output_prefix
 
 
@@ -105,12 +107,12 @@ def _frame(task: Any, run: RunState, req: Request) -> TaskFrame:
 
     attempt = os.environ.get("FLYTE_ATTEMPT_NUMBER", "")
     frame = TaskFrame(task, run, attempt=int(attempt) if attempt.isdigit() else 0)
-    params = _params_for(run, frame)
+    params = execution_parameters(run, frame)
     if req.checkpoint_path:
         params._checkpoint = Checkpoint(req.checkpoint_path, req.prev_checkpoint)
     params._task_id = task_id(task, run)
     params._output_metadata_prefix = req.output_prefix
-    frame._params = params  # current_context() returns these instead of building its own
+    frame.params = params  # current_context() returns these instead of building its own
     return frame
 
 
@@ -248,19 +250,17 @@ async def _run(entity: Any, kind: str, req: Request, run: RunState, provider: An
         raise errors.conversion_failure(e) from e
     if kind == "dynamic":
         return await _run_dynamic(task, kwargs, run, req)
-    token = _FRAME.set(_frame(task, run, req))
     try:
-        if kind == "eager":
-            from aioflyte._entrypoint.eager import eager_controller
+        with task_frame(_frame(task, run, req)):
+            if kind == "eager":
+                from aioflyte._entrypoint.eager import eager_controller
 
-            async with eager_controller(task):
-                result = await task.execute(**kwargs)
-        else:
-            result = await task.execute(**kwargs)
+                async with eager_controller(task):
+                    result = await run_task_body(task, kwargs)
+            else:
+                result = await run_task_body(task, kwargs)
     except Exception as e:
         raise errors.user_failure(e) from e
-    finally:
-        _FRAME.reset(token)
     try:
         outputs, types = await _convert_outputs(task, result)
         return offload(req.output_prefix, outputs, types)
@@ -287,13 +287,11 @@ async def _run_dynamic(task: Any, kwargs: dict[str, Any], run: RunState, req: Re
         settings = SerializationSettings.from_transport(transport)
     except Exception as e:
         raise errors.system_failure(e, recoverable=False) from e
-    token = _FRAME.set(_frame(task, run, req))
     try:
-        spec = await dynamic_job_spec(task, kwargs, settings)
+        with task_frame(_frame(task, run, req)):
+            spec = await dynamic_job_spec(task, kwargs, settings)
     except Exception as e:
         raise errors.user_failure(e) from e
-    finally:
-        _FRAME.reset(token)
     if isinstance(spec, _lit.LiteralMap):
         return {"outputs.pb": spec.SerializeToString()}
     return {"futures.pb": spec.SerializeToString()}
@@ -314,12 +312,8 @@ async def execute(req: Request) -> str | None:
             log.info("--test: resolved %r (%s); not running it", getattr(entity, "name", entity), kind)
             return None
         run = ContainerRun(execution_id(), req.raw_output_prefix, local=False, loop=asyncio.get_running_loop())
-        token = _RUN.set(run)
-        try:
+        with run_scope(run):
             files = await _run(entity, kind, req, run, provider)
-        finally:
-            _RUN.reset(token)
-            run.close()
         try:
             for name, data in files.items():
                 await provider.put_bytes(join(req.output_prefix, name), data)

@@ -37,15 +37,15 @@ from aioflyte.configuration.image import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from aioflyte.core.secrets import SecretsConfig
-    from aioflyte.io.config import AzureBlobStorageConfig, DataConfig, GCSConfig, S3Config
+    from aioflyte.configuration.data import AzureBlobStorageConfig, DataConfig, GCSConfig, S3Config
+    from aioflyte.configuration.secrets import SecretsConfig
 
 _LAZY = {
-    "SecretsConfig": "aioflyte.core.secrets",
-    "DataConfig": "aioflyte.io.config",
-    "S3Config": "aioflyte.io.config",
-    "GCSConfig": "aioflyte.io.config",
-    "AzureBlobStorageConfig": "aioflyte.io.config",
+    "SecretsConfig": "aioflyte.configuration.secrets",
+    "DataConfig": "aioflyte.configuration.data",
+    "S3Config": "aioflyte.configuration.data",
+    "GCSConfig": "aioflyte.configuration.data",
+    "AzureBlobStorageConfig": "aioflyte.configuration.data",
 }
 
 __all__ = [

@@ -2,8 +2,7 @@
 
 Every setting is read from its ``FLYTE_*`` environment variable, else from the config file (flytectl YAML or
 flytekit INI; see ``get_config_file`` for the discovery order), else its default. ``SecretsConfig`` and the
-``DataConfig`` family are the classes of ``aioflyte.core.secrets`` and ``aioflyte.io.config``, re-exported here
-(imported on first use, so importing this module stays cheap).
+``DataConfig`` family live in ``configuration.secrets`` and ``configuration.data`` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -19,15 +18,15 @@ from aioflyte.configuration.data import data_config_auto
 from aioflyte.configuration.file import ConfigFileLike, get_config_file, read_entries, read_file_if_exists
 
 if TYPE_CHECKING:  # pragma: no cover
-    from aioflyte.core.secrets import SecretsConfig
-    from aioflyte.io.config import DataConfig
+    from aioflyte.configuration.data import DataConfig
+    from aioflyte.configuration.secrets import SecretsConfig
 
 _LAZY = {
-    "SecretsConfig": "aioflyte.core.secrets",
-    "DataConfig": "aioflyte.io.config",
-    "S3Config": "aioflyte.io.config",
-    "GCSConfig": "aioflyte.io.config",
-    "AzureBlobStorageConfig": "aioflyte.io.config",
+    "SecretsConfig": "aioflyte.configuration.secrets",
+    "DataConfig": "aioflyte.configuration.data",
+    "S3Config": "aioflyte.configuration.data",
+    "GCSConfig": "aioflyte.configuration.data",
+    "AzureBlobStorageConfig": "aioflyte.configuration.data",
 }
 
 
@@ -203,7 +202,7 @@ class TaskConfig:
 
 def secrets_config_auto(config_file: ConfigFileLike = None) -> SecretsConfig:
     """``SecretsConfig`` from ``FLYTE_SECRETS_*`` over the file's ``[secrets]`` section over defaults."""
-    from aioflyte.core.secrets import SecretsConfig
+    from aioflyte.configuration.secrets import SecretsConfig
 
     cfg = get_config_file(config_file)
     s = _internal.Secrets
@@ -221,13 +220,13 @@ def _default_sandbox_path() -> str:
 
 
 def _new_secrets() -> SecretsConfig:
-    from aioflyte.core.secrets import SecretsConfig
+    from aioflyte.configuration.secrets import SecretsConfig
 
     return SecretsConfig()
 
 
 def _new_data_config() -> DataConfig:
-    from aioflyte.io.config import DataConfig
+    from aioflyte.configuration.data import DataConfig
 
     return DataConfig()
 
@@ -275,7 +274,7 @@ class Config:
     @classmethod
     def for_sandbox(cls) -> Config:
         """The flytectl sandbox: Admin at ``localhost:30080`` (no TLS), MinIO at ``localhost:30002``."""
-        from aioflyte.io.config import DataConfig, S3Config
+        from aioflyte.configuration.data import DataConfig, S3Config
 
         return cls(
             platform=PlatformConfig(endpoint="localhost:30080", auth_mode=AuthType.PKCE, insecure=True),

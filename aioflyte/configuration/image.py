@@ -133,7 +133,7 @@ class DefaultImages:
     @classmethod
     def get_version_suffix(cls) -> str:
         """aioflyte's version, or ``latest`` for development versions."""
-        from aioflyte import __version__
+        from aioflyte._version import __version__
 
         return "latest" if not __version__ or "dev" in __version__ else __version__
 

@@ -15,13 +15,12 @@ import tempfile
 from typing import Any
 
 from aioflyte.exceptions import FlyteDataNotFoundError
+from aioflyte.runscope import run_loop
 
 _SINGLE = "_checkpoint"  # the object ``write``/``read`` use, inside the checkpoint directory
 
 
 def _blocking(coro: Any, what: str) -> Any:
-    from aioflyte.core.context import _RUN
-
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -31,9 +30,9 @@ def _blocking(coro: Any, what: str) -> Any:
         raise RuntimeError(
             f"checkpoint.{what}() blocks; inside an async task use 'await current_context().checkpoint.a{what}()'"
         )
-    run = _RUN.get()
-    if run is not None and run.loop is not None and run.loop.is_running():
-        return asyncio.run_coroutine_threadsafe(coro, run.loop).result()
+    loop = run_loop()
+    if loop is not None:  # a sync task body's worker thread: the work runs on the run's loop
+        return asyncio.run_coroutine_threadsafe(coro, loop).result()
     return asyncio.run(coro)
 
 

@@ -65,7 +65,7 @@ def outputs_of(node: Node, entity: Any) -> Any:
     if not outs:
         return VoidPromise(node)
     promises = [Promise(node, n, t) for n, t in outs.items()]
-    if len(outs) == 1 and iface.output_tuple is None and not iface.positional_outputs:
+    if iface.single_output:
         return promises[0]
     return PromiseTuple(node, tuple(outs), promises)
 

@@ -2,9 +2,10 @@
 
 Every case's nodes are captured while its ``then(...)`` argument is evaluated; they live inside the branch
 node, not in the enclosing graph. The branch node binds every outside value its conditions and cases use, so
-the graph runner starts it once they are known; it then evaluates the conditions in order and runs only the
-chosen case's nodes. ``cases`` / ``else_case`` / ``else_fail_message`` describe it for serializers (a flyteidl
-``BranchNode``: case outputs are bound by name, condition operands are ``<node_id>.<var>`` inputs).
+a runner starts it once they are known; it then evaluates the conditions in order and runs only the chosen
+case's nodes (locally: ``aioflyte/engine/branches.py``). ``cases`` / ``else_case`` / ``else_fail_message``
+describe it for serializers (a flyteidl ``BranchNode``: case outputs are bound by name, condition operands are
+``<node_id>.<var>`` inputs).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Union
 
-from aioflyte.core import context as _ctx
 from aioflyte.core.compile import CompilationState, outputs_of
 from aioflyte.core.condition import ComparisonExpression, ConjunctionExpression
+from aioflyte.core.context import _COMPILATION
 from aioflyte.core.entity import Entity
 from aioflyte.core.graph import START_NODE, BindingData, Const, Node, Ref, WorkflowGraph, refs_of
 from aioflyte.core.interface import NO_DEFAULT, Interface
@@ -99,9 +100,14 @@ class BranchCase:
     outputs: dict[str, BindingData]
     output_node: Node | None = None
     fail_message: str | None = None
+    _graph: WorkflowGraph | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def graph(self, name: str, interface: Interface) -> WorkflowGraph:
-        return WorkflowGraph(name, interface, self.nodes, self.outputs)
+        """The case's nodes and output bindings as a graph (made once; the case is final once built)."""
+        graph = self._graph
+        if graph is None or graph.name != name or graph.nodes is not self.nodes:
+            graph = self._graph = WorkflowGraph(name, interface, self.nodes, self.outputs)
+        return graph
 
 
 class Branch(Entity):
@@ -118,18 +124,6 @@ class Branch(Entity):
         self._init_binding(self._interface)
 
     @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def python_interface(self) -> Interface:
-        return self._interface
-
-    @property
-    def interface(self) -> Interface:
-        return self._interface
-
-    @property
     def else_fail_message(self) -> str | None:
         return self.else_case.fail_message if self.else_case is not None else None
 
@@ -141,35 +135,9 @@ class Branch(Entity):
         parts = [f"{c.kind}({describe(c.condition) if c.condition is not None else ''})" for c in self.all_cases]
         return f"Branch({self._name!r}: {'.'.join(parts)})"
 
-    async def run_local(self, controller: Any, inputs: dict[str, Any], run: Any) -> Any:
-        """Evaluate the conditions in order and run only the chosen case; its outputs are the branch's."""
-        from aioflyte.engine.graph_runner import current_prefix, run_graph
-
-        values: dict[str, dict[str, Any]] = {START_NODE: {}}
-        for key, v in inputs.items():
-            node_id, var = self._refs[key]
-            values.setdefault(node_id, {})[var] = v
-        for i, case in enumerate(self.all_cases):
-            if case.condition is not None and not self._holds(case.condition, values):
-                continue
-            if case.fail_message is not None:
-                raise ConditionalFailure(case.fail_message, self._name)
-            outer = {k: v for k, v in values.items() if k != START_NODE}
-            graph = case.graph(f"{self._name}.case{i}", self._interface)
-            outputs = await run_graph(controller, graph, values[START_NODE], run, current_prefix(), outer)
-            return self._interface.pack_outputs(outputs)
-        tried = "; ".join(f"{c.kind}({describe(c.condition, values)}) is false" for c in self.cases)  # type: ignore[arg-type]
-        raise NoBranchTakenError(
-            f"conditional {self._name!r}: no case matched ({tried}) and it has no else_(); "
-            "add .else_().then(...) or .else_().fail(...)",
-            self._name,
-        )
-
-    def _holds(self, condition: Expression, values: dict[str, dict[str, Any]]) -> bool:
-        try:
-            return condition.eval(values)
-        except TypeError as e:
-            raise TypeError(f"conditional {self._name!r}: cannot evaluate {describe(condition, values)}: {e}") from e
+    def input_source(self, key: str) -> tuple[str, str]:
+        """(node id, output name) of the outside value bound to input ``key`` of the branch node."""
+        return self._refs[key]
 
 
 # --- building a section ---------------------------------------------------------------------------------------
@@ -426,7 +394,7 @@ class Condition(VoidPromise):
 
 def conditional(name: str) -> ConditionalSection:
     """Start a conditional section in the workflow body being compiled (flytekit's ``conditional``)."""
-    state = _ctx._COMPILATION.get()
+    state = _COMPILATION.get()
     if state is None:
         raise _error(
             f"conditional({name!r}) can only be used inside a workflow body (@workflow, @dynamic or "

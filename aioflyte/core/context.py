@@ -1,8 +1,8 @@
 """Execution context on contextvars: every run and every task attempt sees its own, never a global stack.
 
-Two variables carry it: ``_RUN`` (one ``RunState`` per top-level run) and ``_FRAME`` (the task attempt being
-executed). ``current_context()`` builds the user-facing ``ExecutionParameters`` lazily from them, so a task
-that never asks for its context pays nothing for it.
+Two variables carry it: ``aioflyte.runscope.RUN`` (one ``RunState`` per top-level run) and ``TASK_FRAME``
+(the task attempt being executed). ``current_context()`` builds the user-facing ``ExecutionParameters`` lazily
+from them, so a task that never asks for its context pays nothing for it.
 """
 
 from __future__ import annotations
@@ -10,155 +10,29 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
-import shutil
 import tempfile
-import uuid
 from collections import Counter
+from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from aioflyte.models.identifier import Identifier, ResourceType, WorkflowExecutionIdentifier
+from aioflyte.runscope import (
+    RUN,
+    TASK_FRAME,
+    RunState,
+    TaskFrame,
+    default_data_dir,
+    default_raw_output_prefix,
+    task_frame,
+)
 
 if TYPE_CHECKING:
     from aioflyte.core.secrets import SecretsManager
 
 
-def default_data_dir() -> str:
-    """The user's data directory for aioflyte (``$AIOFLYTE_HOME`` or ``$XDG_DATA_HOME/aioflyte``)."""
-    home = os.environ.get("AIOFLYTE_HOME")
-    if home:
-        return home
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return os.path.join(base, "aioflyte")
-
-
-def default_raw_output_prefix() -> str:
-    return os.environ.get("AIOFLYTE_RAW_OUTPUT_PREFIX") or os.path.join(default_data_dir(), "raw")
-
-
-class RunState:
-    """State of one top-level run: its id, date, output prefix, loop and scratch space (all lazy)."""
-
-    __slots__ = (
-        "_execution_id",
-        "_execution_date",
-        "_raw_base",
-        "_tmp_dir",
-        "local",
-        "loop",
-        "max_parallelism",
-        "_parallelism",
-        "tracker",
-        "signals",
-        "overwrite_cache",
-    )
-
-    def __init__(
-        self,
-        execution_id: WorkflowExecutionIdentifier | None = None,
-        raw_output_prefix: str | None = None,
-        *,
-        local: bool = True,
-        loop: Any = None,
-    ) -> None:
-        self._execution_id = execution_id
-        self._execution_date: datetime.datetime | None = None
-        self._raw_base = raw_output_prefix
-        self._tmp_dir: str | None = None
-        self.local = local
-        self.loop = loop
-        self.max_parallelism: int | None = None
-        self._parallelism: Any = None
-        self.tracker: Any = None  # engine.handle.RunTracker when the run was started with a handle
-        self.signals: Any = None  # engine.signals.SignalProvider when the run waits on gates
-        self.overwrite_cache = False  # run every cached task and replace its stored outputs
-
-    def parallelism(self) -> Any:
-        """The run's semaphore bounding how many task nodes execute at once (``max_parallelism``)."""
-        if self._parallelism is None:
-            import asyncio
-
-            from aioflyte.engine.config import settings
-
-            self._parallelism = asyncio.Semaphore(self.max_parallelism or settings.max_parallelism)
-        return self._parallelism
-
-    @property
-    def execution_id(self) -> WorkflowExecutionIdentifier:
-        if self._execution_id is None:
-            self._execution_id = WorkflowExecutionIdentifier(
-                project=os.environ.get("FLYTE_INTERNAL_EXECUTION_PROJECT", "local"),
-                domain=os.environ.get("FLYTE_INTERNAL_EXECUTION_DOMAIN", "local"),
-                name=os.environ.get("FLYTE_INTERNAL_EXECUTION_ID") or "a" + uuid.uuid4().hex[:19],
-            )
-        return self._execution_id
-
-    @property
-    def execution_date(self) -> datetime.datetime:
-        if self._execution_date is None:
-            self._execution_date = datetime.datetime.now(datetime.timezone.utc)
-        return self._execution_date
-
-    @property
-    def raw_output_prefix(self) -> str:
-        base = self._raw_base or default_raw_output_prefix()
-        return base.rstrip("/") + "/" + self.execution_id.name
-
-    @property
-    def tmp_dir(self) -> str:
-        """A scratch directory for this run, created on first use and removed by ``close``."""
-        if self._tmp_dir is None:
-            self._tmp_dir = tempfile.mkdtemp(prefix=f"aioflyte-{self.execution_id.name}-")
-        return self._tmp_dir
-
-    def close(self) -> None:
-        if self._tmp_dir is not None:
-            shutil.rmtree(self._tmp_dir, ignore_errors=True)
-            self._tmp_dir = None
-
-
-class TaskFrame:
-    """One attempt of one task inside a run."""
-
-    __slots__ = ("task", "run", "attempt", "parent", "_params", "_call_id")
-
-    def __init__(
-        self, task: Any, run: RunState, attempt: int = 0, parent: TaskFrame | None = None, call_id: str | None = None
-    ) -> None:
-        self.task = task
-        self.run = run
-        self.attempt = attempt
-        self.parent = parent
-        self._params: ExecutionParameters | None = None
-        self._call_id = call_id
-
-    @property
-    def call_id(self) -> str:
-        """Identifies one call of the task across its attempts (checkpoints live under it)."""
-        if self._call_id is None:
-            self._call_id = uuid.uuid4().hex[:16]
-        return self._call_id
-
-
-_RUN: ContextVar[RunState | None] = ContextVar("aioflyte_run", default=None)
-_FRAME: ContextVar[TaskFrame | None] = ContextVar("aioflyte_task_frame", default=None)
 # Set while a workflow (or dynamic) body is being compiled: calls then build graph nodes instead of running.
 _COMPILATION: ContextVar[Any] = ContextVar("aioflyte_compilation", default=None)
-# The Controller that runs entities (DESIGN decision 2); None means the process default (local).
-_CONTROLLER: ContextVar[Any] = ContextVar("aioflyte_controller", default=None)
-_default_controller: list[Any] = []
-
-
-def get_controller() -> Any:
-    """The current Controller: the one installed in this context, else the local default."""
-    ctrl = _CONTROLLER.get()
-    if ctrl is not None:
-        return ctrl
-    if not _default_controller:
-        from aioflyte.engine.local import LocalController
-
-        _default_controller.append(LocalController())
-    return _default_controller[0]
 
 
 class Stats:
@@ -239,9 +113,13 @@ class ExecutionParameters:
     def working_directory(self) -> str:
         """A directory private to this task attempt, created on first use and removed when the run ends."""
         if self._working_dir is None:
-            run = self._attrs.get("_run")
-            base = self._tmp_dir_value or (run.tmp_dir if run is not None else tempfile.gettempdir())
-            self._working_dir = tempfile.mkdtemp(prefix="task-", dir=base)
+            frame = self._attrs.get("_frame")
+            if frame is not None:
+                self._working_dir = frame.working_directory
+            else:
+                run = self._attrs.get("_run")
+                base = self._tmp_dir_value or (run.tmp_dir if run is not None else tempfile.gettempdir())
+                self._working_dir = tempfile.mkdtemp(prefix="task-", dir=base)
         return self._working_dir
 
     @property
@@ -313,7 +191,8 @@ def _task_identifier(task: Any, run: RunState) -> Identifier:
     )
 
 
-def _params_for(run: RunState, frame: TaskFrame | None) -> ExecutionParameters:
+def execution_parameters(run: RunState, frame: TaskFrame | None) -> ExecutionParameters:
+    """The user-facing context of ``run`` (and of the task attempt ``frame``, if any)."""
     from aioflyte.core.secrets import SecretsManager
 
     task = frame.task if frame is not None else None
@@ -332,6 +211,7 @@ def _params_for(run: RunState, frame: TaskFrame | None) -> ExecutionParameters:
         attempt_number=frame.attempt if frame is not None else 0,
         checkpoint=_checkpoint_for(run, frame) if frame is not None else None,
         _run=run,
+        _frame=frame,
     )
 
 
@@ -348,19 +228,19 @@ _outside: dict[str, ExecutionParameters] = {}
 
 def current_context() -> ExecutionParameters:
     """The context of the task (or run) that is calling: its own, even among concurrent runs in one loop."""
-    frame = _FRAME.get()
+    frame = TASK_FRAME.get()
     if frame is not None:
-        if frame._params is None:
-            frame._params = _params_for(frame.run, frame)
-        return frame._params
-    run = _RUN.get()
+        if frame.params is None:
+            frame.params = execution_parameters(frame.run, frame)
+        return frame.params  # type: ignore[no-any-return]
+    run = RUN.get()
     if run is None:
         # Outside any run: a per-process default context, like flytekit's local default.
         params = _outside.get("default")
         if params is None:
-            params = _outside["default"] = _params_for(RunState(), None)
+            params = _outside["default"] = execution_parameters(RunState(), None)
         return params
-    return _params_for(run, None)
+    return execution_parameters(run, None)
 
 
 class FlyteContext:
@@ -379,10 +259,10 @@ class FlyteContext:
     @property
     def user_space_params(self) -> ExecutionParameters:
         if self.frame is not None:
-            if self.frame._params is None:
-                self.frame._params = _params_for(self.frame.run, self.frame)
-            return self.frame._params
-        return _params_for(self.run, None) if self.run is not None else current_context()
+            if self.frame.params is None:
+                self.frame.params = execution_parameters(self.frame.run, self.frame)
+            return self.frame.params  # type: ignore[no-any-return]
+        return execution_parameters(self.run, None) if self.run is not None else current_context()
 
     @property
     def execution_state(self) -> FlyteContext:
@@ -422,22 +302,39 @@ class FlyteContextManager:
 
     @staticmethod
     def current_context() -> FlyteContext:
-        return FlyteContext(_RUN.get(), _FRAME.get(), _COMPILATION.get())
+        return FlyteContext(RUN.get(), TASK_FRAME.get(), _COMPILATION.get())
 
     @staticmethod
     @contextlib.contextmanager
     def with_context(ctx: FlyteContext | FlyteContext.Builder) -> Iterator[FlyteContext]:
         if isinstance(ctx, FlyteContext.Builder):
             ctx = ctx.build()
-        tokens = (_RUN.set(ctx.run), _FRAME.set(ctx.frame), _COMPILATION.set(ctx.compilation_state))
+        tokens = (RUN.set(ctx.run), TASK_FRAME.set(ctx.frame), _COMPILATION.set(ctx.compilation_state))
         try:
             yield ctx
         finally:
             _COMPILATION.reset(tokens[2])
-            _FRAME.reset(tokens[1])
-            _RUN.reset(tokens[0])
+            TASK_FRAME.reset(tokens[1])
+            RUN.reset(tokens[0])
 
 
 def new_context() -> contextlib.AbstractContextManager[FlyteContext]:
     """A fresh run context (new execution id) installed for the ``with`` block."""
     return FlyteContextManager.with_context(FlyteContextManager.current_context().new_builder().with_run(RunState()))
+
+
+__all__ = [
+    "TASK_FRAME",
+    "ExecutionParameters",
+    "FlyteContext",
+    "FlyteContextManager",
+    "RunState",
+    "Stats",
+    "TaskFrame",
+    "current_context",
+    "default_data_dir",
+    "execution_parameters",
+    "default_raw_output_prefix",
+    "new_context",
+    "task_frame",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from aioflyte.core.compile import CompilationState
+from aioflyte.core.controller import get_controller
 from aioflyte.core.graph import WorkflowGraph
 from aioflyte.core.promise import Promise
 from aioflyte.core.task import PythonFunctionTask, task
@@ -22,12 +23,9 @@ class DynamicTask(PythonFunctionTask):
         return WorkflowGraph(self.name, self.python_interface, state.nodes, outputs)
 
     async def execute(self, **kwargs: Any) -> Any:
-        from aioflyte.core.context import _RUN, get_controller
-        from aioflyte.engine.graph_runner import run_graph
-
+        """Compile the body with the real inputs, then run the graph it built through the current controller."""
         graph = self.compile_with(kwargs)
-        run = _RUN.get()
-        outputs = await run_graph(get_controller(), graph, kwargs, run)
+        outputs = await get_controller().run_graph(graph, kwargs)
         return self.python_interface.pack_outputs(outputs)
 
 

@@ -1,62 +1,87 @@
-"""What every callable entity shares: a name, a typed interface, and binding call arguments to inputs."""
+"""What every callable entity shares: a name, a typed interface, binding call arguments, and the call protocol.
+
+Calling an entity inside a workflow body being compiled adds a node to the graph and returns promises; anywhere
+else it returns an awaitable that runs it through the current ``Controller`` (``aioflyte.core.controller``):
+the local engine by default, a Flyte backend under a ``RemoteController``.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, ClassVar
 
-from aioflyte.core import context as _ctx
+from aioflyte.core.context import _COMPILATION
+from aioflyte.core.controller import get_controller
 from aioflyte.core.interface import NO_DEFAULT, Interface
+from aioflyte.runscope import run_loop
+
+_get_running_loop = asyncio._get_running_loop  # None outside a loop (no exception raised: cheap on every call)
 
 
-def value_or_awaitable(coro: Any) -> Any:
+def value_or_awaitable(coro: Coroutine[Any, Any, Any]) -> Any:
     """The coroutine to await; or, when called from a sync task's worker thread, its value.
 
     A sync task body runs in a worker thread; calling an entity there runs it on the run's own loop and
     waits, as flytekit users expect (no hidden loop is started).
     """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        run = _ctx._RUN.get()
-        if run is not None and run.loop is not None and run.loop.is_running():
-            return asyncio.run_coroutine_threadsafe(coro, run.loop).result()
+    if _get_running_loop() is None:
+        loop = run_loop()
+        if loop is not None:
+            return asyncio.run_coroutine_threadsafe(coro, loop).result()
     return coro
 
 
 class Entity:
-    """What every callable entity shares: binding arguments to inputs and the call protocol.
+    """Base of callable entities: subclasses set ``_name`` and ``_interface`` and pick the controller method."""
 
-    Calling an entity inside a workflow body being compiled adds a node and returns promises; anywhere
-    else it returns an awaitable that runs it through the current Controller (DESIGN decisions 1, 2).
-    """
-
-    node_kind = "task"
+    #: What kind of node this entity makes in a graph (task, workflow, launch_plan, array, branch, gate).
+    node_kind: ClassVar[str] = "task"
     _name: str
+    _interface: Interface
 
-    def _run_coroutine(self, inputs: dict[str, Any]) -> Any:
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def python_interface(self) -> Interface:
+        return self._interface
+
+    @property
+    def interface(self) -> Interface:
+        return self._interface
+
+    def local_run_error(self) -> str | None:
+        """Why this entity cannot run in this process (e.g. it exists only on a Flyte backend); None if it can."""
+        return None
+
+    def _run_coroutine(self, inputs: dict[str, Any]) -> Coroutine[Any, Any, Any]:
         """The coroutine that runs this entity with bound inputs (subclasses pick the Controller method)."""
-        return _ctx.get_controller().run_entity(self, inputs)
+        return get_controller().run_entity(self, inputs)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        state = _ctx._COMPILATION.get()
+        state = _COMPILATION.get()
         if state is not None:
             return state.add_call(self, args, kwargs)
         return value_or_awaitable(self._run_coroutine(self.bind(args, kwargs)))
 
-    def start(self, *args: Any, **kwargs: Any) -> Any:
+    def start(self, *args: Any, signals: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         """Start a run in the background and return its handle (states, cancellation, ``await`` for result)."""
-        from aioflyte.engine.handle import start
-
-        return start(self, *args, **kwargs)
+        return get_controller().start(self, self.bind(args, kwargs), signals=signals)
 
     def _init_binding(self, interface: Interface) -> None:
         self._input_names = tuple(interface.inputs)
         self._input_set = frozenset(interface.inputs)
+        #: the one input's name when there is exactly one (calls check it with one lookup), else None
+        self._sole_input = self._input_names[0] if len(self._input_names) == 1 else None
         self._defaults = tuple((k, v[1]) for k, v in interface.inputs.items() if v[1] is not NO_DEFAULT)
 
     def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-        """Inputs by name from a call's arguments, defaults filled; a clear error for bad arguments."""
+        """Inputs by name from a call's arguments, defaults filled; a clear error for bad arguments.
+
+        ``kwargs`` is the call's own keyword dict: it is completed in place and returned.
+        """
         if args:
             if len(args) > len(self._input_names):
                 raise TypeError(

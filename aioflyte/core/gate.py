@@ -1,13 +1,16 @@
-"""Gates: ``sleep``, ``approve`` and ``wait_for_input`` nodes (flytekit's names and parameters)."""
+"""Gates: ``sleep``, ``approve`` and ``wait_for_input`` nodes (flytekit's names and parameters).
+
+Locally the engine runs them (``aioflyte/engine/gates.py``): a real sleep, or a wait for the run's signal.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 from typing import Any
 
-from aioflyte.core import context as _ctx
 from aioflyte.core.base_task import to_timedelta
+from aioflyte.core.context import _COMPILATION
+from aioflyte.core.controller import get_controller
 from aioflyte.core.entity import Entity
 from aioflyte.core.interface import NO_DEFAULT, Interface
 from aioflyte.core.promise import Promise, compile_error
@@ -48,60 +51,18 @@ class Gate(Entity):
         self._init_binding(self._interface)
 
     @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def python_interface(self) -> Interface:
-        return self._interface
-
-    @property
     def kind(self) -> str:
+        """``sleep``, ``approve`` (an upstream value, passed on when approved) or ``signal`` (a typed input)."""
         if self.sleep_duration is not None:
             return "sleep"
         return "approve" if self.upstream_type is not None else "signal"
 
-    async def run_local(self, controller: Any, inputs: dict[str, Any], run: Any) -> Any:
-        if self.sleep_duration is not None:
-            await asyncio.sleep(self.sleep_duration.total_seconds())
-            return None
-        from aioflyte.engine.signals import provider_for
-
-        timeout = self.timeout.total_seconds() if self.timeout is not None else None
-        provider = provider_for(run)
-        if self.upstream_type is not None:
-            value = await provider.wait(self._name, timeout, f"Approve {self._name}? [y/n] ")
-            if isinstance(value, str):
-                value = value.strip().lower() in ("y", "yes", "true", "1", "approve", "approved")
-            if value is not True:
-                raise GateRejected(f"approval gate {self._name!r} was rejected")
-            return inputs["o0"]
-        value = await provider.wait(self._name, timeout, f"Value for {self._name} ({self.input_type}): ")
-        return await _coerce(self._name, self.input_type, value)
-
-
-async def _coerce(name: str, t: Any, value: Any) -> Any:
-    from aioflyte.core.task import raise_type_error
-    from aioflyte.types.engine import TypeEngine
-
-    if isinstance(value, str) and t is not str:  # typed at a prompt
-        import json
-
-        try:
-            value = json.loads(value)
-        except ValueError:
-            pass
-    try:
-        return await TypeEngine.local_round_trip(None, value, t)
-    except Exception as e:
-        raise_type_error(f"gate {name!r}", "signal", name, t, value, e)
-
 
 def _call(gate: Gate, **inputs: Any) -> Any:
-    state = _ctx._COMPILATION.get()
+    state = _COMPILATION.get()
     if state is not None:
         return state.add_call(gate, (), inputs)
-    return _ctx.get_controller().run_entity(gate, inputs)
+    return get_controller().run_entity(gate, inputs)
 
 
 def sleep(duration: datetime.timedelta) -> Any:

@@ -75,13 +75,18 @@ class Interface:
     def required_inputs(self) -> list[str]:
         return [k for k, v in self.inputs.items() if v[1] is NO_DEFAULT]
 
+    @property
+    def single_output(self) -> bool:
+        """True when the entity returns its one output bare (not in a tuple or NamedTuple)."""
+        return len(self.outputs) == 1 and self.output_tuple is None and not self.positional_outputs
+
     def pack_outputs(self, values: dict[str, Any]) -> Any:
         """Python return value for output values by name: None, a single value, a tuple or a NamedTuple."""
         if not self.outputs:
             return None
         if self.output_tuple is not None:
             return self.output_tuple(**values)
-        if len(self.outputs) == 1 and not self.positional_outputs:
+        if self.single_output:
             return next(iter(values.values()))
         return tuple(values[k] for k in self.outputs)
 
@@ -94,7 +99,7 @@ class Interface:
                     f"{entity} declares no outputs but returned a value of type {type(result).__name__}"
                 )
             return {}
-        if n == 1 and not self.positional_outputs and self.output_tuple is None:
+        if self.single_output:
             return {next(iter(self.outputs)): result}
         if self.output_tuple is not None and n == 1 and not isinstance(result, tuple):
             return {next(iter(self.outputs)): result}

@@ -1,15 +1,15 @@
 """``LaunchPlan``: a workflow with default and fixed inputs and run settings (parallelism, schedule, ...).
 
 Locally, running a launch plan (``await lp(...)``, or as a node of a workflow) is a child run of its workflow
-with its own execution id, ``max_parallelism``, ``overwrite_cache`` and raw output prefix, as on Flyte.
+with its own execution id, ``max_parallelism``, ``overwrite_cache`` and raw output prefix, as on Flyte
+(``aioflyte/engine/launch_plans.py``).
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from aioflyte.core import context as _ctx
+from aioflyte.core.context import _COMPILATION
 from aioflyte.core.entity import Entity
 from aioflyte.core.interface import NO_DEFAULT, Interface
 from aioflyte.core.promise import FlyteCompileError, compile_error
@@ -164,20 +164,8 @@ class LaunchPlan(Entity):
 
     # --- identity ------------------------------------------------------------------------------
     @property
-    def name(self) -> str:
-        return self._name
-
-    @property
     def workflow(self) -> Any:
         return self._workflow
-
-    @property
-    def python_interface(self) -> Interface:
-        return self._interface
-
-    @property
-    def interface(self) -> Interface:
-        return self._interface
 
     @property
     def default_inputs(self) -> dict[str, Any]:
@@ -206,7 +194,7 @@ class LaunchPlan(Entity):
         return super().bind(args, kwargs)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if _ctx._COMPILATION.get() is None:
+        if _COMPILATION.get() is None:
             return super().__call__(*args, **kwargs)
         try:
             return super().__call__(*args, **kwargs)
@@ -214,26 +202,6 @@ class LaunchPlan(Entity):
             raise
         except FlyteValidationException as e:  # e.g. a fixed input bound in a workflow body
             raise compile_error(str(e)) from None
-
-    async def run_local(self, controller: Any, inputs: dict[str, Any], run: Any) -> Any:
-        """A child run of the workflow with this launch plan's inputs and settings."""
-        wf_inputs = {**inputs, **self._fixed_inputs}
-        child = _ctx.RunState(
-            raw_output_prefix=getattr(self.raw_output_data_config, "output_location_prefix", None)
-            or (run._raw_base if run is not None else None),
-            loop=asyncio.get_running_loop(),
-        )
-        child.max_parallelism = self.max_parallelism or getattr(self._workflow.default_options, "max_parallelism", None)
-        child.overwrite_cache = bool(self.overwrite_cache)
-        if run is not None:
-            child.tracker = run.tracker
-            child.signals = run.signals
-        token = _ctx._RUN.set(child)
-        try:
-            return await controller.run_workflow(self._workflow, wf_inputs)
-        finally:
-            _ctx._RUN.reset(token)
-            child.close()
 
 
 _SETTINGS = (

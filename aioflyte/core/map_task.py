@@ -4,7 +4,8 @@
 ``functools.partial`` stay scalars and go to every item) and whose outputs are ``list[T]`` per output of ``t``
 (``list[Optional[T]]`` when some items may fail: ``min_success_ratio < 1`` or ``min_successes``). In a workflow
 body a call adds one array node; elsewhere ``await mt(x=[...])`` runs it. Locally the engine keeps at most
-``concurrency`` items in flight and creates work lazily (DESIGN decision 7): see ``engine/map_runner.py``.
+``concurrency`` items in flight and creates work lazily, so memory grows with the concurrency, not with the
+number of items: see ``engine/map_runner.py``.
 """
 
 from __future__ import annotations
@@ -159,20 +160,8 @@ class ArrayNodeMapTask(Entity):
 
     # --- identity and settings (what the serializer reads) ---------------------------------------
     @property
-    def name(self) -> str:
-        return self._name
-
-    @property
     def short_name(self) -> str:
         return self._name.rsplit(".", 1)[-1]
-
-    @property
-    def python_interface(self) -> Interface:
-        return self._interface
-
-    @property
-    def interface(self) -> Interface:
-        return self._interface
 
     @property
     def target(self) -> Any:
@@ -267,14 +256,6 @@ class ArrayNodeMapTask(Entity):
         if hasattr(self._target, "with_overrides_applied"):
             t._target = self._target.with_overrides_applied(overrides)
         return t
-
-    # --- calling ---------------------------------------------------------------------------------
-
-    async def run_local(self, controller: Any, inputs: dict[str, Any], run: Any) -> Any:
-        """Run every item in this process (the LocalController calls this inside a run)."""
-        from aioflyte.engine.map_runner import run_map
-
-        return await run_map(controller, self, inputs, run)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self._name!r}, interface={self._interface!r})"

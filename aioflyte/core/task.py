@@ -12,12 +12,14 @@ import functools
 import inspect
 import typing
 import warnings
-from typing import Any, Callable, Iterable, TypeVar, overload
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, TypeVar, overload
 
-from aioflyte.core import context as _ctx
 from aioflyte.core.base_task import TaskMetadata, to_timedelta
 from aioflyte.core.cache import Cache, VersionParameters
-from aioflyte.core.entity import Entity
+from aioflyte.core.context import _COMPILATION
+from aioflyte.core.controller import _CONTROLLER, EagerRunner, _default, get_controller
+from aioflyte.core.entity import Entity, _get_running_loop, value_or_awaitable
 from aioflyte.core.interface import Interface, get_type_hints, transform_function_to_interface
 from aioflyte.core.resources import Resources, construct_resources
 from aioflyte.core.secrets import Secret
@@ -64,20 +66,8 @@ class PythonTask(Entity):
 
     # --- identity and settings ------------------------------------------------------------------
     @property
-    def name(self) -> str:
-        return self._name
-
-    @property
     def task_type(self) -> str:
         return self._task_type
-
-    @property
-    def python_interface(self) -> Interface:
-        return self._interface
-
-    @property
-    def interface(self) -> Interface:
-        return self._interface
 
     @property
     def metadata(self) -> TaskMetadata:
@@ -174,11 +164,29 @@ class PythonTask(Entity):
         return t
 
     # --- calling ---------------------------------------------------------------------------------
-    def _run_coroutine(self, inputs: dict[str, Any]) -> Any:
-        return _ctx.get_controller().run_task(self, inputs)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """In a workflow body: add a node, return its promise(s). Elsewhere: an awaitable of the task's result
+        (from a sync task's worker thread: the result itself). ``Entity.__call__``, written out for speed."""
+        state = _COMPILATION.get()
+        if state is not None:
+            return state.add_call(self, args, kwargs)
+        sole = self._sole_input
+        if args or (len(kwargs) != 1 or sole not in kwargs if sole is not None else kwargs.keys() != self._input_set):
+            kwargs = self.bind(args, kwargs)
+        controller = _CONTROLLER.get() or (_default[0] if _default else get_controller())
+        coro = controller.run_task(self, kwargs)
+        return coro if _get_running_loop() is not None else value_or_awaitable(coro)
+
+    def _run_coroutine(self, inputs: dict[str, Any]) -> Coroutine[Any, Any, Any]:
+        return get_controller().run_task(self, inputs)
 
     async def execute(self, **kwargs: Any) -> Any:
-        raise NotImplementedError
+        """Run the task's body once with already-converted inputs (no retries, cache or timeout).
+
+        Subclasses implement it (``async def``, or a plain ``def`` as in flytekit: the engine then runs it on its
+        worker threads).
+        """
+        raise NotImplementedError(f"{type(self).__name__} {self._name!r} does not implement execute()")
 
 
 class PythonFunctionTask(PythonTask):
@@ -237,15 +245,14 @@ class PythonFunctionTask(PythonTask):
     def execution_mode(self) -> PythonFunctionTask.ExecutionBehavior:
         return self._execution_mode
 
-    async def run_remote(self, remote: Any, inputs: dict[str, Any] | None = None, **options: Any) -> Any:
+    async def run_remote(self, remote: EagerRunner, inputs: dict[str, Any] | None = None, **options: Any) -> Any:
         """Run this ``@eager`` workflow here, each entity it awaits becoming an execution on ``remote``'s backend.
 
-        ``options`` go to :class:`aioflyte.RemoteController` (``execution_name``, ``version``, ``max_in_flight``,
-        ``qps``, ``project``, ``domain``). Returns the workflow's result.
+        ``remote`` is a :class:`aioflyte.FlyteRemote`; ``options`` go to :class:`aioflyte.RemoteController`
+        (``execution_name``, ``version``, ``max_in_flight``, ``qps``, ``project``, ``domain``). Returns the
+        workflow's result.
         """
-        from aioflyte.remote.controller import run_remote
-
-        return await run_remote(self, remote, inputs, **options)
+        return await remote.run_eager(self, inputs, **options)
 
     def _module_attr(self) -> str:
         """The module-level name under which a worker process finds this task (or its function)."""
@@ -261,14 +268,14 @@ class PythonFunctionTask(PythonTask):
         )
 
     async def execute(self, **kwargs: Any) -> Any:
-        """Run the function once with already-converted inputs (no retries, cache or timeout)."""
+        """Call the function once with already-converted inputs (no retries, cache or timeout).
+
+        As in flytekit, a sync function runs in the calling thread; when the engine runs a task it puts sync
+        bodies on its worker threads (or processes, with ``executor="process"``) instead of calling this.
+        """
         if self._is_async:
             return await self._task_function(**kwargs)
-        from aioflyte.engine import pools
-
-        if self._executor == "process":
-            return await pools.run_in_process(self._task_function.__module__, self._module_attr(), kwargs)
-        return await pools.run_in_thread(self._task_function, kwargs)
+        return self._task_function(**kwargs)
 
 
 def _resolve_cache(

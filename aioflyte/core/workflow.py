@@ -7,10 +7,11 @@ the current Controller: ``await wf(x=1)``.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from aioflyte.core import context as _ctx
 from aioflyte.core.compile import CompilationState, create_node, outputs_of, to_binding
+from aioflyte.core.controller import get_controller
 from aioflyte.core.entity import Entity
 from aioflyte.core.graph import Node, WorkflowGraph
 from aioflyte.core.interface import NO_DEFAULT, Interface, transform_function_to_interface
@@ -52,20 +53,8 @@ class WorkflowBase(Entity):
         self._init_binding(interface)
 
     @property
-    def name(self) -> str:
-        return self._name
-
-    @property
     def short_name(self) -> str:
         return self._name.rsplit(".", 1)[-1]
-
-    @property
-    def python_interface(self) -> Interface:
-        return self._interface
-
-    @property
-    def interface(self) -> Interface:
-        return self._interface
 
     @property
     def failure_policy(self) -> Any:
@@ -122,8 +111,8 @@ class WorkflowBase(Entity):
         bindings = {n: inputs[n].ref for n in hin if n in inputs}
         return Node(f"{state.prefix}fn0", handler, bindings)
 
-    def _run_coroutine(self, inputs: dict[str, Any]) -> Any:
-        return _ctx.get_controller().run_workflow(self, inputs)
+    def _run_coroutine(self, inputs: dict[str, Any]) -> Coroutine[Any, Any, Any]:
+        return get_controller().run_workflow(self, inputs)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self._name!r}, interface={self._interface!r})"
@@ -141,7 +130,7 @@ def bind_outputs(entity_name: str, interface: Interface, result: Any) -> dict[st
             f"workflow {entity_name} declares output(s) {', '.join(outs)} but its body returns "
             f"{'nothing' if result is None else 'a call without outputs'}: the output(s) are unbound"
         )
-    if len(outs) == 1 and interface.output_tuple is None and not interface.positional_outputs:
+    if interface.single_output:
         ((name, t),) = outs.items()
         return {name: to_binding(result, t, f"workflow {entity_name} output {name!r}")}
     if isinstance(result, PromiseTuple) or isinstance(result, tuple):

@@ -35,7 +35,7 @@ def cache_dir() -> str:
     env = os.environ.get(CACHE_DIR_ENV)
     if env:
         return env
-    from aioflyte.core.context import default_data_dir
+    from aioflyte.runscope import default_data_dir
 
     return os.path.join(default_data_dir(), "cache")
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from flyteidl.core import literals_pb2 as _lit
 
-from aioflyte.core.context import RunState
 from aioflyte.core.task import PythonTask
 from aioflyte.exceptions import FlyteCacheError
+from aioflyte.runscope import RunState
 from aioflyte.types.engine import TypeEngine
 
 log = logging.getLogger("aioflyte.cache")
@@ -52,7 +52,7 @@ async def _decode(task: PythonTask, data: bytes) -> Any:
 
 
 async def _execute(task: PythonTask, plan: Any, run: RunState, inputs: dict[str, Any]) -> bytes:
-    from aioflyte.engine.local import run_with_retries
+    from aioflyte.engine.task_runner import run_with_retries
 
     result = await run_with_retries(task, plan, run, inputs)
     return (await _output_literals(task, result)).SerializeToString(deterministic=True)
@@ -103,7 +103,7 @@ async def _put(task: PythonTask, store: Any, key: str, data: bytes) -> None:
 
 async def run_cached(task: PythonTask, plan: Any, run: RunState, inputs: dict[str, Any]) -> Any:
     from aioflyte.engine.cache import cache_key, get_store
-    from aioflyte.engine.local import convert_inputs
+    from aioflyte.engine.task_runner import convert_inputs
 
     md = task.metadata
     inputs = await convert_inputs(task, plan, inputs)  # type errors surface before any lookup

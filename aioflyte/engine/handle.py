@@ -7,7 +7,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from aioflyte.core.context import _RUN, RunState
+from aioflyte.engine.signals import provider_for
+from aioflyte.runscope import RunState, run_scope
 
 
 @dataclass
@@ -92,8 +93,6 @@ class RunHandle:
 
     def set_signal(self, name: str, value: Any) -> None:
         """Resolve a gate (approve / wait_for_input) this run waits on, or will wait on."""
-        from aioflyte.engine.signals import provider_for
-
         provider_for(self._run).set(name, value)
 
     @property
@@ -111,25 +110,23 @@ class RunHandle:
         return await self
 
 
-def start(entity: Any, *args: Any, signals: dict[str, Any] | None = None, **inputs: Any) -> RunHandle:
-    """Start ``entity`` as a new run on the running loop and return its handle at once."""
-    from aioflyte.core.context import get_controller
-
+def start_run(
+    controller: Any, entity: Any, inputs: dict[str, Any], *, signals: dict[str, Any] | None = None
+) -> RunHandle:
+    """Start ``entity`` (inputs already bound) as a new run on the running loop, through ``controller``."""
     loop = asyncio.get_running_loop()
     run = RunState(loop=loop)
     run.tracker = RunTracker()
     if signals:
-        from aioflyte.engine.signals import provider_for
-
         provider_for(run).update(signals)
-    bound = entity.bind(args, dict(inputs))
 
     async def main() -> Any:
-        token = _RUN.set(run)
-        try:
-            return await get_controller().run_entity(entity, bound)
-        finally:
-            _RUN.reset(token)
-            run.close()
+        with run_scope(run):
+            return await controller.run_entity(entity, inputs)
 
     return RunHandle(run, loop.create_task(main(), name=f"aioflyte-run:{getattr(entity, 'name', entity)}"))
+
+
+def start(entity: Any, *args: Any, signals: dict[str, Any] | None = None, **inputs: Any) -> RunHandle:
+    """Start ``entity`` as a new run on the running loop and return its handle at once."""
+    return entity.start(*args, signals=signals, **inputs)  # type: ignore[no-any-return]

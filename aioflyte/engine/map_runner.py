@@ -1,4 +1,4 @@
-"""Runs a map task locally: bounded, lazily created fan-out (DESIGN decision 7) with flytekit's failure rule.
+"""Runs a map task locally: bounded, lazily created fan-out with flytekit's failure rule.
 
 A fixed number of worker tasks (the map's concurrency, at most one per item) pull the next item index from a
 shared counter, so memory grows with the concurrency plus the result lists, never with one coroutine per
@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable
 
-from aioflyte.core.context import RunState
 from aioflyte.core.map_task import ArrayNodeMapTask, MapTaskFailure
 from aioflyte.exceptions import FlyteValidationException
+from aioflyte.runscope import RunState
 
 
 class _Progress:

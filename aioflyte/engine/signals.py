@@ -11,8 +11,8 @@ import asyncio
 import sys
 from typing import Any
 
-from aioflyte.core.context import RunState
 from aioflyte.exceptions import FlyteUserException
+from aioflyte.runscope import RunState
 
 
 class FlyteGateTimeout(FlyteUserException, TimeoutError):

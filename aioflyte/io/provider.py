@@ -17,6 +17,7 @@ import uuid
 import weakref
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
+from aioflyte import runscope
 from aioflyte.exceptions import FlyteDataNotFoundError, FlyteDataTransferError, FlytePathTraversalError
 from aioflyte.io.config import DataConfig
 from aioflyte.io.streams import AsyncReader, AsyncWriter, open_reader
@@ -55,10 +56,7 @@ def is_remote(uri: str) -> bool:
 
 def current_raw_output_prefix() -> str:
     """The raw output prefix of the run in this context, or the process default outside any run."""
-    from aioflyte.core import context
-
-    run = context._RUN.get()
-    return run.raw_output_prefix if run is not None else context.default_raw_output_prefix()
+    return runscope.raw_output_prefix()
 
 
 def _tmp_beside(path: str) -> str:

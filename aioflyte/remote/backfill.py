@@ -46,14 +46,6 @@ class _LaunchPlanNode(Entity):
         self.workflow = self
 
     @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def python_interface(self) -> Any:
-        return self._interface
-
-    @property
     def interruptible(self) -> bool:
         return False
 
@@ -68,19 +60,12 @@ class _LaunchPlanNode(Entity):
             raise TypeError(f"launch plan {self._name} needs inputs {required}, which a backfill cannot supply")
         return inputs
 
-    def _refuse(self) -> RuntimeError:
+    def local_run_error(self) -> str:
         i = self.flyte_launch_plan.id
-        return RuntimeError(
+        return (
             f"launch plan {i.project}/{i.domain}/{i.name}@{i.version} is registered on a Flyte backend: a backfill "
             "workflow runs there (FlyteRemote.launch_backfill), not locally"
         )
-
-    def _run_coroutine(self, inputs: dict[str, Any]) -> Any:
-        raise self._refuse()
-
-    async def run_local(self, controller: Any, inputs: dict[str, Any], run: Any) -> Any:
-        """Called when the backfill workflow is run locally: it cannot be."""
-        raise self._refuse()
 
 
 class _BackfillTranslator(Translator):

@@ -1,5 +1,5 @@
-"""``RemoteController``: the Controller (DESIGN decision 2) that turns each entity an eager workflow awaits into an
-execution on a Flyte backend.
+"""``RemoteController``: the Controller (``aioflyte.core.controller``) that turns each entity an eager workflow
+awaits into an execution on a Flyte backend, so the same eager code runs locally and on a cluster.
 
 Each call is registered if missing (once per entity), converted to literals, and launched under a cap on the
 executions in flight (default 1,000) and a launch rate limit (``qps``). Child executions are named
@@ -40,6 +40,7 @@ from aioflyte.remote.client.admin import describe_execution
 from aioflyte.remote.client.exceptions import FlyteEntityAlreadyExistsException, FlyteRemoteError
 
 if TYPE_CHECKING:
+    from aioflyte.core.graph import WorkflowGraph
     from aioflyte.remote.remote import FlyteRemote
 
 log = logging.getLogger("aioflyte.remote")
@@ -180,21 +181,43 @@ class RemoteController:
         target = await self._target(entity)
         return await self._launch_and_wait(target, inputs)
 
+    async def run_graph(self, graph: WorkflowGraph, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Run a compiled graph (a dynamic body's) in this process, each of its nodes a child execution."""
+        from aioflyte.engine.graph_runner import run_graph
+        from aioflyte.runscope import current_run
+
+        run = current_run()
+        if run is None:
+            raise RuntimeError(f"RemoteController.run_graph({graph.name}) must be called inside a run")
+        return await run_graph(self, graph, inputs, run)
+
+    async def run_node(self, node: Any, inputs: dict[str, Any], run: Any, prefix: str = "") -> Any:
+        """One node of a graph run here: its entity becomes a child execution (what ``run_graph`` calls)."""
+        return await self.run_entity(node.entity, inputs)
+
+    def start(self, entity: Any, inputs: dict[str, Any], *, signals: dict[str, Any] | None = None) -> Any:
+        """Start ``entity`` as a child execution in the background; the handle's ``await`` gives its outputs."""
+        from aioflyte.engine.handle import start_run
+
+        if signals:
+            raise ValueError(
+                "RemoteController.start: signals of a remote execution are set on the backend "
+                "(FlyteRemote.set_signal / approve), not when it starts"
+            )
+        return start_run(self, entity, inputs)
+
     # --- running an eager workflow ----------------------------------------------------------------------------
 
     async def run_eager(self, entity: Any, inputs: dict[str, Any] | None = None) -> Any:
         """Run the body of the eager workflow ``entity`` here, with this controller serving its awaits."""
-        from aioflyte.core import context as ctx
+        from aioflyte.core.controller import use_controller
         from aioflyte.engine.local import LocalController
 
         if not getattr(getattr(entity, "metadata", None), "is_eager", False):
             raise TypeError(f"run_eager runs @eager workflows; {getattr(entity, 'name', entity)!r} is not one")
         bound = entity.bind((), dict(inputs or {}))
-        token = ctx._CONTROLLER.set(self)
-        try:
+        with use_controller(self):
             return await LocalController().run_task(entity, bound)
-        finally:
-            ctx._CONTROLLER.reset(token)
 
     # --- registration -----------------------------------------------------------------------------------------
 

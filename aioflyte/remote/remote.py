@@ -175,6 +175,16 @@ class FlyteRemote(ExecutionsMixin, SignalsMixin, DataMixin, FastRegisterMixin, B
     ) -> None:
         await self.close()
 
+    async def run_eager(self, entity: Any, inputs: dict[str, Any] | None = None, **options: Any) -> Any:
+        """Run the ``@eager`` workflow ``entity`` here, each entity it awaits becoming an execution on this backend.
+
+        ``options`` are :class:`~aioflyte.remote.controller.RemoteController`'s (``execution_name``, ``version``,
+        ``max_in_flight``, ``qps``, ``project``, ``domain``). Same as ``await entity.run_remote(remote, inputs)``.
+        """
+        from aioflyte.remote.controller import run_remote
+
+        return await run_remote(entity, self, inputs, **options)
+
     def __repr__(self) -> str:
         return (
             f"FlyteRemote({self._config.platform.endpoint!r}, default_project={self._default_project!r}, "

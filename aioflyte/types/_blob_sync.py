@@ -17,6 +17,7 @@ from typing import Any, Awaitable, Callable, TypeVar
 
 from aioflyte.exceptions import FlyteDataNotFoundError, FlyteUserException
 from aioflyte.io.provider import default_provider, split_protocol
+from aioflyte.runscope import run_loop
 
 T = TypeVar("T")
 
@@ -44,11 +45,9 @@ class Bridge:
 
     def __init__(self, what: str, instead: str) -> None:
         check_not_on_loop(what, instead)
-        from aioflyte.core import context
-
-        run = context._RUN.get()
-        if run is not None and run.loop is not None and run.loop.is_running():
-            self._loop: asyncio.AbstractEventLoop = run.loop
+        loop = run_loop()
+        if loop is not None:  # a sync task body's worker thread: work on the run's loop
+            self._loop: asyncio.AbstractEventLoop = loop
             self._own = False
         else:
             self._loop = asyncio.new_event_loop()

@@ -19,6 +19,7 @@ from typing import Any, Callable, ClassVar
 from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
+from aioflyte import runscope
 from aioflyte.exceptions import FlyteDataNotFoundError
 from aioflyte.io.provider import default_provider, is_remote, split_protocol
 from aioflyte.types import _blob_sync
@@ -94,10 +95,8 @@ def remote_location(name: str | None = None, alt: str | None = None) -> str:
 
 
 def working_directory() -> str:
-    """The current task's working directory (a per-process scratch directory outside tasks)."""
-    from aioflyte.core.context import current_context
-
-    return current_context().working_directory
+    """The current task's working directory (the run's, or a per-process scratch directory, outside tasks)."""
+    return runscope.working_directory()
 
 
 def blob_of(lv: _lit.Literal, dimensionality: int, what: Any) -> _lit.Blob:

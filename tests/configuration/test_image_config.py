@@ -9,6 +9,7 @@ import types
 import pytest
 
 import aioflyte
+import aioflyte._version
 from aioflyte.configuration import (
     DEFAULT_IMAGE_NAME,
     ConfigurationError,
@@ -165,7 +166,7 @@ def test_default_image_is_aioflytes():
 
 
 def test_dev_versions_use_latest(monkeypatch):
-    monkeypatch.setattr(aioflyte, "__version__", "0.2.0.dev3")
+    monkeypatch.setattr(aioflyte._version, "__version__", "0.2.0.dev3")
     assert DefaultImages.find_image_for((3, 11)) == "ghcr.io/aioflyte/aioflyte:py3.11-latest"
 
 

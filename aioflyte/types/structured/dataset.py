@@ -13,19 +13,11 @@ from typing import Any, AsyncIterator, Callable, Generic, Iterator, TypeVar
 
 from flyteidl.core import literals_pb2 as _lit
 
+from aioflyte.runscope import run_loop
 from aioflyte.types.structured.schema import GENERIC_FORMAT, StructuredDatasetMetadata, StructuredDatasetType
 
 DF = TypeVar("DF")
 T = TypeVar("T")
-
-
-def _run_loop() -> asyncio.AbstractEventLoop | None:
-    """The loop of the run this thread works for (a sync task body's worker thread), if it is running."""
-    from aioflyte.core.context import _RUN
-
-    run = _RUN.get()
-    loop = getattr(run, "loop", None) if run is not None else None
-    return loop if loop is not None and loop.is_running() else None
 
 
 def _in_loop_thread() -> bool:
@@ -41,7 +33,7 @@ def bridge(coro: Any) -> Any:
     sync task body, or on a fresh loop when there is no run at all."""
     if _in_loop_thread():
         return coro
-    loop = _run_loop()
+    loop = run_loop()
     if loop is not None:
         return asyncio.run_coroutine_threadsafe(coro, loop).result()
     return asyncio.run(coro)
@@ -60,7 +52,7 @@ class DatasetStream(Generic[DF]):
         if _in_loop_thread():
             raise RuntimeError("this is the event loop's thread: use 'async for df in sd.open(T).iter()'")
         agen = self._factory()
-        loop = _run_loop()
+        loop = run_loop()
         if loop is not None:
 
             def step(coro: Any) -> Any:

@@ -1,0 +1,271 @@
+"""The task pipeline: convert inputs -> (cache) -> retries -> timeout -> body -> convert outputs.
+
+Per task, a ``TaskPlan`` is computed once: the local converters of its inputs and outputs (a value passed
+between local tasks behaves as if it went through a literal round trip; converters skip the trip where it is
+provably identical), how its body runs (an async function on the loop, a sync one on the worker threads or
+processes, a subclass's own ``execute``), and whether any pipeline stage applies. A task with none (no cache,
+retries, timeout or environment) takes the direct path in ``LocalController.run_task``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aioflyte.core.context import TASK_FRAME, TaskFrame
+from aioflyte.core.task import PythonFunctionTask, PythonTask, raise_type_error
+from aioflyte.engine import env, pools
+from aioflyte.exceptions import FlyteTimeout, is_retryable
+from aioflyte.runscope import RunState
+from aioflyte.types.engine import TypeEngine, TypeTransformerFailedError
+
+#: What a failed conversion raises; reported as a type error naming the task, the input/output and the types.
+CONVERSION_ERRORS = (TypeTransformerFailedError, TypeError, ValueError, AssertionError)
+
+Body = Callable[[PythonTask, dict[str, Any]], Awaitable[Any]]
+
+
+async def _thread_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
+    return await pools.run_in_thread(task.task_function, inputs)  # type: ignore[attr-defined]
+
+
+async def _process_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
+    fn = task.task_function  # type: ignore[attr-defined]
+    return await pools.run_in_process(fn.__module__, task._module_attr(), inputs)  # type: ignore[attr-defined]
+
+
+async def _async_execute_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
+    return await task.execute(**inputs)
+
+
+async def _sync_execute_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
+    return await pools.run_in_thread(task.execute, inputs)
+
+
+def _body_of(task: PythonTask) -> tuple[Callable[..., Awaitable[Any]] | None, Body]:
+    """(the async function to call directly, or None; the body runner otherwise) for ``task``.
+
+    Sync bodies never block the loop: a function task's runs on the shared worker threads (or the process pool
+    with ``executor="process"``); a subclass that overrides ``execute`` with a plain ``def`` (flytekit style)
+    has it run on the worker threads too.
+    """
+    if isinstance(task, PythonFunctionTask) and type(task).execute is PythonFunctionTask.execute:
+        if task.is_async:
+            return task.task_function, _async_execute_body
+        return None, _process_body if task.executor == "process" else _thread_body
+    if inspect.iscoroutinefunction(type(task).execute):
+        return None, _async_execute_body
+    return None, _sync_execute_body
+
+
+class TaskPlan:
+    """What the engine computes once per task (and per ``with_overrides`` copy)."""
+
+    __slots__ = (
+        "body",
+        "direct",
+        "fast_in",
+        "fast_out",
+        "fn",
+        "hot",
+        "inputs",
+        "out_conv",
+        "outputs",
+        "timeout",
+    )
+
+    def __init__(self, task: PythonTask) -> None:
+        iface = task.python_interface
+        self.inputs = [(n, t, TypeEngine.local_converter(t)) for n, (t, _) in iface.inputs.items()]
+        self.outputs = [(n, t, TypeEngine.local_converter(t)) for n, t in iface.outputs.items()]
+        self.fast_in = all(c is not None for _, _, c in self.inputs)
+        self.fast_out = all(c is not None for _, _, c in self.outputs)
+        md = task.metadata
+        self.timeout = md.timeout.total_seconds() if md.timeout is not None else None
+        self.direct = not (md.cache or md.retries or self.timeout or task.environment)
+        #: the converter of the one bare output, when that is all the output conversion there is
+        self.out_conv = self.outputs[0][2] if iface.single_output and self.fast_out else None
+        self.fn, self.body = _body_of(task)
+        #: the controller's inlined path applies: direct, inputs convert without a round trip, an async body
+        self.hot = self.direct and self.fast_in and self.fn is not None
+
+
+def plan_for(task: PythonTask) -> TaskPlan:
+    plan = task._plan
+    if plan is None:
+        plan = task._plan = TaskPlan(task)
+    return plan
+
+
+def convert_inputs_fast(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The inputs converted into a new dict (``plan.fast_in``: every converter is sync)."""
+    out = {}
+    for n, t, conv in plan.inputs:
+        v = inputs[n]
+        try:
+            out[n] = conv(v)  # type: ignore[misc]
+        except CONVERSION_ERRORS as e:
+            raise_type_error(f"task {task.name}", "input", n, t, v, e)
+    return out
+
+
+def convert_inputs_in_place(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The inputs converted in ``inputs`` itself (``plan.fast_in``), for a dict the caller does not keep."""
+    for n, t, conv in plan.inputs:
+        v = inputs[n]
+        try:
+            inputs[n] = conv(v)  # type: ignore[misc]
+        except CONVERSION_ERRORS as e:
+            raise_type_error(f"task {task.name}", "input", n, t, v, e)
+    return inputs
+
+
+async def convert_inputs(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Inputs as the task's body must see them: checked and round-tripped (fast path where identical)."""
+    if plan.fast_in:
+        return convert_inputs_fast(task, plan, inputs)
+    out = {}
+    for n, t, conv in plan.inputs:
+        v = inputs[n]
+        try:
+            out[n] = conv(v) if conv is not None else await TypeEngine.local_round_trip(None, v, t)
+        except CONVERSION_ERRORS as e:
+            raise_type_error(f"task {task.name}", "input", n, t, v, e)
+    return out
+
+
+def convert_single_output(task: PythonTask, plan: TaskPlan, result: Any) -> Any:
+    """The one bare output converted by ``plan.out_conv``; a type error naming the task and output."""
+    try:
+        return plan.out_conv(result)  # type: ignore[misc]
+    except CONVERSION_ERRORS as e:
+        n, t, _ = plan.outputs[0]
+        raise_type_error(f"task {task.name}", "output", n, t, result, e)
+
+
+async def convert_outputs(task: PythonTask, plan: TaskPlan, result: Any) -> Any:
+    """The body's return value as the caller must see it (checked and round-tripped)."""
+    if plan.out_conv is not None:
+        return convert_single_output(task, plan, result)
+    iface = task.python_interface
+    values = iface.unpack_outputs(result, f"task {task.name}")
+    out = {}
+    for n, t, conv in plan.outputs:
+        v = values[n]
+        try:
+            out[n] = conv(v) if conv is not None else await TypeEngine.local_round_trip(None, v, t)
+        except CONVERSION_ERRORS as e:
+            raise_type_error(f"task {task.name}", "output", n, t, v, e)
+    return iface.pack_outputs(out)
+
+
+def note(e: BaseException, task: PythonTask, attempt: int) -> None:
+    """Add which task (and attempt) raised ``e`` to its notes, once (Python 3.11+: exception notes)."""
+    if hasattr(e, "add_note") and not getattr(e, "_aioflyte_noted", False):
+        e.add_note(f"aioflyte: raised by task {task.name!r} (attempt {attempt + 1} of {task.metadata.retries + 1})")
+        try:
+            e._aioflyte_noted = True  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+
+
+async def _with_timeout(task: PythonTask, seconds: float, body: Awaitable[Any]) -> Any:
+    if not hasattr(asyncio, "timeout"):  # Python 3.10
+        try:
+            return await asyncio.wait_for(body, seconds)
+        except asyncio.TimeoutError:
+            raise FlyteTimeout(f"task {task.name} timed out after {seconds:g}s") from None
+    cm = asyncio.timeout(seconds)
+    try:
+        async with cm:
+            return await body
+    except TimeoutError:
+        if cm.expired():
+            raise FlyteTimeout(f"task {task.name} timed out after {seconds:g}s") from None
+        raise
+
+
+def call_body(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]) -> Awaitable[Any]:
+    """The awaitable that runs the task's body once with converted inputs."""
+    fn = plan.fn
+    return fn(**inputs) if fn is not None else plan.body(task, inputs)
+
+
+async def run_attempt(
+    task: PythonTask, plan: TaskPlan, run: RunState, inputs: dict[str, Any], attempt: int, call_id: str | None = None
+) -> Any:
+    """One attempt: context frame, environment, timeout, the body, then output conversion."""
+    token = TASK_FRAME.set(TaskFrame(task, run, attempt, call_id))
+    try:
+        with env.applied(task.environment):
+            try:
+                body = call_body(task, plan, inputs)
+                result = await (_with_timeout(task, plan.timeout, body) if plan.timeout else body)
+            except BaseException as e:
+                note(e, task, attempt)
+                raise
+    finally:
+        TASK_FRAME.reset(token)
+    return await convert_outputs(task, plan, result)
+
+
+async def run_with_retries(task: PythonTask, plan: TaskPlan, run: RunState, raw: dict[str, Any]) -> Any:
+    """Flyte's retry rule: recoverable user errors and system errors retry up to ``retries`` times."""
+    retries = task.metadata.retries
+    inputs = await convert_inputs(task, plan, raw)
+    if not retries:
+        return await run_attempt(task, plan, run, inputs, 0)
+    from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential, wait_random
+
+    from aioflyte.engine.config import settings
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(retries + 1),
+        retry=retry_if_exception(is_retryable),
+        wait=wait_exponential(multiplier=settings.retry_initial_delay, max=settings.retry_max_delay)
+        + wait_random(0, settings.retry_jitter),
+        reraise=True,
+    )
+    call_id = uuid.uuid4().hex[:16]  # shared by the attempts: attempt n finds attempt n-1's checkpoint
+    async for attempt in retrying:
+        with attempt:
+            n = attempt.retry_state.attempt_number - 1
+            # Each attempt gets fresh inputs, as on a cluster where every attempt reads inputs.pb.
+            fresh = inputs if n == 0 else await convert_inputs(task, plan, raw)
+            return await run_attempt(task, plan, run, fresh, n, call_id)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def run_pipeline(task: PythonTask, plan: TaskPlan, run: RunState, inputs: dict[str, Any]) -> Any:
+    """The whole pipeline (what is not the direct path): cache, then retries, timeout and environment."""
+    if task.metadata.cache:
+        from aioflyte.engine.cached import run_cached
+
+        return await run_cached(task, plan, run, inputs)
+    return await run_with_retries(task, plan, run, inputs)
+
+
+async def run_direct(task: PythonTask, plan: TaskPlan, run: RunState, inputs: dict[str, Any]) -> Any:
+    """The direct path on its own (the controller inlines it): convert, call, convert."""
+    inputs = convert_inputs_fast(task, plan, inputs) if plan.fast_in else await convert_inputs(task, plan, inputs)
+    token = TASK_FRAME.set(TaskFrame(task, run))
+    try:
+        result = await call_body(task, plan, inputs)
+    except BaseException as e:
+        note(e, task, 0)
+        raise
+    finally:
+        TASK_FRAME.reset(token)
+    return await convert_outputs(task, plan, result)
+
+
+async def run_task_body(task: Any, inputs: dict[str, Any]) -> Any:
+    """Run the body once with already-converted inputs, where the engine runs bodies (the container entrypoint's
+    way to run a task: no conversions, retries or timeout, which are the platform's job there)."""
+    if isinstance(task, PythonTask):
+        return await call_body(task, plan_for(task), inputs)
+    result = task.execute(**inputs)  # a task-like object of another kind (e.g. the eager cleanup handler)
+    return await result if inspect.isawaitable(result) else result

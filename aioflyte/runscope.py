@@ -1,0 +1,254 @@
+"""Run-scoped facts, at the bottom of the package: which run (and task attempt) this code works for.
+
+Two context variables hold them: ``RUN``, the current ``RunState`` (execution id, raw output prefix, event loop,
+scratch directory), and ``TASK_FRAME``, the task attempt running (its private working directory). The engine and
+the container entrypoint install them (``run_scope``, ``task_frame``); everything else (the data plane, the type
+transformers, authoring code) reads them through the functions here, never through another layer's private
+state. Being context variables, they are per asyncio task and per thread, so hundreds of concurrent runs in one
+loop each see their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+from aioflyte.models.identifier import WorkflowExecutionIdentifier
+
+__all__ = [
+    "RUN",
+    "TASK_FRAME",
+    "RunState",
+    "TaskFrame",
+    "current_run",
+    "default_data_dir",
+    "default_raw_output_prefix",
+    "raw_output_prefix",
+    "run_loop",
+    "run_scope",
+    "task_frame",
+    "working_directory",
+]
+
+
+def default_data_dir() -> str:
+    """The user's data directory for aioflyte (``$AIOFLYTE_HOME`` or ``$XDG_DATA_HOME/aioflyte``)."""
+    home = os.environ.get("AIOFLYTE_HOME")
+    if home:
+        return home
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "aioflyte")
+
+
+def default_raw_output_prefix() -> str:
+    """Where runs write raw data when nothing else is configured (``$AIOFLYTE_RAW_OUTPUT_PREFIX``)."""
+    return os.environ.get("AIOFLYTE_RAW_OUTPUT_PREFIX") or os.path.join(default_data_dir(), "raw")
+
+
+class RunState:
+    """One top-level run: its id, date, raw output prefix, loop and scratch space (each made when first asked).
+
+    ``tracker``, ``signals`` and ``parallelism`` belong to whoever runs the run (the local engine keeps node
+    states, gate signals and the semaphore bounding ``max_parallelism`` there); they are opaque at this level.
+    """
+
+    __slots__ = (
+        "_execution_date",
+        "_execution_id",
+        "_raw_base",
+        "_tmp_dir",
+        "local",
+        "loop",
+        "max_parallelism",
+        "overwrite_cache",
+        "parallelism",
+        "signals",
+        "tracker",
+    )
+
+    def __init__(
+        self,
+        execution_id: WorkflowExecutionIdentifier | None = None,
+        raw_output_prefix: str | None = None,
+        *,
+        local: bool = True,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        self._execution_id = execution_id
+        self._execution_date: datetime.datetime | None = None
+        self._raw_base = raw_output_prefix
+        self._tmp_dir: str | None = None
+        self.local = local
+        self.loop = loop
+        self.max_parallelism: int | None = None
+        self.parallelism: Any = None  # the engine's semaphore for max_parallelism, made on first use
+        self.tracker: Any = None  # the engine's node-state tracker, when the run was started with a handle
+        self.signals: Any = None  # the engine's signal values, when the run waits on gates
+        self.overwrite_cache = False  # run every cached task and replace its stored outputs
+
+    @property
+    def execution_id(self) -> WorkflowExecutionIdentifier:
+        if self._execution_id is None:
+            self._execution_id = WorkflowExecutionIdentifier(
+                project=os.environ.get("FLYTE_INTERNAL_EXECUTION_PROJECT", "local"),
+                domain=os.environ.get("FLYTE_INTERNAL_EXECUTION_DOMAIN", "local"),
+                name=os.environ.get("FLYTE_INTERNAL_EXECUTION_ID") or "a" + uuid.uuid4().hex[:19],
+            )
+        return self._execution_id
+
+    @property
+    def execution_date(self) -> datetime.datetime:
+        if self._execution_date is None:
+            self._execution_date = datetime.datetime.now(datetime.timezone.utc)
+        return self._execution_date
+
+    @property
+    def raw_output_base(self) -> str | None:
+        """The raw output prefix this run was given (None: the process default), before the run's own folder."""
+        return self._raw_base
+
+    @property
+    def raw_output_prefix(self) -> str:
+        """Where this run writes raw data: ``<base>/<execution name>``."""
+        base = self._raw_base or default_raw_output_prefix()
+        return base.rstrip("/") + "/" + self.execution_id.name
+
+    @property
+    def tmp_dir(self) -> str:
+        """A scratch directory for this run, created on first use and removed by ``close``."""
+        if self._tmp_dir is None:
+            self._tmp_dir = tempfile.mkdtemp(prefix=f"aioflyte-{self.execution_id.name}-")
+        return self._tmp_dir
+
+    def close(self) -> None:
+        """Remove the run's scratch directory (outputs under the raw prefix stay)."""
+        if self._tmp_dir is not None:
+            shutil.rmtree(self._tmp_dir, ignore_errors=True)
+            self._tmp_dir = None
+
+
+class TaskFrame(tuple):  # type: ignore[type-arg]
+    """One attempt of one task inside a run: ``(task, run, attempt, call_id)``.
+
+    A tuple, so the engine's direct path makes one per task call at C speed (``tuple.__new__(TaskFrame, ...)``);
+    what is made lazily (the user-facing parameters, the working directory) lives in the instance ``__dict__``,
+    created only when something asks.
+    """
+
+    def __new__(cls, task: Any, run: RunState, attempt: int = 0, call_id: str | None = None) -> TaskFrame:
+        return tuple.__new__(cls, (task, run, attempt, call_id))
+
+    @property
+    def task(self) -> Any:
+        return self[0]
+
+    @property
+    def run(self) -> RunState:
+        return self[1]  # type: ignore[no-any-return]
+
+    @property
+    def attempt(self) -> int:
+        return self[2]  # type: ignore[no-any-return]
+
+    @property
+    def params(self) -> Any:
+        """The user-facing ExecutionParameters, once built (``aioflyte.core.context``), else None."""
+        return self.__dict__.get("params")
+
+    @params.setter
+    def params(self, value: Any) -> None:
+        self.__dict__["params"] = value
+
+    @property
+    def call_id(self) -> str:
+        """Identifies one call of the task across its attempts (checkpoints live under it)."""
+        call_id = self[3] or self.__dict__.get("call_id")
+        if call_id is None:
+            call_id = self.__dict__["call_id"] = uuid.uuid4().hex[:16]
+        return call_id  # type: ignore[no-any-return]
+
+    @property
+    def working_directory(self) -> str:
+        """A directory private to this attempt, inside the run's scratch space (removed when the run ends)."""
+        path = self.__dict__.get("working_dir")
+        if path is None:
+            path = self.__dict__["working_dir"] = tempfile.mkdtemp(prefix="task-", dir=self.run.tmp_dir)
+        return path  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return f"TaskFrame(task={getattr(self.task, 'name', self.task)!r}, attempt={self.attempt})"
+
+
+#: The run this context works for (None outside any run).
+RUN: ContextVar[RunState | None] = ContextVar("aioflyte_run", default=None)
+#: The task attempt running in this context (None outside task bodies).
+TASK_FRAME: ContextVar[TaskFrame | None] = ContextVar("aioflyte_task_frame", default=None)
+
+
+def current_run() -> RunState | None:
+    """The run this code works for, or None outside any run."""
+    return RUN.get()
+
+
+def run_loop() -> asyncio.AbstractEventLoop | None:
+    """The current run's event loop while it is running (what a sync body's worker thread submits work to)."""
+    run = RUN.get()
+    loop = run.loop if run is not None else None
+    return loop if loop is not None and loop.is_running() else None
+
+
+def raw_output_prefix() -> str:
+    """The raw output prefix of the run in this context, or the process default outside any run."""
+    run = RUN.get()
+    return run.raw_output_prefix if run is not None else default_raw_output_prefix()
+
+
+_process_scratch: list[str] = []
+
+
+def working_directory() -> str:
+    """Scratch space for the code running here: the task attempt's own directory, else the run's, else one
+    directory for this process (removed at exit)."""
+    frame = TASK_FRAME.get()
+    if frame is not None:
+        return frame.working_directory
+    run = RUN.get()
+    if run is not None:
+        return run.tmp_dir
+    if not _process_scratch:
+        import atexit
+
+        path = tempfile.mkdtemp(prefix="aioflyte-")
+        atexit.register(shutil.rmtree, path, True)
+        _process_scratch.append(path)
+    return _process_scratch[0]
+
+
+@contextlib.contextmanager
+def task_frame(frame: TaskFrame) -> Iterator[TaskFrame]:
+    """Make ``frame`` the running task attempt for the block."""
+    token = TASK_FRAME.set(frame)
+    try:
+        yield frame
+    finally:
+        TASK_FRAME.reset(token)
+
+
+@contextlib.contextmanager
+def run_scope(run: RunState, *, close: bool = True) -> Iterator[RunState]:
+    """Make ``run`` the current run for the block; with ``close``, remove its scratch space afterwards."""
+    token = RUN.set(run)
+    try:
+        yield run
+    finally:
+        RUN.reset(token)
+        if close:
+            run.close()
