@@ -10,11 +10,13 @@ in flight.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import tempfile
 import uuid
 import weakref
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
 from aioflyte.exceptions import FlyteDataNotFoundError, FlyteDataTransferError, FlytePathTraversalError
@@ -433,7 +435,7 @@ class FileAccessProvider:
             return await self._sync(_ls)
         return await self._retrying("listing of", uri, lambda: self._call(uri, "ls", uri, detail))
 
-    async def _bounded(self, jobs: list[Callable[[], Awaitable[Any]]], concurrency: int | None) -> None:
+    async def _bounded(self, jobs: Sequence[Callable[[], Awaitable[Any]]], concurrency: int | None) -> None:
         """Run ``jobs`` with at most ``concurrency`` in flight (workers pull the next job)."""
         limit = max(1, concurrency or self.data_config.max_concurrency)
         it = iter(jobs)
@@ -465,10 +467,7 @@ class FileAccessProvider:
             finally:
                 self._track(-1)
             return uri
-        jobs = [
-            (lambda r=r: self.put_file(os.path.join(local_dir, r), f"{base}/{r}"))
-            for r in rels  # type: ignore[misc]
-        ]
+        jobs = [functools.partial(self.put_file, os.path.join(local_dir, r), f"{base}/{r}") for r in rels]
         if not jobs and split_protocol(uri)[0] == "file":
             os.makedirs(split_protocol(uri)[1], exist_ok=True)
         await self._bounded(jobs, concurrency)
@@ -488,7 +487,7 @@ class FileAccessProvider:
                 self._track(-1)
             return local_dir
         base = uri.rstrip("/")
-        jobs = [(lambda r=r, t=t: self.get_file(f"{base}/{r}", t)) for r, t in targets]  # type: ignore[misc]
+        jobs = [functools.partial(self.get_file, f"{base}/{r}", t) for r, t in targets]
         await self._bounded(jobs, concurrency)
         return local_dir
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aioflyte.exceptions import FlyteValidationException
 
@@ -44,7 +44,7 @@ def _secret_idl(secret: Secret) -> Any:
         group=secret.group,
         group_version=secret.group_version,
         key=secret.key,
-        mount_requirement=int(secret.mount_requirement),
+        mount_requirement=cast(security_pb2.Secret.MountType, int(secret.mount_requirement)),  # the same numbers
         env_var=secret.env_var,
     )
 
@@ -106,7 +106,7 @@ class OAuth2TokenRequest:
 
         return security_pb2.OAuth2TokenRequest(
             name=self.name,
-            type=int(self.type_),
+            type=cast(security_pb2.OAuth2TokenRequest.Type, int(self.type_)),  # the same numbers
             client=self.client.to_flyte_idl(),
             idp_discovery_endpoint=self.idp_discovery_endpoint,
             token_endpoint=self.token_endpoint,

@@ -427,7 +427,7 @@ class FlyteDirToMultipartBlobTransformer(TypeTransformer[FlyteDirectory]):
     def guess_python_type(self, literal_type: _types.LiteralType) -> Any:
         if literal_type.WhichOneof("type") == "blob" and literal_type.blob.dimensionality == MULTIPART:
             fmt = literal_type.blob.format
-            return FlyteDirectory[fmt] if fmt else FlyteDirectory
+            return parametrize(FlyteDirectory, fmt)  # FlyteDirectory[format], or FlyteDirectory when none
         raise ValueError(f"{literal_type} is not a directory (MULTIPART blob) type")
 
 

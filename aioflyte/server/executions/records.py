@@ -9,7 +9,7 @@ import asyncio
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from flyteidl.admin import execution_pb2, node_execution_pb2, task_execution_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, tasks_pb2, workflow_pb2
@@ -22,8 +22,8 @@ from aioflyte.server.store import now_ns
 if TYPE_CHECKING:
     from aioflyte.server.executions.manager import ExecutionManager
 
-NodePhase = core_execution_pb2.NodeExecution
-TaskPhase = core_execution_pb2.TaskExecution
+NodePhase: TypeAlias = core_execution_pb2.NodeExecution
+TaskPhase: TypeAlias = core_execution_pb2.TaskExecution
 NODE_TERMINAL = (NodePhase.SUCCEEDED, NodePhase.FAILED, NodePhase.ABORTED, NodePhase.SKIPPED, NodePhase.TIMED_OUT,
                  NodePhase.RECOVERED)  # fmt: skip
 NODE_UNFINISHED = (NodePhase.UNDEFINED, NodePhase.QUEUED, NodePhase.RUNNING, NodePhase.FAILING,
@@ -172,7 +172,7 @@ class NodeRecord:
         self.ne.closure.started_at.CopyFrom(timestamp(now_ns()))
         await self.save()
 
-    def _end(self, phase: int) -> None:
+    def _end(self, phase: NodePhase.Phase) -> None:
         closure = self.ne.closure
         closure.phase = phase
         if not closure.HasField("started_at"):
