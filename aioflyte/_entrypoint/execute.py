@@ -21,6 +21,7 @@ from aioflyte._entrypoint.resolver import load_resolver
 from aioflyte.core.context import _FRAME, _RUN, RunState, TaskFrame, _params_for
 from aioflyte.exceptions import FlyteException, FlyteSystemException, FlyteUserException
 from aioflyte.models.identifier import Identifier, ResourceType, WorkflowExecutionIdentifier
+from aioflyte.models.literals import read_literal_map
 from aioflyte.types.engine import TypeEngine, TypeTransformerFailedError, type_name
 
 log = logging.getLogger("aioflyte.entrypoint")
@@ -134,9 +135,7 @@ def _kind(entity: Any) -> str:
 
 
 async def read_inputs(provider: Any, uri: str) -> _lit.LiteralMap:
-    lm = _lit.LiteralMap()
-    lm.ParseFromString(await provider.get_bytes(uri))
-    return lm
+    return await read_literal_map(uri, provider)
 
 
 async def _convert_inputs(

@@ -22,6 +22,7 @@ from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, tasks_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from google.protobuf import duration_pb2, timestamp_pb2
 
+from aioflyte.models.literals import read_literal_map_file
 from aioflyte.server.executions.launch import resolve_launch
 from aioflyte.server.executions.nodestore import NodeStore
 from aioflyte.server.executions.records import (
@@ -383,13 +384,11 @@ class ExecutionManager:
         uri = execution.closure.outputs.uri
         if not uri:
             return None
-        data = await asyncio.to_thread(Path(uri.removeprefix("file://")).read_bytes)
-        return literals_pb2.LiteralMap.FromString(data)
+        return await read_literal_map_file(uri)
 
     async def read_inputs(self, key: tuple[str, str, str]) -> tuple[str, literals_pb2.LiteralMap]:
         path = self.base(key) / "inputs.pb"
         try:
-            data = await asyncio.to_thread(path.read_bytes)
+            return str(path), await read_literal_map_file(path)
         except FileNotFoundError:
             return str(path), literals_pb2.LiteralMap()
-        return str(path), literals_pb2.LiteralMap.FromString(data)

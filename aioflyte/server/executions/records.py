@@ -16,6 +16,7 @@ from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, tasks_pb2,
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from google.protobuf import duration_pb2, timestamp_pb2
 
+from aioflyte.models.literals import read_literal_map_file
 from aioflyte.server.executions.nodestore import NodeStore
 from aioflyte.server.store import now_ns
 
@@ -129,13 +130,13 @@ async def write_literals(path: Path, lm: literals_pb2.LiteralMap) -> str:
 
 
 async def read_literals(uri: str) -> literals_pb2.LiteralMap | None:
+    """The literal map at ``uri`` (a local file), or None when there is none."""
     if not uri:
         return None
     try:
-        data = await asyncio.to_thread(Path(uri.removeprefix("file://")).read_bytes)
+        return await read_literal_map_file(uri)
     except FileNotFoundError:
         return None
-    return literals_pb2.LiteralMap.FromString(data)
 
 
 class NodeRecord:
