@@ -74,7 +74,7 @@ class JsonType(click.ParamType):
                 return self.py_type(**data)
             except TypeError as e:
                 self.fail(f"{value!r} does not fit {self.py_type.__name__}: {e}", param, ctx)
-        if origin is list and not isinstance(data, list) or origin is dict and not isinstance(data, dict):
+        if (origin is list and not isinstance(data, list)) or (origin is dict and not isinstance(data, dict)):
             self.fail(f"{value!r} is not a {self.name}", param, ctx)
         return data
 

@@ -426,4 +426,4 @@ def _execution_spec(
 #: the name this module gave ``inline_or_stored`` (before it moved to ``aioflyte.models.literals``)
 _data_literals = inline_or_stored
 
-__all__ = ["Executions", "FlyteExecutionTimeoutError", "FlyteWorkflowExecution", "TERMINAL_PHASES"]
+__all__ = ["TERMINAL_PHASES", "Executions", "FlyteExecutionTimeoutError", "FlyteWorkflowExecution"]

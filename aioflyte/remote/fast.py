@@ -292,7 +292,7 @@ class FastRegistration:
         if kind is None:
             raise ValueError(f"register_script takes a task, workflow or launch plan, not {entity!r}")
         if source_path is None:
-            source_path, module_name = module_root(entity)
+            source_path, _ = module_root(entity)  # the module name is for flytekit's signature only
         if copy_all and fast_package_options is not None:
             fast_package_options = dc_replace(fast_package_options, copy_style="all")
         p, d = self.session.project_domain(project, domain)

@@ -259,7 +259,7 @@ class FileHandle:
         protocol, path = split_protocol(location)
         if protocol == "file":
             try:
-                return open(path, self._mode)  # noqa: SIM115 - closed by the caller's with-block / close()
+                return open(path, self._mode)  # closed by the caller's with-block / close()
             except FileNotFoundError as e:
                 raise FlyteDataNotFoundError(f"read of {location} failed: it does not exist") from e
         bridge = Bridge(f"open({ff!r}) for reading", "'async with ff.open(\"rb\")'")

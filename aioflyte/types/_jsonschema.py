@@ -202,7 +202,7 @@ def _guess(s: dict[str, Any], defs: dict[str, Any], seen: dict[str, Any]) -> Any
         stored = _stored_class(s)
         if stored is not None:
             return stored
-        if "properties" in s or "title" in s and not isinstance(s.get("additionalProperties"), dict):
+        if "properties" in s or ("title" in s and not isinstance(s.get("additionalProperties"), dict)):
             return _make_dataclass(s, defs, seen)
         if isinstance(s.get("additionalProperties"), dict):
             key = _guess(s.get("propertyNames", {"type": "string"}), defs, seen)

@@ -28,7 +28,7 @@ def _strip_annotated(t: Any) -> Any:
 
 def _list_item_type(t: Any) -> Any:
     t = _strip_annotated(t)
-    if typing.get_origin(t) in (list, typing.List):  # noqa: UP006
+    if typing.get_origin(t) in (list, typing.List):
         args = typing.get_args(t)
         return args[0] if args else None
     return None
@@ -36,7 +36,7 @@ def _list_item_type(t: Any) -> Any:
 
 def _dict_value_type(t: Any) -> Any:
     t = _strip_annotated(t)
-    if typing.get_origin(t) in (dict, typing.Dict):  # noqa: UP006
+    if typing.get_origin(t) in (dict, typing.Dict):
         args = typing.get_args(t)
         return args[1] if len(args) == 2 else None
     return None
