@@ -1,5 +1,5 @@
-"""``RemoteController``: the Controller (DESIGN decision 2) that turns each entity an eager workflow awaits into an
-execution on a Flyte backend.
+"""``RemoteController``: the Controller (what an eager workflow awaits entities through, so that the same body runs
+locally or against a backend) that turns each entity an eager workflow awaits into an execution on a Flyte backend.
 
 Each call is registered if missing (once per entity), converted to literals, and launched under a cap on the
 executions in flight (default 1,000) and a launch rate limit (``qps``). Child executions are named

@@ -2,7 +2,8 @@
 
 Transformers are async (``to_literal`` / ``to_python_value`` may stream blobs). Each transformer may also
 offer a *local converter*: a plain function that returns the value exactly as a literal round trip would
-(checked, coerced, copied) without building protobufs. The engine uses it for local runs (DESIGN decision 5).
+(checked, coerced, copied) without building protobufs. The engine uses it for local runs, so that they pay no
+serialization yet see the very values a run on a backend would.
 """
 
 from __future__ import annotations
