@@ -33,7 +33,13 @@ ERROR_FILE = "error.pb"
 class TaskFailure(Exception):
     """A classified failure of one phase of the entrypoint; ``cause`` is what was raised."""
 
-    def __init__(self, cause: BaseException, code: str, kind: int, origin: int) -> None:
+    def __init__(
+        self,
+        cause: BaseException,
+        code: str,
+        kind: errors_pb2.ContainerError.Kind,
+        origin: execution_pb2.ExecutionError.ErrorKind,
+    ) -> None:
         super().__init__(str(cause))
         self.cause = cause
         self.code = code

@@ -22,6 +22,7 @@ from aioflyte.core.context import execution_parameters
 from aioflyte.engine.task_runner import run_task_body
 from aioflyte.exceptions import FlyteException, FlyteSystemException, FlyteUserException
 from aioflyte.models.identifier import Identifier, ResourceType, WorkflowExecutionIdentifier
+from aioflyte.models.literals import read_literal_map
 from aioflyte.runscope import RunState, TaskFrame, run_scope, task_frame
 from aioflyte.types.engine import TypeEngine, TypeTransformerFailedError, type_name
 
@@ -136,9 +137,7 @@ def _kind(entity: Any) -> str:
 
 
 async def read_inputs(provider: Any, uri: str) -> _lit.LiteralMap:
-    lm = _lit.LiteralMap()
-    lm.ParseFromString(await provider.get_bytes(uri))
-    return lm
+    return await read_literal_map(uri, provider)
 
 
 async def _convert_inputs(

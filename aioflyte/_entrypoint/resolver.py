@@ -147,7 +147,7 @@ class EagerFailureTaskResolver:
 default_resolver = TaskResolver()
 map_task_resolver = MapTaskResolver()
 eager_failure_task_resolver = EagerFailureTaskResolver()
-_BUILTIN: dict[str, Any] = {
+_BUILTIN: dict[str, Resolver] = {
     DEFAULT_RESOLVER: default_resolver,
     MAP_TASK_RESOLVER: map_task_resolver,
     EAGER_FAILURE_RESOLVER: eager_failure_task_resolver,
@@ -161,7 +161,7 @@ def load_resolver(location: str | None) -> Resolver:
     """
     location = _ALIASES.get(location or DEFAULT_RESOLVER, location or DEFAULT_RESOLVER)
     if location in _BUILTIN:
-        return _BUILTIN[location]  # type: ignore[no-any-return]
+        return _BUILTIN[location]
     module, _, attr = location.rpartition(".")
     if not module:
         raise FlyteResolverError(f"--resolver {location!r}: expected 'module.attribute'")

@@ -50,8 +50,8 @@ def load_modules(pkgs: Iterable[str]) -> list[Any]:
         mod = importlib.import_module(name)
         modules.append(mod)
         if hasattr(mod, "__path__"):
-            for info in pkgutil.walk_packages(mod.__path__, prefix=f"{name}."):
-                modules.append(importlib.import_module(info.name))
+            walk = pkgutil.walk_packages(mod.__path__, prefix=f"{name}.")
+            modules.extend(importlib.import_module(info.name) for info in walk)
     return modules
 
 

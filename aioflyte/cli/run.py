@@ -54,7 +54,7 @@ class JsonType(click.ParamType):
     def __init__(self, py_type: Any) -> None:
         self.py_type = py_type
         origin = typing.get_origin(py_type) or py_type
-        if dataclasses.is_dataclass(py_type):
+        if isinstance(py_type, type) and dataclasses.is_dataclass(py_type):
             self.name = f"JSON object ({py_type.__name__})"
         else:
             self.name = f"JSON {'list' if origin is list else 'object'}"
@@ -67,14 +67,14 @@ class JsonType(click.ParamType):
         except json.JSONDecodeError as e:
             self.fail(f"{value!r} is not valid JSON ({e.msg}); expected a {self.name}", param, ctx)
         origin = typing.get_origin(self.py_type) or self.py_type
-        if dataclasses.is_dataclass(self.py_type):
+        if isinstance(self.py_type, type) and dataclasses.is_dataclass(self.py_type):
             if not isinstance(data, dict):
                 self.fail(f"{value!r} is not a {self.name}", param, ctx)
             try:
                 return self.py_type(**data)
             except TypeError as e:
                 self.fail(f"{value!r} does not fit {self.py_type.__name__}: {e}", param, ctx)
-        if origin is list and not isinstance(data, list) or origin is dict and not isinstance(data, dict):
+        if (origin is list and not isinstance(data, list)) or (origin is dict and not isinstance(data, dict)):
             self.fail(f"{value!r} is not a {self.name}", param, ctx)
         return data
 
@@ -124,18 +124,19 @@ def _type_name(py_type: Any) -> str:
     return py_type.__name__ if isinstance(py_type, type) and not typing.get_args(py_type) else str(py_type)
 
 
-def input_options(interface: Any) -> list[click.Option]:
+def input_options(interface: Any) -> list[click.Parameter]:
     """One click option per input of ``interface``, required unless it has a default."""
     from aioflyte.core.interface import NO_DEFAULT
 
-    opts = []
+    opts: list[click.Parameter] = []
     for name, (py_type, default) in interface.inputs.items():
         ptype, flag = _param_type(py_type)
         has_default = default is not NO_DEFAULT
         if has_default and isinstance(default, enum.Enum):
             default = default.value
         if has_default and isinstance(ptype, JsonType) and default is not None:
-            default = json.dumps(dataclasses.asdict(default) if dataclasses.is_dataclass(default) else default)
+            is_record = dataclasses.is_dataclass(default) and not isinstance(default, type)
+            default = json.dumps(dataclasses.asdict(default) if is_record else default)
         decl = f"--{name}/--no-{name}" if flag else f"--{name}"
         kwargs: dict[str, Any] = {"default": default} if has_default else {}
         if flag:

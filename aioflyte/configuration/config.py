@@ -116,14 +116,14 @@ class PlatformConfig:
         location = c.CLIENT_CREDENTIALS_SECRET_LOCATION.read(cfg)
         if location:
             try:
-                secret = (read_file_if_exists(location) or "").strip()
+                file_secret = (read_file_if_exists(location) or "").strip()
             except OSError as e:
                 raise FileNotFoundError(
                     f"The client secret file {location!r} (FLYTE_CREDENTIALS_CLIENT_SECRET_LOCATION or "
                     f"admin.clientSecretLocation) cannot be read: {e.strerror or e}"
                 ) from None
-            if secret:
-                kwargs["client_credentials_secret"] = secret
+            if file_secret:
+                kwargs["client_credentials_secret"] = file_secret
                 dedicated_secret = True
         env_var = c.CLIENT_CREDENTIALS_SECRET_ENV_VAR.read(cfg)
         if env_var:

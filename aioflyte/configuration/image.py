@@ -96,7 +96,7 @@ def _parse_image_identifier(identifier: str) -> tuple[str, str | None, str | Non
 def _image_name_from_spec_file(path: str) -> str:
     """The image name of the ImageSpec in a YAML file (built first when a builder is available)."""
     try:
-        import aioflyte.image_spec as image_spec  # type: ignore[import-not-found]
+        import aioflyte.image_spec as image_spec
     except ImportError:
         raise ValueError(
             f"{path!r} is a file: reading an ImageSpec from it needs aioflyte.image_spec, which is not available"

@@ -249,7 +249,7 @@ class FlyteContext:
     It is a snapshot of the context variables; ``FlyteContextManager.with_context`` installs a modified one.
     """
 
-    __slots__ = ("run", "frame", "compilation_state")
+    __slots__ = ("compilation_state", "frame", "run")
 
     def __init__(self, run: RunState | None, frame: TaskFrame | None, compilation_state: Any) -> None:
         self.run = run
@@ -333,8 +333,8 @@ __all__ = [
     "TaskFrame",
     "current_context",
     "default_data_dir",
-    "execution_parameters",
     "default_raw_output_prefix",
+    "execution_parameters",
     "new_context",
     "task_frame",
 ]

@@ -47,7 +47,7 @@ class Interface:
     tuple return (outputs ``o0, o1, ...`` returned as a tuple).
     """
 
-    __slots__ = ("inputs", "outputs", "output_tuple", "positional_outputs", "docstring")
+    __slots__ = ("docstring", "inputs", "output_tuple", "outputs", "positional_outputs")
 
     def __init__(
         self,

@@ -117,7 +117,7 @@ class _NotAValue:
 class Promise(_NotAValue):
     """A node output (or workflow input) to be known when the workflow runs."""
 
-    __slots__ = ("_node", "_var", "_path", "_type")
+    __slots__ = ("_node", "_path", "_type", "_var")
 
     def __init__(self, node: Node | None, var: str, python_type: Any, path: tuple[Any, ...] = ()) -> None:
         self._node = node
@@ -156,10 +156,10 @@ class Promise(_NotAValue):
     def __getattr__(self, name: str) -> Promise:
         if name.startswith("_"):
             raise AttributeError(name)
-        return Promise(self._node, self._var, _attr_type(self._type, name), self._path + (name,))
+        return Promise(self._node, self._var, _attr_type(self._type, name), (*self._path, name))
 
     def __getitem__(self, key: Any) -> Promise:
-        return Promise(self._node, self._var, _item_type(self._type, key), self._path + (key,))
+        return Promise(self._node, self._var, _item_type(self._type, key), (*self._path, key))
 
     def __rshift__(self, other: Any) -> Any:
         return _order(self._node, other)

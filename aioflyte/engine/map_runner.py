@@ -19,7 +19,7 @@ from aioflyte.runscope import RunState
 class _Progress:
     """Shared state of one map run: the next index to hand out, the counts and the error that ends it."""
 
-    __slots__ = ("next", "succeeded", "failed", "first_error", "first_index", "fatal")
+    __slots__ = ("failed", "fatal", "first_error", "first_index", "next", "succeeded")
 
     def __init__(self) -> None:
         self.next = 0

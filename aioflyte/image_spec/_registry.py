@@ -51,8 +51,8 @@ def image_exists(spec: ImageSpec) -> bool | None:
 
 def _ask_engine(spec: ImageSpec) -> bool | None:
     try:
-        import docker  # type: ignore[import-not-found]
-        from docker.errors import APIError, ImageNotFound  # type: ignore[import-not-found]
+        import docker
+        from docker.errors import APIError, ImageNotFound
     except ImportError:
         return None
     try:

@@ -101,10 +101,10 @@ class ImageBuildEngine:
         with cls._LOCK:
             if key in cls._BUILT:
                 return cls._BUILT[key]
-            changes: dict[str, object] = {"builder": builder_name}
-            if isinstance(image_spec.base_image, ImageSpec):
-                changes["base_image"] = cls.build(image_spec.base_image)
-            spec = dataclasses.replace(image_spec, **changes)
+            base_image = image_spec.base_image
+            if isinstance(base_image, ImageSpec):
+                base_image = cls.build(base_image)
+            spec = dataclasses.replace(image_spec, builder=builder_name, base_image=base_image)
             object.__setattr__(spec, "_is_force_push", getattr(image_spec, "_is_force_push", False))
             spec.__dict__["id"] = image_spec.id  # the id an image built from it carries (is_container compares it)
             if builder.should_build(spec):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 
 class ResourceType(enum.IntEnum):
@@ -29,7 +29,7 @@ class Identifier:
         from flyteidl.core import identifier_pb2
 
         return identifier_pb2.Identifier(
-            resource_type=int(self.resource_type),
+            resource_type=cast(identifier_pb2.ResourceType, int(self.resource_type)),  # the same numbers
             project=self.project,
             domain=self.domain,
             name=self.name,

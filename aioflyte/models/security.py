@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aioflyte.exceptions import FlyteValidationException
+
+if TYPE_CHECKING:
+    from flyteidl.core import security_pb2
 
 
 @dataclass(frozen=True)
@@ -37,14 +40,15 @@ def _check_type(owner: str, name: str, value: Any, expected: type, optional: boo
     raise TypeError(f"{owner}: parameter {name!r} expects {want}, got {type(value).__name__} ({value!r})")
 
 
-def _secret_idl(secret: Secret) -> Any:
+def secret_idl(secret: Secret) -> security_pb2.Secret:
+    """The ``flyteidl.core.security_pb2.Secret`` message of a secret request."""
     from flyteidl.core import security_pb2
 
     return security_pb2.Secret(
         group=secret.group,
         group_version=secret.group_version,
         key=secret.key,
-        mount_requirement=int(secret.mount_requirement),
+        mount_requirement=cast(security_pb2.Secret.MountType, int(secret.mount_requirement)),  # the same numbers
         env_var=secret.env_var,
     )
 
@@ -74,7 +78,7 @@ class OAuth2Client:
         """The ``flyteidl.core.security_pb2.OAuth2Client`` message."""
         from flyteidl.core import security_pb2
 
-        return security_pb2.OAuth2Client(client_id=self.client_id, client_secret=_secret_idl(self.client_secret))
+        return security_pb2.OAuth2Client(client_id=self.client_id, client_secret=secret_idl(self.client_secret))
 
     @classmethod
     def from_flyte_idl(cls, pb: Any) -> OAuth2Client:
@@ -106,7 +110,7 @@ class OAuth2TokenRequest:
 
         return security_pb2.OAuth2TokenRequest(
             name=self.name,
-            type=int(self.type_),
+            type=cast(security_pb2.OAuth2TokenRequest.Type, int(self.type_)),  # the same numbers
             client=self.client.to_flyte_idl(),
             idp_discovery_endpoint=self.idp_discovery_endpoint,
             token_endpoint=self.token_endpoint,
@@ -198,7 +202,7 @@ class SecurityContext:
             return None
         return security_pb2.SecurityContext(
             run_as=self.run_as.to_flyte_idl() if self.run_as else None,
-            secrets=[_secret_idl(s) for s in self.secrets or ()],
+            secrets=[secret_idl(s) for s in self.secrets or ()],
             tokens=[t.to_flyte_idl() for t in self.tokens or ()],
         )
 

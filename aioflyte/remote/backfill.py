@@ -25,8 +25,9 @@ from aioflyte.remote.entities import FlyteLaunchPlan, FlyteWorkflow
 from aioflyte.remote.translator import Translator
 
 if TYPE_CHECKING:
-    from aioflyte.remote.executions import FlyteWorkflowExecution
-    from aioflyte.remote.remote import FlyteRemote
+    from aioflyte.remote.executions import Executions, FlyteWorkflowExecution
+    from aioflyte.remote.registry import Registry
+    from aioflyte.remote.session import RemoteSession
 
 log = logging.getLogger("aioflyte.remote")
 
@@ -145,11 +146,17 @@ def create_backfill_workflow(
     return wf, times[0], times[-1]
 
 
-class BackfillMixin:
-    """``FlyteRemote.launch_backfill`` (a mixin, as the execution calls are)."""
+class Backfills:
+    """``FlyteRemote.launch_backfill``: registers backfill workflows through ``registry``, runs them through
+    ``executions``."""
+
+    def __init__(self, session: RemoteSession, registry: Registry, executions: Executions) -> None:
+        self.session = session
+        self.registry = registry
+        self.executions = executions
 
     async def launch_backfill(
-        self: FlyteRemote,
+        self,
         project: str,
         domain: str,
         from_date: datetime.datetime,
@@ -164,14 +171,8 @@ class BackfillMixin:
         failure_policy: Any = None,
         overwrite_cache: bool | None = False,
     ) -> ImperativeWorkflow | FlyteWorkflow | FlyteWorkflowExecution:
-        """Backfill the scheduled launch plan ``launchplan`` (its latest version unless ``launchplan_version``)
-        for every scheduled time after ``from_date`` and before ``to_date``.
-
-        ``dry_run``: return the backfill workflow, registering nothing. ``execute=False``: register it (under
-        ``version``, by default a hash of the window and launch plan) and return the ``FlyteWorkflow``. Otherwise
-        register and launch it (named ``execution_name`` if given) and return the execution.
-        """
-        lp = await self.fetch_launch_plan(project, domain, launchplan, launchplan_version)
+        """Backfill a scheduled launch plan over a past window; see ``FlyteRemote.launch_backfill``."""
+        lp = await self.registry.fetch_launch_plan(project, domain, launchplan, launchplan_version)
         wf, start, end = create_backfill_workflow(
             start_date=from_date, end_date=to_date, for_lp=lp, parallel=parallel, failure_policy=failure_policy
         )
@@ -182,16 +183,16 @@ class BackfillMixin:
             fingerprint = f"{start}-{end}-{launchplan}-{launchplan_version}".encode()
             # flytekit's derivation, less the "=" padding, which Admin does not accept in a version
             version = base64.urlsafe_b64encode(hashlib.md5(fingerprint).digest()).decode("ascii").rstrip("=")
-        ss = self._settings(None, version, project, domain)
+        ss = self.session.settings(None, version, project, domain)
         tr = _BackfillTranslator(ss)
         await tr.get(wf)
         await tr.get_default_launch_plan(wf)
-        await self._register_all(tr.messages(), ss, ss.version)  # type: ignore[arg-type]
-        remote_wf = await self.fetch_workflow(project, domain, wf.name, ss.version)
+        await self.registry.register_all(tr.messages(), ss, ss.version)
+        remote_wf = await self.registry.fetch_workflow(project, domain, wf.name, ss.version)
         remote_wf.python_interface = wf.python_interface
         if not execute:
             return remote_wf
-        return await self.execute(
+        return await self.executions.execute(
             remote_wf,
             inputs={},
             project=project,

@@ -349,7 +349,7 @@ class RemoteController:
         return spec
 
     async def _result(self, target: _Target, execution: execution_pb2.Execution) -> Any:
-        from aioflyte.remote.executions import _data_literals
+        from aioflyte.models.literals import inline_or_stored
         from aioflyte.types.engine import TypeEngine
 
         closure = execution.closure
@@ -366,13 +366,11 @@ class RemoteController:
         if not iface.outputs:
             return None
         data = await self.remote.client.get_execution_data(execution.id)
-        lm = await _data_literals(data.full_outputs, data.outputs)
-        values = {}
-        for out_name, t in iface.outputs.items():
-            if out_name not in lm.literals:
-                raise FlyteException(f"{label} succeeded without its output {out_name!r}")
-            values[out_name] = await TypeEngine.to_python_value(None, lm.literals[out_name], t)
-        return iface.pack_outputs(values)
+        lm = await inline_or_stored(data.full_outputs, data.outputs)
+        missing = [out_name for out_name in iface.outputs if out_name not in lm.literals]
+        if missing:
+            raise FlyteException(f"{label} succeeded without its output {missing[0]!r}")
+        return iface.pack_outputs(await TypeEngine.literal_map_to_kwargs(None, lm, iface.outputs))
 
     # --- watching ---------------------------------------------------------------------------------------------
 

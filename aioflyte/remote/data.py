@@ -1,5 +1,5 @@
-"""``FlyteRemote``'s data calls: ``upload_file`` (through the backend's data proxy), ``download`` (literals to local
-files) and ``get`` (what a ``flyte://`` URI points at), as coroutines.
+"""``FlyteRemote``'s data calls (:class:`DataTransfer`): ``upload_file`` (through the backend's data proxy),
+``download`` (literals to local files) and ``get`` (what a ``flyte://`` URI points at), as coroutines.
 
 ``upload_file`` hashes the file, asks the backend for a signed URL (``CreateUploadLocation``) and streams the file
 to it with aiohttp, sending ``Content-MD5``; it returns ``(md5 bytes, native URL)`` as flytekit does.
@@ -15,22 +15,20 @@ import logging
 import os
 import pathlib
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeAlias
 
 from flyteidl.core import literals_pb2, types_pb2
 from google.protobuf.json_format import MessageToJson
 
 from aioflyte.exceptions import FlyteDataTransferError, FlyteUserException
-
-if TYPE_CHECKING:
-    from aioflyte.remote.client.dataproxy import DataProxyClient
-    from aioflyte.remote.remote import FlyteRemote
+from aioflyte.remote.client.dataproxy import DataProxyClient
+from aioflyte.remote.session import RemoteSession
 
 log = logging.getLogger("aioflyte.remote")
 
 _CHUNK = 1 << 20
-Literal = literals_pb2.Literal
-LiteralMap = literals_pb2.LiteralMap
+Literal: TypeAlias = literals_pb2.Literal
+LiteralMap: TypeAlias = literals_pb2.LiteralMap
 
 
 def hash_file(path: str | os.PathLike[str]) -> tuple[bytes, str, int]:
@@ -154,41 +152,38 @@ async def to_python(lit: Literal, as_type: Any = None, name: str = "value") -> A
     return await TypeEngine.to_python_value(None, lit, t)
 
 
-# --- the mixin --------------------------------------------------------------------------------------------------
+# --- the calls --------------------------------------------------------------------------------------------------
 
 
-class DataMixin:
-    """``upload_file``, ``download`` and ``get`` for :class:`~aioflyte.remote.remote.FlyteRemote`."""
+class DataTransfer:
+    """``upload_file``, ``download`` and ``get`` through the data proxy of the backend of ``session``."""
 
-    _dataproxy: DataProxyClient | None = None
+    def __init__(self, session: RemoteSession) -> None:
+        self.session = session
+        self._dataproxy: DataProxyClient | None = None
 
     @property
-    def dataproxy(self: FlyteRemote) -> DataProxyClient:
+    def dataproxy(self) -> DataProxyClient:
         """The data proxy client, on the admin client's channel."""
-        from aioflyte.remote.client.dataproxy import DataProxyClient
-
-        if self._dataproxy is None or self._dataproxy.admin is not self.client:
-            self._dataproxy = DataProxyClient(self.client)
+        client = self.session.client
+        if self._dataproxy is None or self._dataproxy.admin is not client:
+            self._dataproxy = DataProxyClient(client)
         return self._dataproxy
 
     async def upload_file(
-        self: FlyteRemote,
+        self,
         to_upload: pathlib.Path | str,
         project: str | None = None,
         domain: str | None = None,
         filename_root: str | None = None,
     ) -> tuple[bytes, str]:
-        """Upload one file through the backend's data proxy; returns ``(md5 digest bytes, native URL)``.
-
-        The file goes to ``<raw prefix>/<project>/<domain>/<filename_root or base32(md5)>/<file name>``; the body is
-        streamed (never read whole) with its ``Content-MD5``, which the backend checks.
-        """
+        """Upload one file through the backend's data proxy; see ``FlyteRemote.upload_file``."""
         import aiohttp
 
         path = pathlib.Path(to_upload)
-        if not path.is_file():
+        if not path.is_file():  # noqa: ASYNC240  # one stat of a local path: microseconds, less than a thread hop
             raise ValueError(f"{path} is not a single file, upload arg must be a single file.")
-        p, d = self._project_domain(project, domain)
+        p, d = self.session.project_domain(project, domain)
         md5_bytes, _, size = await asyncio.to_thread(hash_file, path)
         location = await self.dataproxy.create_upload_location(
             p, d, md5_bytes, filename=path.name, filename_root=filename_root or ""
@@ -197,8 +192,9 @@ class DataMixin:
         headers.update(extra_headers(location.native_url))
         headers.update(location.headers)
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=300)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            put = session.put(location.signed_url, data=_file_chunks(str(path)), headers=headers, ssl=self._http_ssl())
+        ssl = self.session.http_ssl()
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            put = http.put(location.signed_url, data=_file_chunks(str(path)), headers=headers, ssl=ssl)
             async with put as rsp:
                 if rsp.status not in (200, 201):
                     text = (await rsp.text())[:2000]
@@ -208,25 +204,13 @@ class DataMixin:
         log.debug("uploaded %s (%d bytes) to %s", path, size, location.native_url)
         return md5_bytes, location.native_url
 
-    def _http_ssl(self: FlyteRemote) -> Any:
-        """aiohttp's ``ssl=`` for the backend's signed URLs, from the platform's TLS settings."""
-        from aioflyte.remote.client.auth import http_ssl
-
-        platform = self.config.platform
-        return http_ssl(platform.ca_cert_file_path, platform.insecure_skip_verify)
-
     async def download(
-        self: FlyteRemote,
+        self,
         data: LiteralsResolver | Literal | LiteralMap | Mapping[str, Literal],
         download_to: str | os.PathLike[str],
         recursive: bool = True,
     ) -> None:
-        """Download the files and directories (blobs, structured datasets) in ``data`` under ``download_to``.
-
-        A single Literal goes to ``download_to/data``; each value of a map to ``download_to/<name>`` (a file keeps
-        its name inside that folder; a directory's contents land in it; lists and maps become subfolders, generic
-        and msgpack values ``<name>.json``). Other values are skipped. A map needs ``recursive=True``.
-        """
+        """Download the files and directories in ``data`` under ``download_to``; see ``FlyteRemote.download``."""
         target = pathlib.Path(download_to)
         if isinstance(data, Literal):
             await _download_literal("data", data, target)
@@ -237,10 +221,8 @@ class DataMixin:
         for var, lit in literals.items():
             await _download_literal(var, lit, target)
 
-    async def get(self: FlyteRemote, flyte_uri: str | None = None) -> LiteralsResolver | Literal | bytes | None:
-        """What a ``flyte://v1/<project>/<domain>/<execution>[/<node>[/<attempt>]]/<i|o|d>[/<name>]`` URI points at:
-        a :class:`LiteralsResolver` of inputs or outputs, one Literal when a name is given, or the deck's HTML as
-        bytes. None when the backend has nothing there (logged)."""
+    async def get(self, flyte_uri: str | None = None) -> LiteralsResolver | Literal | bytes | None:
+        """What a ``flyte://`` URI points at; see ``FlyteRemote.get``."""
         from aioflyte.remote.client import FlyteRemoteError
 
         if not flyte_uri:
@@ -258,7 +240,7 @@ class DataMixin:
             urls = response.pre_signed_urls.signed_url
             if not urls:
                 raise ValueError(f"flyte URI {flyte_uri} resolved to an empty download link")
-            return await _fetch_url(urls[0], self._http_ssl())
+            return await _fetch_url(urls[0], self.session.http_ssl())
         log.info("nothing found at %s", flyte_uri)
         return None
 
@@ -323,4 +305,4 @@ async def _download_literal(var: str, lit: Literal, target: pathlib.Path) -> Non
         log.info("skipping %s: it is not a file, directory or dataset", var)
 
 
-__all__ = ["DataMixin", "LiteralsResolver", "hash_file", "literal_type_of", "to_python"]
+__all__ = ["DataTransfer", "LiteralsResolver", "hash_file", "literal_type_of", "to_python"]

@@ -106,7 +106,7 @@ class _RemoteEntity:
         return f"{type(self).__name__}({i.project}/{i.domain}/{i.name}@{i.version})"
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self._id == other._id  # type: ignore[attr-defined]
+        return type(other) is type(self) and self._id == other._id
 
     def __hash__(self) -> int:
         i = self._id

@@ -1,4 +1,5 @@
-"""Executions on a Flyte backend: ``FlyteWorkflowExecution`` and ``FlyteRemote``'s execution calls.
+"""Executions on a Flyte backend: ``FlyteWorkflowExecution``, and :class:`Executions`, the execution calls of
+``FlyteRemote``.
 
 ``execute`` launches a task (registering a local one when missing) or a launch plan / workflow; ``wait`` watches an
 execution with backoff (0.1 s doubling to a cap, never fixed long sleeps); ``sync_execution`` reads its phase and,
@@ -13,7 +14,7 @@ import hashlib
 import logging
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeAlias
 
 from flyteidl.admin import execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
@@ -21,20 +22,18 @@ from flyteidl.core import identifier_pb2, literals_pb2
 
 from aioflyte.core.interface import Interface
 from aioflyte.exceptions import FlyteAssertion
-from aioflyte.remote.client import FlyteEntityNotExistException, FlyteInvalidInputException
-from aioflyte.remote.client.admin import describe_execution, execution_id
+from aioflyte.models.literals import inline_or_stored, to_python_values
+from aioflyte.remote.client import AdminClient, FlyteEntityNotExistException, FlyteInvalidInputException
 from aioflyte.remote.client.exceptions import FlyteRemoteTimeoutException
+from aioflyte.remote.client.ids import describe_execution, execution_id
 from aioflyte.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
-
-if TYPE_CHECKING:
-    from aioflyte.remote.remote import FlyteRemote
+from aioflyte.remote.registry import Registry
+from aioflyte.remote.session import RemoteSession
 
 log = logging.getLogger("aioflyte.remote")
 
-Phase = core_execution_pb2.WorkflowExecution
-ExecutionIdentifier = identifier_pb2.WorkflowExecutionIdentifier
-Identifier = identifier_pb2.Identifier
-ResourceType = identifier_pb2.ResourceType
+Phase: TypeAlias = core_execution_pb2.WorkflowExecution
+ExecutionIdentifier: TypeAlias = identifier_pb2.WorkflowExecutionIdentifier
 TERMINAL_PHASES = frozenset({Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.TIMED_OUT})
 #: ``wait`` polls first after this many seconds, doubling up to ``poll_interval`` (default ``_MAX_POLL``).
 _FIRST_POLL = 0.1
@@ -175,40 +174,22 @@ async def _to_literals(
     return out
 
 
-async def _to_python(lm: literals_pb2.LiteralMap, types: dict[str, Any]) -> dict[str, Any]:
-    """Literals as Python values; a literal whose type cannot be converted is returned as the literal itself."""
-    from aioflyte.types.engine import TypeEngine
+class Executions:
+    """Launches, watches and reads executions on the backend of ``session``; local entities are registered
+    through ``registry`` when missing."""
 
-    out: dict[str, Any] = {}
-    for name, lit in lm.literals.items():
-        t = types.get(name)
-        try:
-            out[name] = lit if t is None or t is Any else await TypeEngine.to_python_value(None, lit, t)
-        except Exception as e:
-            log.debug("cannot convert %s to %s, keeping the literal: %s", name, t, e)
-            out[name] = lit
-    return out
+    def __init__(self, session: RemoteSession, registry: Registry) -> None:
+        self.session = session
+        self.registry = registry
 
-
-async def _data_literals(full: literals_pb2.LiteralMap, blob: Any) -> literals_pb2.LiteralMap:
-    """``full`` when the backend sent the values inline, else the ``LiteralMap`` stored at ``blob.url`` (Flyte
-    leaves the inline copy out for large data)."""
-    if full.literals or not blob.url:
-        return full
-    from aioflyte.io.provider import default_provider
-
-    lm = literals_pb2.LiteralMap()
-    lm.ParseFromString(await default_provider().get_bytes(blob.url))
-    return lm
-
-
-class ExecutionsMixin:
-    """``FlyteRemote``'s execution calls (a mixin so ``remote.py`` keeps to registration and lookup)."""
+    @property
+    def client(self) -> AdminClient:
+        return self.session.client
 
     # --- launching --------------------------------------------------------------------------------------------
 
     async def execute(
-        self: FlyteRemote,
+        self,
         entity: Any,
         inputs: dict[str, Any] | None = None,
         project: str | None = None,
@@ -231,26 +212,21 @@ class ExecutionsMixin:
         timeout: float | datetime.timedelta | None = None,
         poll_interval: float | datetime.timedelta | None = None,
     ) -> FlyteWorkflowExecution:
-        """Launch ``entity`` with ``inputs`` (Python values) and return the execution (done if ``wait=True``).
-
-        ``entity``: a local task (registered under ``version`` when that version is missing; without ``version``
-        one is derived from a hash of its serialized spec), a local workflow or ``LaunchPlan`` (likewise), or a
-        fetched ``FlyteTask`` / ``FlyteWorkflow`` (its default launch plan) / ``FlyteLaunchPlan``. Inputs are
-        converted with the entity's interface (``type_hints`` override types); an unknown, missing or
-        unconvertible input raises ``FlyteInvalidInputException`` naming it.
-        """
+        """Launch ``entity`` with ``inputs``; see ``FlyteRemote.execute``."""
         from aioflyte.remote.translator import entity_kind
 
-        p, d = self._project_domain(project, domain)
+        p, d = self.session.project_domain(project, domain)
         kind = entity_kind(entity)
         if isinstance(entity, (FlyteTask, FlyteLaunchPlan)):
             target, iface = entity, entity.python_interface
         elif isinstance(entity, FlyteWorkflow):
-            target = await self.fetch_launch_plan(p, d, entity.name, entity.version)
+            target = await self.registry.fetch_launch_plan(p, d, entity.name, entity.version)
             iface = entity.python_interface
         elif kind in ("task", "map_task", "workflow", "launch_plan"):
             version = version or await _hash_version(entity, kind, p, d, serialization_settings, options)
-            target = await self._fetch_or_register(entity, kind, p, d, name, version, serialization_settings, options)
+            target = await self.registry.fetch_or_register(
+                entity, kind, p, d, name, version, serialization_settings, options
+            )
             iface = entity.python_interface if kind != "launch_plan" else target.python_interface
         else:
             raise TypeError(f"execute takes a task, workflow or launch plan (local or fetched), not {entity!r}")
@@ -274,46 +250,16 @@ class ExecutionsMixin:
             return await self.wait(execution, timeout=timeout, poll_interval=poll_interval)
         return execution
 
-    async def _fetch_or_register(
-        self: FlyteRemote,
-        entity: Any,
-        kind: str,
-        project: str,
-        domain: str,
-        name: str | None,
-        version: str,
-        settings: Any,
-        options: Any,
-    ) -> FlyteTask | FlyteLaunchPlan:
-        """The backend's copy of a local entity at ``version``, registered first when it is not there."""
-        ss = self._settings(settings, version, project, domain)
-        if kind in ("task", "map_task"):
-            try:
-                return await self.fetch_task(project, domain, name or entity.name, version)
-            except FlyteEntityNotExistException:
-                return await self.register_task(entity, ss, version)
-        lp_name = name or entity.name
-        try:
-            return await self.fetch_launch_plan(project, domain, lp_name, version)
-        except FlyteEntityNotExistException:
-            pass
-        if kind == "workflow":
-            await self.register_workflow(entity, ss, version, options=options)
-            return await self.fetch_launch_plan(project, domain, entity.name, version)
-        return await self.register_launch_plan(entity, version, project, domain, options, ss)
-
     # --- watching ---------------------------------------------------------------------------------------------
 
     async def wait(
-        self: FlyteRemote,
+        self,
         execution: FlyteWorkflowExecution,
         timeout: float | datetime.timedelta | None = None,
         poll_interval: float | datetime.timedelta | None = None,
         sync_nodes: bool = True,
     ) -> FlyteWorkflowExecution:
-        """Wait until ``execution`` is done, then sync it (inputs and outputs). Polls after 0.1 s, doubling up to
-        ``poll_interval`` (default 2 s). Raises ``FlyteExecutionTimeoutError`` (a ``TimeoutError``) after
-        ``timeout`` seconds; the execution keeps running."""
+        """Wait until ``execution`` is done, then sync it; see ``FlyteRemote.wait``."""
         limit = _seconds(timeout)
         cap = max(_seconds(poll_interval) or _MAX_POLL, 0.01)
         deadline = None if limit is None else time.monotonic() + limit
@@ -331,14 +277,12 @@ class ExecutionsMixin:
         return await self.sync_execution(execution, sync_nodes=sync_nodes)
 
     async def sync_execution(
-        self: FlyteRemote,
+        self,
         execution: FlyteWorkflowExecution,
         entity_definition: Any = None,
         sync_nodes: bool = False,
     ) -> FlyteWorkflowExecution:
-        """Refresh ``execution``'s phase and closure; read its inputs, and its outputs once it succeeded, as Python
-        values with the launched entity's interface (``entity_definition``'s when given). With ``sync_nodes``, also
-        its node executions (``execution.node_executions``), each with inputs, outputs and task executions."""
+        """Refresh ``execution`` and read its values; see ``FlyteRemote.sync_execution``."""
         execution._execution = await self.client.get_execution(execution.id)
         if entity_definition is not None:
             execution._python_interface = entity_definition.python_interface
@@ -346,57 +290,45 @@ class ExecutionsMixin:
         if iface is None:
             iface = await self._launched_interface(execution)
         data = await self.client.get_execution_data(execution.id)
-        inputs = await _data_literals(data.full_inputs, data.inputs)
+        inputs = await inline_or_stored(data.full_inputs, data.inputs)
         types = dict(iface.input_types)
         if any(name not in types for name in inputs.literals):  # e.g. a launch plan's fixed inputs
             types = {**await self._workflow_input_types(execution), **types}
-        execution._inputs = await _to_python(inputs, types)
+        execution._inputs = await to_python_values(inputs, types)
         if execution.is_successful:
-            outputs = await _data_literals(data.full_outputs, data.outputs)
-            execution._outputs = await _to_python(outputs, iface.outputs)
+            outputs = await inline_or_stored(data.full_outputs, data.outputs)
+            execution._outputs = await to_python_values(outputs, iface.outputs)
         if sync_nodes:
             from aioflyte.remote.node_executions import sync_nodes as _sync_nodes
 
             execution._node_executions = await _sync_nodes(self, execution)
         return execution
 
-    async def sync_node_execution(self: FlyteRemote, node_execution: Any, node_mapping: Any = None) -> Any:
-        """Refresh one ``FlyteNodeExecution`` (phase, inputs, outputs, task executions, child nodes)."""
-        from aioflyte.remote.node_executions import sync_node_execution
-
-        return await sync_node_execution(self, node_execution)
-
-    async def sync_task_execution(self: FlyteRemote, task_execution: Any, entity_interface: Any = None) -> Any:
-        """Refresh one ``FlyteTaskExecution`` (phase, logs, inputs, outputs)."""
-        from aioflyte.remote.node_executions import sync_task_execution
-
-        return await sync_task_execution(self, task_execution, entity_interface)
-
-    async def _workflow_input_types(self: FlyteRemote, execution: FlyteWorkflowExecution) -> dict[str, Any]:
+    async def _workflow_input_types(self, execution: FlyteWorkflowExecution) -> dict[str, Any]:
         """The input types of the workflow a launch plan execution ran (its interface has the fixed inputs too)."""
-        if execution.spec.launch_plan.resource_type != ResourceType.LAUNCH_PLAN:
+        if execution.spec.launch_plan.resource_type != identifier_pb2.LAUNCH_PLAN:
             return {}
         entity = execution._flyte_entity
         if not isinstance(entity, FlyteLaunchPlan):
             lid = execution.spec.launch_plan
             try:
-                entity = await self.fetch_launch_plan(lid.project, lid.domain, lid.name, lid.version)
+                entity = await self.registry.fetch_launch_plan(lid.project, lid.domain, lid.name, lid.version)
             except FlyteEntityNotExistException:
                 return {}
         wid = entity.workflow_id
         try:
-            wf = await self.fetch_workflow(wid.project, wid.domain, wid.name, wid.version)
+            wf = await self.registry.fetch_workflow(wid.project, wid.domain, wid.name, wid.version)
         except FlyteEntityNotExistException:
             return {}
         return dict(wf.python_interface.input_types)
 
-    async def _launched_interface(self: FlyteRemote, execution: FlyteWorkflowExecution) -> Interface:
+    async def _launched_interface(self, execution: FlyteWorkflowExecution) -> Interface:
         lid = execution.spec.launch_plan
         try:
-            if lid.resource_type == ResourceType.TASK:
-                entity: Any = await self.fetch_task(lid.project, lid.domain, lid.name, lid.version)
+            if lid.resource_type == identifier_pb2.TASK:
+                entity: Any = await self.registry.fetch_task(lid.project, lid.domain, lid.name, lid.version)
             else:
-                entity = await self.fetch_launch_plan(lid.project, lid.domain, lid.name, lid.version)
+                entity = await self.registry.fetch_launch_plan(lid.project, lid.domain, lid.name, lid.version)
         except FlyteEntityNotExistException:
             log.debug("the launched entity of %s is gone; values stay literals", execution)
             return Interface()
@@ -407,21 +339,20 @@ class ExecutionsMixin:
     # --- lookup and control -----------------------------------------------------------------------------------
 
     async def fetch_execution(
-        self: FlyteRemote, project: str | None = None, domain: str | None = None, name: str | None = None
+        self, project: str | None = None, domain: str | None = None, name: str | None = None
     ) -> FlyteWorkflowExecution:
-        """An execution by name, synced (its inputs, and outputs when it succeeded). ``FlyteEntityNotExistException``
-        when there is none."""
+        """An execution by name, synced; see ``FlyteRemote.fetch_execution``."""
         if not name:
             raise ValueError("fetch_execution: the 'name' argument must be specified")
-        p, d = self._project_domain(project, domain)
+        p, d = self.session.project_domain(project, domain)
         execution = FlyteWorkflowExecution(await self.client.get_execution(execution_id(p, d, name)))
         return await self.sync_execution(execution)
 
     async def recent_executions(
-        self: FlyteRemote, project: str | None = None, domain: str | None = None, limit: int | None = 100
+        self, project: str | None = None, domain: str | None = None, limit: int | None = 100
     ) -> list[FlyteWorkflowExecution]:
         """The newest executions of a project and domain (at most ``limit``), not synced."""
-        p, d = self._project_domain(project, domain)
+        p, d = self.session.project_domain(project, domain)
         out: list[FlyteWorkflowExecution] = []
         async for e in self.client.iter_executions(p, d, limit=min(limit or 100, 100)):
             out.append(FlyteWorkflowExecution(e))
@@ -429,7 +360,7 @@ class ExecutionsMixin:
                 break
         return out
 
-    async def terminate(self: FlyteRemote, execution: FlyteWorkflowExecution | ExecutionIdentifier, cause: str) -> None:
+    async def terminate(self, execution: FlyteWorkflowExecution | ExecutionIdentifier, cause: str) -> None:
         """Abort a running execution (it ends ABORTED with ``cause``)."""
         ex_id = execution.id if isinstance(execution, FlyteWorkflowExecution) else execution
         await self.client.terminate_execution(ex_id, cause)
@@ -492,4 +423,7 @@ def _execution_spec(
     return spec
 
 
-__all__ = ["FlyteExecutionTimeoutError", "FlyteWorkflowExecution", "TERMINAL_PHASES"]
+#: the name this module gave ``inline_or_stored`` (before it moved to ``aioflyte.models.literals``)
+_data_literals = inline_or_stored
+
+__all__ = ["TERMINAL_PHASES", "Executions", "FlyteExecutionTimeoutError", "FlyteWorkflowExecution"]

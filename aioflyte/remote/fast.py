@@ -4,12 +4,13 @@ and entities registered to fetch and unpack it before they run (``aioflyte-fast-
 ``fast_package(source, output_dir)`` writes the archive: files in sorted order, mtimes, uids and gids zeroed, and
 ``.git``, ``__pycache__``, virtualenvs and what ``.gitignore`` / ``.dockerignore`` / ``.flyteignore`` exclude left
 out (gitignore matching by ``pathspec``). Its name is ``fast`` + the MD5 of the included paths and contents, so the
-same tree gives the same archive, byte for byte. :class:`FastRegisterMixin` adds ``fast_package``,
-``fast_register_workflow`` and ``register_script`` to ``FlyteRemote``.
+same tree gives the same archive, byte for byte. :class:`FastRegistration` has ``FlyteRemote``'s ``fast_package``,
+``fast_register_workflow`` and ``register_script``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import hashlib
@@ -25,7 +26,9 @@ from dataclasses import replace as dc_replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from aioflyte.remote.remote import FlyteRemote
+    from aioflyte.remote.data import DataTransfer
+    from aioflyte.remote.registry import Registry
+    from aioflyte.remote.session import RemoteSession
 
 FAST_PREFIX = "fast"
 FAST_FILEENDING = ".tar.gz"
@@ -216,25 +219,27 @@ def _image_names(entity: Any) -> list[str]:
     return [n for node in nodes for n in _image_names(getattr(node, "flyte_entity", None))]
 
 
-class FastRegisterMixin:
-    """``fast_package``, ``fast_register_workflow`` and ``register_script`` for ``FlyteRemote``."""
+class FastRegistration:
+    """Packages code, uploads it through ``data`` and registers entities (through ``registry``) to run from it."""
+
+    def __init__(self, session: RemoteSession, registry: Registry, data: DataTransfer) -> None:
+        self.session = session
+        self.registry = registry
+        self.data = data
 
     async def fast_package(
-        self: FlyteRemote,
+        self,
         root: str | os.PathLike[str],
         deref_symlinks: bool = True,
         output: str | None = None,
         options: FastPackageOptions | None = None,
     ) -> tuple[bytes, str]:
-        """Package ``root`` (see :func:`fast_package`; into ``output`` or a temporary directory) and upload it;
-        returns ``(md5 bytes, native URL)`` like flytekit's ``FlyteRemote.fast_package``."""
-        import asyncio
-
+        """Package ``root`` and upload it; see ``FlyteRemote.fast_package``."""
         archive = await asyncio.to_thread(fast_package, root, output, deref_symlinks, options)
-        return await self.upload_file(pathlib.Path(archive))
+        return await self.data.upload_file(pathlib.Path(archive))
 
     async def fast_register_workflow(
-        self: FlyteRemote,
+        self,
         entity: Any,
         serialization_settings: Any = None,
         version: str | None = None,
@@ -242,7 +247,7 @@ class FastRegisterMixin:
         options: Any = None,
         fast_package_options: FastPackageOptions | None = None,
     ) -> Any:
-        """Register a workflow with its code packaged from the root of its module's package (``register_script``)."""
+        """Register a workflow with its code packaged; see ``FlyteRemote.fast_register_workflow``."""
         from aioflyte.remote.translator import entity_kind
 
         if entity_kind(entity) != "workflow":
@@ -263,7 +268,7 @@ class FastRegisterMixin:
         )
 
     async def register_script(
-        self: FlyteRemote,
+        self,
         entity: Any,
         image_config: Any = None,
         version: str | None = None,
@@ -278,14 +283,7 @@ class FastRegisterMixin:
         envs: dict[str, str] | None = None,
         fast_package_options: FastPackageOptions | None = None,
     ) -> Any:
-        """Package ``source_path`` (default: the root of the entity's package), upload it, and register ``entity``
-        (a task, workflow or launch plan) to run from that code, unpacked into ``destination_dir`` where it runs.
-
-        The version defaults to a hash of the archive and the settings, so unchanged code re-registers nothing.
-        Returns the registered ``FlyteTask`` / ``FlyteWorkflow`` / ``FlyteLaunchPlan``.
-        """
-        import asyncio
-
+        """Package and upload code, and register ``entity`` to run from it; see ``FlyteRemote.register_script``."""
         from aioflyte.configuration.image import ImageConfig
         from aioflyte.remote.serialization import FastSerializationSettings, SerializationSettings
         from aioflyte.remote.translator import entity_kind
@@ -294,14 +292,14 @@ class FastRegisterMixin:
         if kind is None:
             raise ValueError(f"register_script takes a task, workflow or launch plan, not {entity!r}")
         if source_path is None:
-            source_path, module_name = module_root(entity)
+            source_path, _ = module_root(entity)  # the module name is for flytekit's signature only
         if copy_all and fast_package_options is not None:
             fast_package_options = dc_replace(fast_package_options, copy_style="all")
-        p, d = self._project_domain(project, domain)
+        p, d = self.session.project_domain(project, domain)
         image_config = image_config or ImageConfig.auto_default_image()
         with tempfile.TemporaryDirectory(prefix="aioflyte-script-") as tmp:
             archive = await asyncio.to_thread(fast_package, source_path, tmp, False, fast_package_options)
-            md5_bytes, native_url = await self.upload_file(pathlib.Path(archive), p, d)
+            md5_bytes, native_url = await self.data.upload_file(pathlib.Path(archive), p, d)
         settings = SerializationSettings(
             image_config=image_config,
             project=p,
@@ -319,17 +317,17 @@ class FastRegisterMixin:
             version = version_from_hash(md5_bytes, settings, default_inputs, *_image_names(entity))
         settings = settings.replace(version=version)
         if kind in ("task", "map_task"):
-            return await self.register_task(entity, settings, version)
+            return await self.registry.register_task(entity, settings, version)
         if kind == "workflow":
-            return await self.register_workflow(entity, settings, version, default_launch_plan, options)
-        return await self.register_launch_plan(entity, version, p, d, options, settings)
+            return await self.registry.register_workflow(entity, settings, version, default_launch_plan, options)
+        return await self.registry.register_launch_plan(entity, version, p, d, options, settings)
 
 
 __all__ = [
     "FAST_FILEENDING",
     "FAST_PREFIX",
     "FastPackageOptions",
-    "FastRegisterMixin",
+    "FastRegistration",
     "Ignore",
     "compute_digest",
     "fast_package",

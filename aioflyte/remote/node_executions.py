@@ -7,22 +7,22 @@ the types of the node's entity in the workflow's compiled closure (a literal is 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from flyteidl.admin import node_execution_pb2, task_execution_pb2
-from flyteidl.core import compiler_pb2, identifier_pb2, interface_pb2, literals_pb2, workflow_pb2
+from flyteidl.core import compiler_pb2, identifier_pb2, interface_pb2, workflow_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 
 from aioflyte.core.interface import Interface
 from aioflyte.exceptions import FlyteAssertion
+from aioflyte.models.literals import to_python_values
 from aioflyte.remote.entities import guess_interface
 
 if TYPE_CHECKING:
-    from aioflyte.remote.executions import FlyteWorkflowExecution
-    from aioflyte.remote.remote import FlyteRemote
+    from aioflyte.remote.executions import Executions, FlyteWorkflowExecution
 
-NodePhase = core_execution_pb2.NodeExecution
-TaskPhase = core_execution_pb2.TaskExecution
+NodePhase: TypeAlias = core_execution_pb2.NodeExecution
+TaskPhase: TypeAlias = core_execution_pb2.TaskExecution
 _NODE_DONE = frozenset({NodePhase.SUCCEEDED, NodePhase.FAILED, NodePhase.ABORTED, NodePhase.SKIPPED,
                         NodePhase.TIMED_OUT, NodePhase.RECOVERED})  # fmt: skip
 _TASK_DONE = frozenset({TaskPhase.SUCCEEDED, TaskPhase.FAILED, TaskPhase.ABORTED})
@@ -161,24 +161,24 @@ class _Closure:
         self.tasks.update({_key(t.template.id): t.template.interface for t in closure.tasks})
         self.subs.update({_key(s.template.id): s.template for s in closure.sub_workflows})
 
-    async def interface(self, remote: FlyteRemote, node: workflow_pb2.Node | None) -> Any:
+    async def interface(self, executions: Executions, node: workflow_pb2.Node | None) -> Any:
         if node is None:
             return None
         kind = node.WhichOneof("target")
         if kind == "task_node":
             return self.tasks.get(_key(node.task_node.reference_id))
         if kind == "array_node":
-            return await self.interface(remote, node.array_node.node)
+            return await self.interface(executions, node.array_node.node)
         if kind == "workflow_node":
             wn = node.workflow_node
             if wn.HasField("sub_workflow_ref"):
                 sub = self.subs.get(_key(wn.sub_workflow_ref))
                 return sub.interface if sub is not None else None
             ref = wn.launchplan_ref
-            lp = await remote.fetch_launch_plan(ref.project, ref.domain, ref.name, ref.version)
+            lp = await executions.registry.fetch_launch_plan(ref.project, ref.domain, ref.name, ref.version)
             return lp.interface
         if kind == "branch_node":
-            return await self.interface(remote, node.branch_node.if_else.case.then_node)
+            return await self.interface(executions, node.branch_node.if_else.case.then_node)
         if kind == "gate_node" and node.gate_node.HasField("signal"):
             sig = node.gate_node.signal
             out = interface_pb2.TypedInterface()
@@ -201,33 +201,27 @@ def _children(node: workflow_pb2.Node | None, closure: _Closure) -> list[workflo
     return []
 
 
-async def _values(lm: literals_pb2.LiteralMap, types: dict[str, Any]) -> dict[str, Any]:
-    from aioflyte.remote.executions import _to_python
-
-    return await _to_python(lm, types)
-
-
 async def sync_task_execution(
-    remote: FlyteRemote, te: FlyteTaskExecution, interface: Interface | None = None
+    executions: Executions, te: FlyteTaskExecution, interface: Interface | None = None
 ) -> FlyteTaskExecution:
     """Refresh a task execution and read its inputs and outputs."""
-    te._te = await remote.client.get_task_execution(te.id)
+    te._te = await executions.client.get_task_execution(te.id)
     iface = interface or te._interface or Interface()
-    data = await remote.client.get_task_execution_data(te.id)
-    te._inputs = await _values(data.full_inputs, iface.input_types)
+    data = await executions.client.get_task_execution_data(te.id)
+    te._inputs = await to_python_values(data.full_inputs, iface.input_types)
     if te.phase == TaskPhase.SUCCEEDED:
-        te._outputs = await _values(data.full_outputs, iface.outputs)
+        te._outputs = await to_python_values(data.full_outputs, iface.outputs)
     return te
 
 
 async def sync_node_execution(
-    remote: FlyteRemote, ne: FlyteNodeExecution, node: workflow_pb2.Node | None = None,
+    executions: Executions, ne: FlyteNodeExecution, node: workflow_pb2.Node | None = None,
     closure: _Closure | None = None, wf_interface: interface_pb2.TypedInterface | None = None,
 ) -> FlyteNodeExecution:  # fmt: skip
     """Refresh a node execution: its inputs and outputs, task executions, child executions and child nodes."""
     from aioflyte.remote.executions import FlyteWorkflowExecution
 
-    ne._ne = await remote.client.get_node_execution(ne.id)
+    ne._ne = await executions.client.get_node_execution(ne.id)
     closure = closure or _Closure(compiler_pb2.CompiledWorkflowClosure())
     spec_id = ne.metadata.spec_node_id or ne.node_id
     if ne._typed is None:
@@ -235,22 +229,22 @@ async def sync_node_execution(
             side = wf_interface.inputs if spec_id == "start-node" else wf_interface.outputs
             ne._typed = interface_pb2.TypedInterface(inputs=side, outputs=side)
         else:
-            ne._typed = await closure.interface(remote, node)
+            ne._typed = await closure.interface(executions, node)
     iface = guess_interface(ne._typed) if ne._typed is not None else Interface()
-    data = await remote.client.get_node_execution_data(ne.id)
-    ne._inputs = await _values(data.full_inputs, iface.input_types)
-    ne._outputs = await _values(data.full_outputs, iface.outputs) if ne.phase == NodePhase.SUCCEEDED else None
+    data = await executions.client.get_node_execution_data(ne.id)
+    ne._inputs = await to_python_values(data.full_inputs, iface.input_types)
+    ne._outputs = await to_python_values(data.full_outputs, iface.outputs) if ne.phase == NodePhase.SUCCEEDED else None
     kind = node.WhichOneof("target") if node is not None else None
     if kind in ("task_node", "array_node"):
         ne.task_executions = []
-        async for te in remote.client.iter_task_executions(ne.id):
+        async for te in executions.client.iter_task_executions(ne.id):
             fte = FlyteTaskExecution(te, iface)
             fte.task = closure.tasks.get(_key(te.id.task_id))
-            ne.task_executions.append(await sync_task_execution(remote, fte, iface))
+            ne.task_executions.append(await sync_task_execution(executions, fte, iface))
     wid = ne.closure.workflow_node_metadata.executionId
     if wid.name:
-        child = FlyteWorkflowExecution(await remote.client.get_execution(wid))
-        ne.workflow_executions = [await remote.sync_execution(child)]
+        child = FlyteWorkflowExecution(await executions.client.get_execution(wid))
+        ne.workflow_executions = [await executions.sync_execution(child)]
     children = _children(node, closure)
     if ne.metadata.is_dynamic and data.HasField("dynamic_workflow"):
         dyn = data.dynamic_workflow.compiled_workflow
@@ -258,37 +252,37 @@ async def sync_node_execution(
         children = list(dyn.primary.template.nodes)
     if ne.metadata.is_parent_node or ne.metadata.is_dynamic:
         sub_iface = ne._typed if kind == "workflow_node" or ne.metadata.is_dynamic else None
-        ne.subworkflow_node_executions = await sync_level(remote, ne.id.execution_id, ne.node_id, children, closure,
+        ne.subworkflow_node_executions = await sync_level(executions, ne.id.execution_id, ne.node_id, children, closure,
                                                           sub_iface)  # fmt: skip
     return ne
 
 
 async def sync_level(
-    remote: FlyteRemote, execution_id: identifier_pb2.WorkflowExecutionIdentifier, parent: str,
+    executions: Executions, execution_id: identifier_pb2.WorkflowExecutionIdentifier, parent: str,
     nodes: list[workflow_pb2.Node], closure: _Closure, wf_interface: interface_pb2.TypedInterface | None,
 ) -> dict[str, FlyteNodeExecution]:  # fmt: skip
     """The node executions directly under ``parent`` ("" for the top level), synced, by node id."""
     by_id = {n.id: n for n in nodes}
     out: dict[str, FlyteNodeExecution] = {}
-    async for raw in remote.client.iter_node_executions(execution_id, unique_parent_id=parent):
+    async for raw in executions.client.iter_node_executions(execution_id, unique_parent_id=parent):
         node = by_id.get(raw.metadata.spec_node_id or raw.id.node_id)
-        out[raw.id.node_id] = await sync_node_execution(remote, FlyteNodeExecution(raw, None), node, closure,
+        out[raw.id.node_id] = await sync_node_execution(executions, FlyteNodeExecution(raw, None), node, closure,
                                                         wf_interface)  # fmt: skip
     return out
 
 
-async def sync_nodes(remote: FlyteRemote, execution: FlyteWorkflowExecution) -> dict[str, FlyteNodeExecution]:
+async def sync_nodes(executions: Executions, execution: FlyteWorkflowExecution) -> dict[str, FlyteNodeExecution]:
     """Every node execution of a workflow execution (empty for a task launched directly)."""
     wid = execution.closure.workflow_id
     if not wid.name:
         return {}
-    workflow = await remote.client.get_workflow(wid)
+    workflow = await executions.client.get_workflow(wid)
     compiled = workflow.closure.compiled_workflow
     template = compiled.primary.template
     nodes = list(template.nodes)
     if template.HasField("failure_node"):
         nodes.append(template.failure_node)
-    return await sync_level(remote, execution.id, "", nodes, _Closure(compiled), template.interface)
+    return await sync_level(executions, execution.id, "", nodes, _Closure(compiled), template.interface)
 
 
 __all__ = ["FlyteNodeExecution", "FlyteTaskExecution", "sync_node_execution", "sync_nodes", "sync_task_execution"]

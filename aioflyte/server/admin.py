@@ -122,7 +122,7 @@ class AdminService(admin_pb2_grpc.AdminServiceServicer):
         )
 
     async def _list_ids(
-        self, kind: int, request: common_pb2.NamedEntityIdentifierListRequest, call: str
+        self, kind: identifier_pb2.ResourceType, request: common_pb2.NamedEntityIdentifierListRequest, call: str
     ) -> common_pb2.NamedEntityIdentifierList:
         check.named_entity(request.project, request.domain)
         check.limit(request.limit)
@@ -144,7 +144,9 @@ class AdminService(admin_pb2_grpc.AdminServiceServicer):
         ]
         return common_pb2.NamedEntityIdentifierList(entities=entities, token=_next_token(offset, names, request.limit))
 
-    async def _list(self, kind: int, request: common_pb2.ResourceListRequest, call: str) -> tuple[list[Row], str]:
+    async def _list(
+        self, kind: identifier_pb2.ResourceType, request: common_pb2.ResourceListRequest, call: str
+    ) -> tuple[list[Row], str]:
         if not request.HasField("id"):
             raise missing("id")
         check.named_entity(request.id.project, request.id.domain)

@@ -6,7 +6,7 @@ subworkflow a node references can be resolved, and computes the node connections
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 
 from flyteidl.admin import workflow_pb2 as admin_workflow_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, workflow_pb2
@@ -24,9 +24,9 @@ def _id_key(id: identifier_pb2.Identifier) -> tuple[str, str, str, str]:
     return (id.project, id.domain, id.name, id.version)
 
 
-def iter_nodes(nodes: list[workflow_pb2.Node] | object) -> Iterator[workflow_pb2.Node]:
+def iter_nodes(nodes: Iterable[workflow_pb2.Node]) -> Iterator[workflow_pb2.Node]:
     """Every node, including those nested in branches and array nodes."""
-    for node in nodes:  # type: ignore[attr-defined]
+    for node in nodes:
         yield node
         kind = node.WhichOneof("target")
         if kind == "branch_node":
@@ -61,7 +61,7 @@ def connections(template: workflow_pb2.WorkflowTemplate) -> compiler_pb2.Connect
         for b in node.inputs:
             ups.update(promise_nodes(b.binding))
         upstream[node.id] = ups or {START_NODE}
-    end = set()
+    end: set[str] = set()
     for b in template.outputs:
         end.update(promise_nodes(b.binding))
     upstream[END_NODE] = end or {START_NODE}

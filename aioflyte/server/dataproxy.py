@@ -14,7 +14,6 @@ or outputs of an execution (a LiteralMap, or one literal when ``name`` is given)
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 import re
@@ -28,6 +27,7 @@ from flyteidl.core import identifier_pb2, literals_pb2
 from flyteidl.service import dataproxy_pb2, dataproxy_pb2_grpc
 from google.protobuf import timestamp_pb2
 
+from aioflyte.models.literals import read_literal_map_file
 from aioflyte.server.errors import AdminError, AlreadyExists, InvalidArgument, NotFound
 from aioflyte.server.executions.manager import ExecutionManager
 from aioflyte.server.rpc import handler
@@ -221,12 +221,11 @@ class DataProxyService(dataproxy_pb2_grpc.DataProxyServiceServicer):
         else:
             path = _attempt_dir(folder, attempt, where) / "outputs.pb"
         try:
-            data = await asyncio.to_thread(path.read_bytes)
+            return await read_literal_map_file(path)
         except FileNotFoundError:
             which = "inputs" if inputs else "outputs"
             at = f" attempt {attempt}" if attempt is not None else ""
             raise FailedPrecondition(f"{where}{at} has no {which} (the execution is {phase})") from None
-        return literals_pb2.LiteralMap.FromString(data)
 
     async def _deck_url(self, nid: identifier_pb2.NodeExecutionIdentifier, attempt: int | None, seconds: float) -> str:
         e = nid.execution_id

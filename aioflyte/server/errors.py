@@ -6,7 +6,7 @@ import grpc
 from flyteidl.core import identifier_pb2
 from google.protobuf.message import Message
 
-_KINDS = {
+_KINDS: dict[int, str] = {
     identifier_pb2.TASK: "task",
     identifier_pb2.WORKFLOW: "workflow",
     identifier_pb2.LAUNCH_PLAN: "launch plan",

@@ -149,7 +149,7 @@ class SignalManager:
                 "VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
                 (*key, type_bytes, ts, ts),
             )
-            return list(await db.execute_fetchall(f"SELECT {_COLUMNS} FROM signals WHERE {_WHERE_KEY}", key))[0]
+            return next(iter(await db.execute_fetchall(f"SELECT {_COLUMNS} FROM signals WHERE {_WHERE_KEY}", key)))
 
         signal = _signal(await self.store.write(create))
         if signal.type != type:

@@ -13,6 +13,7 @@ Reads go through :meth:`Store.read`: one round trip to the connection's thread.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
+from flyteidl.core import identifier_pb2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entities (
@@ -55,7 +57,7 @@ PROJECT_SORT_KEYS = {"identifier": "id", "id": "id", "created_at": "created_at"}
 class Key:
     """What identifies one entity version (``core.Identifier`` without ``org``)."""
 
-    kind: int
+    kind: identifier_pb2.ResourceType
     project: str
     domain: str
     name: str
@@ -193,7 +195,7 @@ class Store:
 
     async def list(
         self,
-        kind: int,
+        kind: identifier_pb2.ResourceType,
         project: str,
         domain: str,
         name: str | None,
@@ -228,8 +230,16 @@ class Store:
         return [_row(r) for r in await self._fetchall(sql, (*params, *extra_params, limit, offset))]
 
     async def list_names(
-        self, kind: int, project: str, domain: str, *, limit: int, offset: int, sort_key: str, ascending: bool
-    ) -> list[str]:
+        self,
+        kind: identifier_pb2.ResourceType,
+        project: str,
+        domain: str,
+        *,
+        limit: int,
+        offset: int,
+        sort_key: str,
+        ascending: bool,
+    ) -> builtins.list[str]:
         """The distinct names registered in a project and domain (``created_at``: of the latest version)."""
         direction = "ASC" if ascending else "DESC"
         column = "name" if sort_key == "name" else "MAX(created_at)"
@@ -286,7 +296,9 @@ class Store:
         r = await self._fetchone("SELECT payload, state FROM projects WHERE id = ?", (project_id,))
         return None if r is None else (r[0], r[1])
 
-    async def list_projects(self, *, limit: int | None, offset: int, sort_key: str, ascending: bool) -> list[bytes]:
+    async def list_projects(
+        self, *, limit: int | None, offset: int, sort_key: str, ascending: bool
+    ) -> builtins.list[bytes]:
         direction = "ASC" if ascending else "DESC"
         column = PROJECT_SORT_KEYS[sort_key]
         sql = f"SELECT payload FROM projects ORDER BY {column} {direction}, id {direction} LIMIT ? OFFSET ?"

@@ -56,7 +56,8 @@ class ServerProcess:
         """Start the process and wait for its "listening" line; returns the endpoint."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **(self.env or {}), "PYTHONUNBUFFERED": "1"}
-        with open(self.log_path, "ab") as log:
+        # the server's stderr: the process needs a real file; opening it is one syscall, once
+        with open(self.log_path, "ab") as log:  # noqa: ASYNC230
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "aioflyte.server", "--port", str(self.port), "--host", self.host,
                 "--state-dir", str(self.state_dir), "--log-level", "INFO", *self.args,

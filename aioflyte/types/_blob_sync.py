@@ -1,10 +1,11 @@
 """Sync access to async blob I/O, and the stream handle ``FlyteFile.open`` returns (``with`` / ``async with``).
 
-DESIGN decision 10 (no hidden event loops in threads) decides how sync code reaches the store. Inside a sync
-task (a worker thread of a run) the work is sent to the run's own loop and the thread waits for it. In a plain
-script (no loop anywhere) a private loop is created in the calling thread for the duration of the work. On a
-thread that is running an event loop, a blocking call would stall every task on that loop, so it is refused
-with a message naming the awaitable to use instead.
+Sync code reaches the store without a hidden event loop in some helper thread (async clients belong to the loop
+that made them; a second loop would hold its own and outlive the work). Inside a sync task (a worker thread of a
+run) the work is sent to the run's own loop and the thread waits for it. In a plain script (no loop anywhere) a
+private loop is created in the calling thread for the duration of the work. On a thread that is running an event
+loop, a blocking call would stall every task on that loop, so it is refused with a message naming the awaitable
+to use instead.
 """
 
 from __future__ import annotations
@@ -258,7 +259,7 @@ class FileHandle:
         protocol, path = split_protocol(location)
         if protocol == "file":
             try:
-                return open(path, self._mode)  # noqa: SIM115 - closed by the caller's with-block / close()
+                return open(path, self._mode)  # closed by the caller's with-block / close()
             except FileNotFoundError as e:
                 raise FlyteDataNotFoundError(f"read of {location} failed: it does not exist") from e
         bridge = Bridge(f"open({ff!r}) for reading", "'async with ff.open(\"rb\")'")

@@ -14,7 +14,7 @@ import datetime
 import enum
 import types
 import typing
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Callable, Collection
 
 from aioflyte.types.engine import TypeTransformerFailedError, type_name, value_repr
 
@@ -262,7 +262,7 @@ def _literal(t: Any, values: tuple[Any, ...], enc: bool) -> Codec:
 
 def _sequence(t: Any, origin: Any, args: tuple[Any, ...], sub: Callable[[Any], Codec], enc: bool) -> Codec:
     if not enc:
-        accepted: tuple[type, ...] = (list, tuple)
+        accepted: tuple[type[Collection[Any]], ...] = (list, tuple)
     elif origin is tuple:
         accepted = (tuple, list)
     else:

@@ -8,6 +8,7 @@ import dataclasses
 import datetime
 import enum
 import json
+import types
 import typing
 from typing import Any
 
@@ -172,10 +173,10 @@ def _guess(s: dict[str, Any], defs: dict[str, Any], seen: dict[str, Any]) -> Any
         values = s["enum"]
         if all(isinstance(v, str) for v in values):
             try:
-                return enum.Enum(str(s.get("title", "GuessedEnum")), [(v, v) for v in values])  # type: ignore[misc]
+                return enum.Enum(str(s.get("title", "GuessedEnum")), [(v, v) for v in values])
             except (ValueError, TypeError):  # values that cannot be member names (e.g. "_x"): plain strings
                 return str
-        return typing.Literal[tuple(values)]  # type: ignore[valid-type]
+        return typing.Literal.__getitem__(tuple(values))  # Literal[values], the values known at run time only
     if "const" in s:
         return type(s["const"])
     kind, fmt = s.get("type"), s.get("format")
@@ -191,20 +192,21 @@ def _guess(s: dict[str, Any], defs: dict[str, Any], seen: dict[str, Any]) -> Any
         return type(None)
     if kind == "string":
         by_format = {v: k for k, v in _FORMATS.items()}
-        return bytes if fmt == "base64" else by_format.get(fmt, str)
+        return bytes if fmt == "base64" else by_format.get(fmt or "", str)
     if kind == "array":
         if "prefixItems" in s:
-            return tuple[tuple(_guess(x, defs, seen) for x in s["prefixItems"])]  # type: ignore[misc]
-        return list[_guess(s.get("items", {}), defs, seen)]  # type: ignore[misc]
+            # tuple[...] and list[...] of types known at run time only
+            return types.GenericAlias(tuple, tuple(_guess(x, defs, seen) for x in s["prefixItems"]))
+        return types.GenericAlias(list, (_guess(s.get("items", {}), defs, seen),))
     if kind == "object":
         stored = _stored_class(s)
         if stored is not None:
             return stored
-        if "properties" in s or "title" in s and not isinstance(s.get("additionalProperties"), dict):
+        if "properties" in s or ("title" in s and not isinstance(s.get("additionalProperties"), dict)):
             return _make_dataclass(s, defs, seen)
         if isinstance(s.get("additionalProperties"), dict):
             key = _guess(s.get("propertyNames", {"type": "string"}), defs, seen)
-            return dict[key, _guess(s["additionalProperties"], defs, seen)]  # type: ignore[valid-type]
+            return types.GenericAlias(dict, (key, _guess(s["additionalProperties"], defs, seen)))
         return dict
     return Any
 
@@ -225,7 +227,7 @@ def _stored_class(s: dict[str, Any]) -> Any:
 
 def _make_dataclass(s: dict[str, Any], defs: dict[str, Any], seen: dict[str, Any]) -> type:
     required = set(s.get("required", []))
-    specs = []
+    specs: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     for name, fs in s.get("properties", {}).items():
         ft = _guess(fs, defs, seen)
         if name in required:

@@ -2,7 +2,8 @@
 
 Transformers are async (``to_literal`` / ``to_python_value`` may stream blobs). Each transformer may also
 offer a *local converter*: a plain function that returns the value exactly as a literal round trip would
-(checked, coerced, copied) without building protobufs. The engine uses it for local runs (DESIGN decision 5).
+(checked, coerced, copied) without building protobufs. The engine uses it for local runs, so that they pay no
+serialization yet see the very values a run on a backend would.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import dataclasses
 import enum
 import sys
 import typing
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Callable, ClassVar, Generic, TypeVar
 
 from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
@@ -40,7 +41,7 @@ class HashMethod(Generic[T]):
 def type_name(t: Any) -> str:
     """A short readable name for a Python type (``int``, ``list[int]``, ``Optional[str]``)."""
     if isinstance(t, type) and not typing.get_args(t):
-        return t.__qualname__ if t.__module__ in ("builtins", "datetime") else t.__qualname__
+        return t.__qualname__
     s = repr(t)
     return s.replace("typing.", "")
 
@@ -128,10 +129,10 @@ def _is_union(t: Any) -> bool:
 class TypeEngine:
     """Registry of transformers and the entry points for conversions (flytekit's names, async)."""
 
-    _REGISTRY: dict[Any, TypeTransformer[Any]] = {}
-    _CACHE: dict[Any, TypeTransformer[Any]] = {}
-    _CONVERTERS: dict[Any, LocalConverter | None] = {}
-    _LT_CACHE: dict[Any, LiteralType] = {}
+    _REGISTRY: ClassVar[dict[Any, TypeTransformer[Any]]] = {}
+    _CACHE: ClassVar[dict[Any, TypeTransformer[Any]]] = {}
+    _CONVERTERS: ClassVar[dict[Any, LocalConverter | None]] = {}
+    _LT_CACHE: ClassVar[dict[Any, LiteralType]] = {}
     _defaults_loaded = False
 
     @classmethod

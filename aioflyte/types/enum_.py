@@ -58,7 +58,7 @@ class EnumTransformer(TypeTransformer[enum.Enum]):
     def guess_python_type(self, literal_type: _types.LiteralType) -> Any:
         if literal_type.HasField("enum_type"):
             values = list(literal_type.enum_type.values)
-            return enum.Enum("DynamicEnum", {v: v for v in values})  # type: ignore[misc]
+            return enum.Enum("DynamicEnum", {v: v for v in values})
         raise ValueError("not an enum type")
 
 

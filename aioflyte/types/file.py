@@ -111,7 +111,9 @@ def blob_of(lv: _lit.Literal, dimensionality: int, what: Any) -> _lit.Blob:
     return blob
 
 
-def blob_literal(uri: str, fmt: str, dimensionality: int, metadata: dict[str, str] | None = None) -> _lit.Literal:
+def blob_literal(
+    uri: str, fmt: str, dimensionality: _types.BlobType.BlobDimensionality, metadata: dict[str, str] | None = None
+) -> _lit.Literal:
     blob = _lit.Blob(metadata=_lit.BlobMetadata(type=_types.BlobType(format=fmt, dimensionality=dimensionality)))
     blob.uri = uri
     lit = _lit.Literal(scalar=_lit.Scalar(blob=blob))
@@ -254,7 +256,7 @@ class _Lazy:
 
 def _rebuild(base: type, fmt: str, state: dict[str, Any]) -> Any:
     cls = parametrize(base, fmt) if fmt else base
-    obj = cls.__new__(cls)
+    obj: Any = object.__new__(cls)  # as pickle does: no __init__
     obj.__dict__.update(state)
     return obj
 
@@ -394,7 +396,7 @@ class FlyteFile(_Lazy, os.PathLike):
         if self._remote_path is False:
             return self._path
         local = self._local()
-        if not os.path.isfile(local):
+        if not os.path.isfile(local):  # noqa: ASYNC240  # one stat of a local path: microseconds, less than a thread hop
             raise FlyteDataNotFoundError(f"FlyteFile {local!r} cannot be uploaded: there is no such file")
         provider = default_provider()
         dest = (
@@ -488,7 +490,7 @@ class FlyteFilePathTransformer(TypeTransformer[FlyteFile]):
         if literal_type.WhichOneof("type") == "blob":
             blob = literal_type.blob
             if blob.dimensionality == SINGLE and blob.format != PICKLE_FORMAT:
-                return FlyteFile[blob.format] if blob.format else FlyteFile
+                return parametrize(FlyteFile, blob.format)  # FlyteFile[format], or FlyteFile when none
         raise ValueError(f"{literal_type} is not a single-file blob type")
 
 

@@ -100,7 +100,7 @@ class SimpleTransformer(TypeTransformer[Any]):
         self,
         name: str,
         t: type,
-        simple: int,
+        simple: _types.SimpleType,
         check: Callable[[Any], Any],
         to_lit: Callable[[Any], _lit.Literal],
         from_lit: Callable[[_lit.Literal], Any],

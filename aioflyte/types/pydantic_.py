@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pydantic
+import pydantic_core
 from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
@@ -40,7 +41,7 @@ class PydanticTransformer(TypeTransformer[pydantic.BaseModel]):
         self.assert_type(t, v)
         try:
             return v.model_dump(mode="json")
-        except pydantic.PydanticSerializationError as e:
+        except pydantic_core.PydanticSerializationError as e:
             raise TypeTransformerFailedError(f"cannot serialize {t.__qualname__}: {e}") from e
 
     def _decode(self, t: Any, data: Any) -> Any:

@@ -94,7 +94,7 @@ class UnionTransformer(TypeTransformer[Any]):
         def convert(v: Any) -> Any:
             for a in _ordered(args, v):
                 try:
-                    return by_type[a](v)  # type: ignore[misc]
+                    return by_type[a](v)
                 except (TypeTransformerFailedError, TypeError, AssertionError, ValueError):
                     continue
             raise TypeTransformerFailedError(f"expected {type_name(t)}, got {type(v).__name__} ({value_repr(v)})")
@@ -104,7 +104,7 @@ class UnionTransformer(TypeTransformer[Any]):
     def guess_python_type(self, literal_type: _types.LiteralType) -> Any:
         if literal_type.HasField("union_type"):
             variants = tuple(TypeEngine.guess_python_type(v) for v in literal_type.union_type.variants)
-            return typing.Union[variants]  # type: ignore[return-value]
+            return typing.Union[variants]
         raise ValueError("not a union type")
 
 

@@ -4,6 +4,7 @@ retries of transient errors and its translation of failures into ``FlyteRemoteEr
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from flyteidl.core import identifier_pb2
 from flyteidl.service import dataproxy_pb2, dataproxy_pb2_grpc
@@ -29,7 +30,7 @@ class DataProxyClient:
     def __init__(self, admin: AdminClient) -> None:
         self.admin = admin
 
-    async def _call(self, method: str, request: object, entity: str | None = None) -> object:
+    async def _call(self, method: str, request: Any, entity: str | None = None) -> Any:
         return await self.admin.call_service(dataproxy_pb2_grpc.DataProxyServiceStub, method, request, entity)
 
     async def create_upload_location(
@@ -53,19 +54,19 @@ class DataProxyClient:
             add_content_md5_metadata=add_content_md5_metadata,
         )
         where = f"upload {project}/{domain}/{filename_root + '/' if filename_root else ''}{filename}"
-        return await self._call("CreateUploadLocation", request, where)  # type: ignore[return-value]
+        return await self._call("CreateUploadLocation", request, where)
 
     async def create_download_location(
         self, native_url: str, expires_in: datetime.timedelta | float | None = None
     ) -> dataproxy_pb2.CreateDownloadLocationResponse:
         """A signed URL that GETs ``native_url``."""
         request = dataproxy_pb2.CreateDownloadLocationRequest(native_url=native_url, expires_in=_duration(expires_in))
-        return await self._call("CreateDownloadLocation", request, native_url)  # type: ignore[return-value]
+        return await self._call("CreateDownloadLocation", request, native_url)
 
     async def create_download_link(
         self,
         node_execution_id: identifier_pb2.NodeExecutionIdentifier,
-        artifact_type: int = dataproxy_pb2.ARTIFACT_TYPE_DECK,
+        artifact_type: dataproxy_pb2.ArtifactType = dataproxy_pb2.ARTIFACT_TYPE_DECK,
         expires_in: datetime.timedelta | float | None = None,
     ) -> dataproxy_pb2.CreateDownloadLinkResponse:
         """Signed URLs of a node execution's artifact (its deck)."""
@@ -74,8 +75,8 @@ class DataProxyClient:
         )
         e = node_execution_id.execution_id
         entity = f"node {node_execution_id.node_id} of execution {e.project}/{e.domain}/{e.name}"
-        return await self._call("CreateDownloadLink", request, entity)  # type: ignore[return-value]
+        return await self._call("CreateDownloadLink", request, entity)
 
     async def get_data(self, flyte_uri: str) -> dataproxy_pb2.GetDataResponse:
         """What a ``flyte://v1/...`` URI points at: a ``literal_map``, a ``literal`` or ``pre_signed_urls``."""
-        return await self._call("GetData", dataproxy_pb2.GetDataRequest(flyte_url=flyte_uri), flyte_uri)  # type: ignore[return-value]
+        return await self._call("GetData", dataproxy_pb2.GetDataRequest(flyte_url=flyte_uri), flyte_uri)

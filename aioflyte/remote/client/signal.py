@@ -8,7 +8,7 @@ value of the wrong type raises ``FlyteInvalidInputException`` with the expected 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeAlias
 
 from flyteidl.admin import common_pb2, signal_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
@@ -16,7 +16,7 @@ from flyteidl.service import signal_pb2_grpc
 
 from aioflyte.remote.client.admin import AdminClient
 
-ExecutionId = identifier_pb2.WorkflowExecutionIdentifier
+ExecutionId: TypeAlias = identifier_pb2.WorkflowExecutionIdentifier
 
 
 def signal_identifier(signal_id: str, execution_id: ExecutionId) -> identifier_pb2.SignalIdentifier:

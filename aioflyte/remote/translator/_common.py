@@ -22,7 +22,7 @@ GLOBAL_INPUT_NODE_ID = ""
 DEFAULT_FAILURE_NODE_ID = "efn"
 
 
-def identifier(resource_type: int, settings: Any, name: str) -> identifier_pb2.Identifier:
+def identifier(resource_type: identifier_pb2.ResourceType, settings: Any, name: str) -> identifier_pb2.Identifier:
     return identifier_pb2.Identifier(
         resource_type=resource_type,
         project=settings.project or "",

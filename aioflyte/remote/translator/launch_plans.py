@@ -3,7 +3,7 @@ the run settings (labels, annotations, security context, raw output prefix, para
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flyteidl.admin import common_pb2, launch_plan_pb2
 from flyteidl.core import interface_pb2, security_pb2
@@ -86,12 +86,15 @@ async def launch_plan(tr: Translator, lp: Any, workflow_id: Any) -> launch_plan_
         raw_output_data_config=_idl(raw) or common_pb2.RawOutputDataConfig(),
         max_parallelism=max_parallelism or 0,
         security_context=_merge_security(_security_context(lp), _idl(getattr(opts, "security_context", None))),
-        overwrite_cache=True if overwrite_cache else None,
+        overwrite_cache=bool(overwrite_cache),  # False is the unset default
     )
     concurrency = lp.concurrency
     if concurrency is not None:
         spec.concurrency_policy.CopyFrom(
-            launch_plan_pb2.ConcurrencyPolicy(max=concurrency.max_concurrency, behavior=int(concurrency.behavior))
+            launch_plan_pb2.ConcurrencyPolicy(
+                max=concurrency.max_concurrency,
+                behavior=cast(launch_plan_pb2.ConcurrencyLimitBehavior, int(concurrency.behavior)),  # the same numbers
+            )
         )
     return launch_plan_pb2.LaunchPlan(
         id=identifier(LAUNCH_PLAN, tr.settings, lp.name),

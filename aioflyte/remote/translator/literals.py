@@ -7,6 +7,7 @@ bindings element by element, as flytekit writes them, so that the messages are t
 from __future__ import annotations
 
 import typing
+from collections.abc import Sequence
 from typing import Any
 
 from flyteidl.core import interface_pb2, literals_pb2, types_pb2
@@ -27,7 +28,7 @@ def _strip_annotated(t: Any) -> Any:
 
 def _list_item_type(t: Any) -> Any:
     t = _strip_annotated(t)
-    if typing.get_origin(t) in (list, typing.List):  # noqa: UP006
+    if typing.get_origin(t) in (list, typing.List):
         args = typing.get_args(t)
         return args[0] if args else None
     return None
@@ -35,7 +36,7 @@ def _list_item_type(t: Any) -> Any:
 
 def _dict_value_type(t: Any) -> Any:
     t = _strip_annotated(t)
-    if typing.get_origin(t) in (dict, typing.Dict):  # noqa: UP006
+    if typing.get_origin(t) in (dict, typing.Dict):
         args = typing.get_args(t)
         return args[1] if len(args) == 2 else None
     return None
@@ -70,7 +71,7 @@ async def binding_data(b: Any, python_type: Any, lt: types_pb2.LiteralType | Non
         lt = TypeEngine.to_literal_type(python_type)
     if isinstance(b, Ref):
         return literals_pb2.BindingData(promise=output_reference(b, ids))
-    value = b.value if isinstance(b, Const) else None
+    value: Any = b.value if isinstance(b, Const) else None
     if isinstance(b, Const) and python_type is None:
         python_type = b.python_type
     is_list = isinstance(b, Coll) or (isinstance(b, Const) and isinstance(value, list))
@@ -88,7 +89,7 @@ async def binding_data(b: Any, python_type: Any, lt: types_pb2.LiteralType | Non
                 errors.append(f"{variant}: {e}")
         raise TypeError(f"cannot bind {b!r} to any variant of {python_type}: {'; '.join(errors)}")
     if is_list and (lt is None or lt.HasField("collection_type")):
-        items = b.items if isinstance(b, Coll) else [Const(v) for v in value]
+        items: Sequence[Any] = b.items if isinstance(b, Coll) else [Const(v) for v in value]
         sub = _list_item_type(python_type)
         sub_lt = lt.collection_type if lt is not None else None
         return literals_pb2.BindingData(
@@ -97,10 +98,10 @@ async def binding_data(b: Any, python_type: Any, lt: types_pb2.LiteralType | Non
             )
         )
     if is_dict and lt is not None and lt.HasField("map_value_type"):
-        items = b.items if isinstance(b, MapB) else [(k, Const(v)) for k, v in value.items()]
+        pairs: Sequence[tuple[str, Any]] = b.items if isinstance(b, MapB) else [(k, Const(v)) for k, v in value.items()]
         sub = _dict_value_type(python_type)
         m = literals_pb2.BindingDataMap()
-        for k, x in items:
+        for k, x in pairs:
             m.bindings[k].CopyFrom(
                 await binding_data(x, sub if sub is not None else _own_type(x), lt.map_value_type, ids)
             )
@@ -131,10 +132,8 @@ async def bindings(
 
 
 async def literal_map(values: dict[str, Any], types: dict[str, Any]) -> literals_pb2.LiteralMap:
-    lm = literals_pb2.LiteralMap()
-    for k, v in values.items():
-        lm.literals[k].CopyFrom(await literal(v, types.get(k)))
-    return lm
+    """The literals of ``values`` (of ``types``, else of their own types)."""
+    return await TypeEngine.dict_to_literal_map(None, values, types)
 
 
 async def parameter_map(inputs: dict[str, tuple[Any, Any]], docstring: str | None = None) -> interface_pb2.ParameterMap:

@@ -82,9 +82,9 @@ def node_metadata(
         interruptible = ov["interruptible"]
     if "timeout" in ov:
         timeout = _timeout(ov["timeout"])
-    md = workflow_pb2.NodeMetadata(
-        name=ov.get("name") or name, retries=_tasks.retry_strategy(retries), interruptible=interruptible
-    )
+    md = workflow_pb2.NodeMetadata(name=ov.get("name") or name, retries=_tasks.retry_strategy(retries))
+    if interruptible is not None:  # a oneof: unset unless given
+        md.interruptible = interruptible
     if "cache" in ov and ov["cache"] is not None:
         cache = ov["cache"]
         version, serialize = ov.get("cache_version"), ov.get("cache_serialize")
@@ -151,7 +151,7 @@ def task_node_overrides(overrides: dict[str, Any], settings: Any) -> workflow_pb
 def _pod_template_message(pod_template: Any, spec: dict[str, Any]) -> Any:
     from flyteidl.core import tasks_pb2
 
-    pt = tasks_pb2.PodTemplate(primary_container_name=getattr(pod_template, "primary_container_name", "") or "")
+    pt = tasks_pb2.K8sPod(primary_container_name=getattr(pod_template, "primary_container_name", "") or "")
     pt.pod_spec.update(spec)
     pt.metadata.CopyFrom(
         tasks_pb2.K8sObjectMetadata(

@@ -12,6 +12,7 @@ from flyteidl.admin import task_pb2 as admin_task_pb2
 from flyteidl.core import literals_pb2, security_pb2, tasks_pb2
 from google.protobuf import struct_pb2, wrappers_pb2
 
+from aioflyte.models.security import secret_idl
 from aioflyte.remote import serialization as _ser
 from aioflyte.remote.translator._common import TASK, description_entity, identifier, typed_interface
 
@@ -138,8 +139,10 @@ def _image_version(img: Any) -> str:
     return getattr(img, "digest", None) or getattr(img, "tag", None) or ""
 
 
-def _entries(res: Any, order: tuple[tuple[str, int], ...]) -> list[tasks_pb2.Resources.ResourceEntry]:
-    out = []
+def _entries(
+    res: Any, order: tuple[tuple[str, tasks_pb2.Resources.ResourceName], ...]
+) -> list[tasks_pb2.Resources.ResourceEntry]:
+    out: list[tasks_pb2.Resources.ResourceEntry] = []
     if res is None:
         return out
     for attr, name in order:
@@ -260,18 +263,7 @@ def security_context(task: Any) -> security_pb2.SecurityContext | None:
     secrets = list(getattr(task, "secret_requests", None) or [])
     if not secrets:
         return None
-    return security_pb2.SecurityContext(
-        secrets=[
-            security_pb2.Secret(
-                group=s.group,
-                group_version=s.group_version,
-                key=s.key,
-                mount_requirement=int(s.mount_requirement),
-                env_var=s.env_var,
-            )
-            for s in secrets
-        ]
-    )
+    return security_pb2.SecurityContext(secrets=[secret_idl(s) for s in secrets])
 
 
 # --- pod templates ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ workflow an eager task runs through, and the ``DynamicJobSpec`` of a dynamic tas
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flyteidl.admin import workflow_pb2 as admin_workflow_pb2
 from flyteidl.core import dynamic_job_pb2, literals_pb2, workflow_pb2
@@ -37,8 +37,14 @@ async def _outputs(graph: WorkflowGraph, ids: dict[str, str]) -> list[literals_p
     ]
 
 
-def _failure_policy(policy: Any) -> int:
-    return int(getattr(policy, "value", policy) or 0)
+def _failure_policy(policy: Any) -> workflow_pb2.WorkflowMetadata.OnFailurePolicy:
+    number = int(getattr(policy, "value", policy) or 0)
+    return cast(workflow_pb2.WorkflowMetadata.OnFailurePolicy, number)  # WorkflowFailurePolicy has the same numbers
+
+
+def _sorted_templates(scope: Scope) -> list[workflow_pb2.WorkflowTemplate]:
+    """The subworkflows met while serializing, in a stable order (by id)."""
+    return sorted(scope.sub_workflows.values(), key=lambda t: id_key(t.id))
 
 
 async def workflow_spec(tr: Translator, wf: Any) -> admin_workflow_pb2.WorkflowSpec:
@@ -59,9 +65,7 @@ async def workflow_spec(tr: Translator, wf: Any) -> admin_workflow_pb2.WorkflowS
     )
     if graph.failure_node is not None:
         template.failure_node.CopyFrom(await node(scope, graph.failure_node))
-    spec = admin_workflow_pb2.WorkflowSpec(
-        template=template, sub_workflows=sorted(scope.sub_workflows.values(), key=lambda t: id_key(t.id))
-    )
+    spec = admin_workflow_pb2.WorkflowSpec(template=template, sub_workflows=_sorted_templates(scope))
     function = getattr(wf, "function", None)
     if function is not None:  # a function's workflow has documentation (from its docstring at least)
         spec.description.CopyFrom(description_entity(wf.docs, wf.python_interface.docstring))
@@ -126,5 +130,5 @@ async def dynamic_job_spec(tr: Translator, task: Any, inputs: dict[str, Any]) ->
         min_successes=len(nodes),
         outputs=outputs,
         tasks=[m.template for m in tr.task_specs()],
-        subworkflows=sorted(scope.sub_workflows.values(), key=lambda t: id_key(t.id)),
+        subworkflows=_sorted_templates(scope),
     )

@@ -30,7 +30,7 @@ class Launch:
     launch_plan: launch_plan_pb2.LaunchPlan | None = None
 
 
-async def _row(store: Store, kind: int, id: identifier_pb2.Identifier) -> bytes:
+async def _row(store: Store, kind: identifier_pb2.ResourceType, id: identifier_pb2.Identifier) -> bytes:
     row = await store.get(Key(kind, id.project, id.domain, id.name, id.version))
     if row is None:
         shown = identifier_pb2.Identifier()

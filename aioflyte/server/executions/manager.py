@@ -15,13 +15,14 @@ import secrets
 import string
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from flyteidl.admin import execution_pb2, launch_plan_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, tasks_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from google.protobuf import duration_pb2, timestamp_pb2
 
+from aioflyte.models.literals import read_literal_map_file
 from aioflyte.server.executions.launch import resolve_launch
 from aioflyte.server.executions.nodestore import NodeStore
 from aioflyte.server.executions.records import (
@@ -40,7 +41,7 @@ from aioflyte.server.store import Store, now_ns
 
 log = logging.getLogger("aioflyte.server")
 
-Phase = core_execution_pb2.WorkflowExecution
+Phase: TypeAlias = core_execution_pb2.WorkflowExecution
 QUEUED, RUNNING, SUCCEEDED, FAILED, ABORTED = Phase.QUEUED, Phase.RUNNING, Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED
 UNFINISHED = (Phase.UNDEFINED, QUEUED, RUNNING, Phase.SUCCEEDING, Phase.FAILING, Phase.ABORTING)
 TERMINAL = (SUCCEEDED, FAILED, ABORTED, Phase.TIMED_OUT)
@@ -65,7 +66,7 @@ def timestamp(ns: int) -> timestamp_pb2.Timestamp:
     return ts
 
 
-def _stamp(execution: execution_pb2.Execution, phase: int, ns: int) -> None:
+def _stamp(execution: execution_pb2.Execution, phase: Phase.Phase, ns: int) -> None:
     closure = execution.closure
     closure.phase = phase
     closure.updated_at.CopyFrom(timestamp(ns))
@@ -277,7 +278,7 @@ class ExecutionManager:
                     outcome = await self._run_workflow(key, spec, target, inputs)
                 else:
                     outcome = await self._run_task(key, spec, target, inputs)
-                change = functools.partial(self._finish, outcome=outcome)
+                change: Callable[[execution_pb2.Execution], None] = functools.partial(self._finish, outcome=outcome)
             except asyncio.CancelledError:  # terminated (or the server is stopping): processes are gone by now
                 self._finishing.add(key)
                 abort = self._aborts.pop(key, None)
@@ -383,13 +384,11 @@ class ExecutionManager:
         uri = execution.closure.outputs.uri
         if not uri:
             return None
-        data = await asyncio.to_thread(Path(uri.removeprefix("file://")).read_bytes)
-        return literals_pb2.LiteralMap.FromString(data)
+        return await read_literal_map_file(uri)
 
     async def read_inputs(self, key: tuple[str, str, str]) -> tuple[str, literals_pb2.LiteralMap]:
         path = self.base(key) / "inputs.pb"
         try:
-            data = await asyncio.to_thread(path.read_bytes)
+            return str(path), await read_literal_map_file(path)
         except FileNotFoundError:
             return str(path), literals_pb2.LiteralMap()
-        return str(path), literals_pb2.LiteralMap.FromString(data)

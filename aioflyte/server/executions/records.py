@@ -9,21 +9,22 @@ import asyncio
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from flyteidl.admin import execution_pb2, node_execution_pb2, task_execution_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, tasks_pb2, workflow_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from google.protobuf import duration_pb2, timestamp_pb2
 
+from aioflyte.models.literals import read_literal_map_file
 from aioflyte.server.executions.nodestore import NodeStore
 from aioflyte.server.store import now_ns
 
 if TYPE_CHECKING:
     from aioflyte.server.executions.manager import ExecutionManager
 
-NodePhase = core_execution_pb2.NodeExecution
-TaskPhase = core_execution_pb2.TaskExecution
+NodePhase: TypeAlias = core_execution_pb2.NodeExecution
+TaskPhase: TypeAlias = core_execution_pb2.TaskExecution
 NODE_TERMINAL = (NodePhase.SUCCEEDED, NodePhase.FAILED, NodePhase.ABORTED, NodePhase.SKIPPED, NodePhase.TIMED_OUT,
                  NodePhase.RECOVERED)  # fmt: skip
 NODE_UNFINISHED = (NodePhase.UNDEFINED, NodePhase.QUEUED, NodePhase.RUNNING, NodePhase.FAILING,
@@ -129,13 +130,13 @@ async def write_literals(path: Path, lm: literals_pb2.LiteralMap) -> str:
 
 
 async def read_literals(uri: str) -> literals_pb2.LiteralMap | None:
+    """The literal map at ``uri`` (a local file), or None when there is none."""
     if not uri:
         return None
     try:
-        data = await asyncio.to_thread(Path(uri.removeprefix("file://")).read_bytes)
+        return await read_literal_map_file(uri)
     except FileNotFoundError:
         return None
-    return literals_pb2.LiteralMap.FromString(data)
 
 
 class NodeRecord:
@@ -172,7 +173,7 @@ class NodeRecord:
         self.ne.closure.started_at.CopyFrom(timestamp(now_ns()))
         await self.save()
 
-    def _end(self, phase: int) -> None:
+    def _end(self, phase: NodePhase.Phase) -> None:
         closure = self.ne.closure
         closure.phase = phase
         if not closure.HasField("started_at"):

@@ -167,7 +167,8 @@ class TaskRun:
         argv = command(self.template, values)
         work = out / "work"  # the attempt's working directory (fast-registered code unpacks relative to it)
         work.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "ab") as log:
+        # the task's stdout and stderr: the process needs a real file; opening it is one syscall per attempt
+        with open(log_path, "ab") as log:  # noqa: ASYNC230
             # cancelled while spawning, asyncio kills the new process itself
             self.process = await asyncio.create_subprocess_exec(
                 *argv, stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL,

@@ -6,6 +6,7 @@ group id while it runs).
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import aiosqlite
@@ -113,7 +114,7 @@ class ExecutionStore:
         )
         return [execution_pb2.Execution.FromString(r[0]) for r in rows]
 
-    async def unfinished(self, phases: tuple[int, ...]) -> list[execution_pb2.Execution]:
+    async def unfinished(self, phases: tuple[int, ...]) -> builtins.list[execution_pb2.Execution]:
         marks = ", ".join("?" for _ in phases)
         rows = await self._fetch(f"SELECT payload FROM executions WHERE phase IN ({marks}) ORDER BY seq", phases)
         return [execution_pb2.Execution.FromString(r[0]) for r in rows]

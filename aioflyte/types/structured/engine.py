@@ -400,9 +400,9 @@ async def _upload_if_local(uri: str) -> str:
     if protocol != "file":
         return uri
     provider = default_provider()
-    if os.path.isdir(path):
+    if os.path.isdir(path):  # noqa: ASYNC240  one stat of a local path, before an upload
         return await provider.put_directory(path, provider.random_remote_path())
-    if not os.path.exists(path):
+    if not os.path.exists(path):  # noqa: ASYNC240
         raise TypeTransformerFailedError(f"StructuredDataset(uri={uri!r}): there is no file or directory there")
     return await provider.put_file(path, provider.random_remote_path(os.path.basename(path)))
 

@@ -80,7 +80,7 @@ class StructuredDatasetDecoder(abc.ABC, Generic[DF]):
         self._python_type = python_type
         self._protocol = _norm_protocol(protocol)
         self._supported_format = supported_format or GENERIC_FORMAT
-        self._additional_protocols = [_norm_protocol(p) for p in additional_protocols or []]
+        self._additional_protocols = [p.replace("://", "") for p in additional_protocols or []]
 
     @property
     def python_type(self) -> type[DF]:

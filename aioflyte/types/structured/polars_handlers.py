@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, cast
 
 import polars as pl
 from flyteidl.core import literals_pb2 as _lit
@@ -19,11 +19,11 @@ def _write(df: pl.DataFrame, path: str) -> None:
 
 
 def _read(local: str, uri: str, columns: list[str] | None) -> pl.DataFrame:
-    return pl.from_arrow(parquet.read_table(local, uri, columns))  # type: ignore[return-value]
+    return cast(pl.DataFrame, pl.from_arrow(parquet.read_table(local, uri, columns)))  # a table gives a DataFrame
 
 
 def _batch_to_polars(batch: Any) -> pl.DataFrame:
-    return pl.from_arrow(batch)  # type: ignore[return-value]
+    return cast(pl.DataFrame, pl.from_arrow(batch))  # a record batch gives a DataFrame
 
 
 class PolarsToParquetEncodingHandler(StructuredDatasetEncoder[pl.DataFrame]):

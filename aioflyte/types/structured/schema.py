@@ -36,7 +36,7 @@ GENERIC_FORMAT = StructuredDatasetFormat.GENERIC
 GENERIC_PROTOCOL = "generic protocol"
 FSSPEC = "fsspec"  # the protocol under which handlers for every storage protocol are registered
 
-_SIMPLE: dict[Any, int] = {
+_SIMPLE: dict[Any, _types.SimpleType] = {
     int: _types.INTEGER,
     float: _types.FLOAT,
     bool: _types.BOOLEAN,
@@ -45,7 +45,7 @@ _SIMPLE: dict[Any, int] = {
     datetime.timedelta: _types.DURATION,
 }
 # numpy scalar types by name (numpy is never imported here)
-_NUMPY: dict[str, int] = {
+_NUMPY: dict[str, _types.SimpleType] = {
     "int8": _types.INTEGER,
     "int16": _types.INTEGER,
     "int32": _types.INTEGER,
