@@ -21,8 +21,8 @@ from aioflyte._entrypoint.resolver import load_resolver
 from aioflyte.core.context import execution_parameters
 from aioflyte.engine.task_runner import run_task_body
 from aioflyte.exceptions import FlyteException, FlyteSystemException, FlyteUserException
+from aioflyte.io.literals import read_literal_map
 from aioflyte.models.identifier import Identifier, ResourceType, WorkflowExecutionIdentifier
-from aioflyte.models.literals import read_literal_map
 from aioflyte.runscope import RunState, TaskFrame, run_scope, task_frame
 from aioflyte.types.engine import TypeEngine, TypeTransformerFailedError, type_name
 

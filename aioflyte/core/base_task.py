@@ -1,10 +1,22 @@
-"""``TaskMetadata``: the per-task settings that Flyte keeps in a task template's metadata."""
+"""``TaskMetadata`` (the per-task settings Flyte keeps in a task template's metadata) and ``PythonTask``, the base of
+tasks that run Python: identity, settings, ``with_overrides`` and the call protocol."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
+from aioflyte.core.cache import Cache, resolve_cache
+from aioflyte.core.context import _COMPILATION
+from aioflyte.core.controller import _CONTROLLER, _default, get_controller
+from aioflyte.core.entity import Entity, _get_running_loop, value_or_awaitable
+from aioflyte.core.interface import Interface
+from aioflyte.core.resources import construct_resources
+from aioflyte.core.secrets import Secret
 from aioflyte.exceptions import FlyteValidationException
 
 
@@ -48,3 +60,159 @@ class TaskMetadata:
             )
         if self.cache and not self.cache_version:
             raise FlyteValidationException("caching is enabled but cache_version is empty")
+
+
+class PythonTask(Entity):
+    """Base of tasks that run Python in this process: name, typed interface, metadata, call protocol."""
+
+    def __init__(
+        self,
+        task_type: str,
+        name: str,
+        interface: Interface,
+        metadata: TaskMetadata,
+        task_config: Any = None,
+        *,
+        environment: dict[str, str] | None = None,
+        secret_requests: list[Secret] | None = None,
+        resources: Any = None,
+        docs: Any = None,
+        enable_deck: bool = False,
+        cache_config: Cache | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._task_type = task_type
+        self._name = name
+        self._interface = interface
+        self._metadata = metadata
+        self._task_config = task_config
+        self._environment = dict(environment or {})
+        self._secret_requests = list(secret_requests or [])
+        self._resources = resources
+        self._docs = docs
+        self._enable_deck = enable_deck
+        self._cache_config = cache_config
+        self._extra = kwargs
+        self._init_binding(interface)
+        self._plan: Any = None  # the engine's precomputed execution plan for this task
+
+    # --- identity and settings ------------------------------------------------------------------
+    @property
+    def task_type(self) -> str:
+        return self._task_type
+
+    @property
+    def metadata(self) -> TaskMetadata:
+        return self._metadata
+
+    @property
+    def task_config(self) -> Any:
+        return self._task_config
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return self._environment
+
+    @property
+    def secret_requests(self) -> list[Secret]:
+        return self._secret_requests
+
+    @property
+    def resources(self) -> Any:
+        return self._resources
+
+    @property
+    def docs(self) -> Any:
+        return self._docs
+
+    @property
+    def enable_deck(self) -> bool:
+        return self._enable_deck
+
+    @property
+    def cache_config(self) -> Cache | None:
+        return self._cache_config
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """Cluster-only parameters kept for serialization (container_image, pod_template, accelerator, ...)."""
+        return self._extra
+
+    def __getattr__(self, item: str) -> Any:
+        extra = self.__dict__.get("_extra")
+        if extra is not None and item in extra:
+            return extra[item]
+        raise AttributeError(f"{type(self).__name__} {self.__dict__.get('_name', '?')!r} has no attribute {item!r}")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self._name!r}, interface={self._interface!r})"
+
+    def with_overrides_applied(self, overrides: dict[str, Any]) -> PythonTask:
+        """A copy of this task with a node's ``with_overrides`` applied (the original is untouched)."""
+        t = copy.copy(self)
+        md = dataclasses.replace(self._metadata)
+        where = f"task {self._name} (with_overrides)"
+        if "retries" in overrides:
+            md.retries = overrides["retries"]
+            TaskMetadata.__post_init__(md)
+        if "timeout" in overrides:
+            md.timeout = to_timedelta(where, overrides["timeout"] or None)
+        if "interruptible" in overrides:
+            md.interruptible = overrides["interruptible"]
+        if any(k in overrides for k in ("cache", "cache_version", "cache_serialize")):
+            cache = overrides.get("cache", md.cache)
+            if isinstance(cache, Cache):
+                cfg, version, serialize, ignored = resolve_cache(
+                    self._name, getattr(self, "task_function", None), cache, None, None, None, None, None, None
+                )
+            else:
+                version = overrides.get("cache_version", md.cache_version)
+                serialize = overrides.get("cache_serialize", md.cache_serialize)
+                ignored = md.cache_ignore_input_vars
+                cfg, version, serialize, ignored = resolve_cache(
+                    self._name, None, bool(cache), version or None, serialize, ignored, None, None, None
+                )
+            md.cache, md.cache_version, md.cache_serialize = cfg is not None, version, serialize
+            md.cache_ignore_input_vars = ignored
+            t._cache_config = cfg
+        if "environment" in overrides:
+            t._environment = {**self._environment, **(overrides["environment"] or {})}
+        if any(k in overrides for k in ("requests", "limits", "resources")):
+            t._resources = construct_resources(
+                where, overrides.get("requests"), overrides.get("limits"), overrides.get("resources")
+            )
+        if "task_config" in overrides:
+            t._task_config = overrides["task_config"]
+        extra = dict(self._extra)
+        for k in ("container_image", "accelerator", "shared_memory", "pod_template"):
+            if k in overrides:
+                extra[k] = overrides[k]
+        t._extra = extra
+        t._metadata = md
+        t._plan = None
+        return t
+
+    # --- calling ---------------------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """In a workflow body: add a node, return its promise(s). Elsewhere: an awaitable of the task's result
+        (from a sync task's worker thread: the result itself). ``Entity.__call__``, written out for speed."""
+        state = _COMPILATION.get()
+        if state is not None:
+            return state.add_call(self, args, kwargs)
+        sole = self._sole_input
+        if args or (len(kwargs) != 1 or sole not in kwargs if sole is not None else kwargs.keys() != self._input_set):
+            kwargs = self.bind(args, kwargs)
+        controller = _CONTROLLER.get() or (_default[0] if _default else get_controller())
+        coro = controller.run_task(self, kwargs)
+        return coro if _get_running_loop() is not None else value_or_awaitable(coro)
+
+    def _run_coroutine(self, inputs: dict[str, Any]) -> Coroutine[Any, Any, Any]:
+        return get_controller().run_task(self, inputs)
+
+    async def execute(self, **kwargs: Any) -> Any:
+        """Run the task's body once with already-converted inputs (no retries, cache or timeout).
+
+        Subclasses implement it (``async def``, or a plain ``def`` as in flytekit: the engine then runs it on its
+        worker threads).
+        """
+        raise NotImplementedError(f"{type(self).__name__} {self._name!r} does not implement execute()")

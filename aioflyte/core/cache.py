@@ -87,3 +87,45 @@ class Cache:
                     f"cache policy {p!r} failed to produce a version ({e}); set Cache(version=...)"
                 ) from e
         return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
+def resolve_cache(
+    name: str,
+    fn: Callable[..., Any] | None,
+    cache: bool | Cache,
+    cache_version: str | None,
+    cache_serialize: bool | None,
+    cache_ignore_input_vars: tuple[str, ...] | None,
+    container_image: Any,
+    pod_template: Any,
+    pod_template_name: str | None,
+) -> tuple[Cache | None, str, bool, tuple[str, ...]]:
+    """(config or None, version, serialize, ignored inputs) by flytekit's rules for ``cache`` / ``Cache`` and the
+    older ``cache_*`` parameters; ``name`` is the task's, for error messages."""
+    if isinstance(cache, Cache):
+        if cache_serialize is not None or cache_version is not None or cache_ignore_input_vars is not None:
+            raise FlyteValidationException(
+                f"task {name}: cache_serialize, cache_version and cache_ignore_input_vars cannot be combined "
+                "with a Cache object; set them on Cache(...)"
+            )
+        version = cache.get_version(
+            VersionParameters(
+                fn, container_image=container_image, pod_template=pod_template, pod_template_name=pod_template_name
+            )
+        )
+        return cache, version, cache.serialize, cache.get_ignored_inputs()
+    if not isinstance(cache, bool):
+        raise FlyteValidationException(
+            f"task {name}: parameter 'cache' expected bool or Cache, got {type(cache).__name__}"
+        )
+    if not cache:
+        return None, cache_version or "", bool(cache_serialize), tuple(cache_ignore_input_vars or ())
+    if not cache_version:
+        raise FlyteValidationException(
+            f"task {name}: cache=True needs a version: use cache=Cache(version='1') (or cache_version='1'), "
+            "or a policy such as Cache(policies=CacheFunctionBody())"
+        )
+    cfg = Cache(
+        version=cache_version, serialize=bool(cache_serialize), ignored_inputs=tuple(cache_ignore_input_vars or ())
+    )
+    return cfg, cache_version, bool(cache_serialize), cfg.get_ignored_inputs()

@@ -7,7 +7,7 @@ import inspect
 import typing
 from typing import Any, Callable
 
-from aioflyte.exceptions import FlyteInterfaceException
+from aioflyte.exceptions import FlyteInterfaceException, FlyteTypeException
 
 
 class _NoDefault:
@@ -174,3 +174,13 @@ def transform_function_to_interface(fn: Callable[..., Any], entity_kind: str = "
     ret = hints.get("return", inspect.Signature.empty)
     outputs, nt, positional = outputs_from_annotation(ret)
     return Interface(inputs, outputs, nt, positional, inspect.getdoc(fn))
+
+
+def raise_type_error(entity: str, kind: str, param: str, expected: Any, value: Any, err: Exception) -> None:
+    """A type mismatch naming the entity, the input/output, the expected and the actual type."""
+    from aioflyte.types.engine import type_name, value_repr
+
+    head = f"expected {type_name(expected)}, got {type(value).__name__} ({value_repr(value)})"
+    detail = str(err)
+    msg = f"{entity}: {kind} {param!r} {head}" + ("" if detail == head or not detail else f": {detail}")
+    raise FlyteTypeException(msg, entity=entity, parameter=param, expected=expected, actual=type(value)) from None

@@ -349,7 +349,7 @@ class RemoteController:
         return spec
 
     async def _result(self, target: _Target, execution: execution_pb2.Execution) -> Any:
-        from aioflyte.models.literals import inline_or_stored
+        from aioflyte.io.literals import inline_or_stored
         from aioflyte.types.engine import TypeEngine
 
         closure = execution.closure

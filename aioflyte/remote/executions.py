@@ -22,13 +22,14 @@ from flyteidl.core import identifier_pb2, literals_pb2
 
 from aioflyte.core.interface import Interface
 from aioflyte.exceptions import FlyteAssertion
-from aioflyte.models.literals import inline_or_stored, to_python_values
+from aioflyte.io.literals import inline_or_stored
 from aioflyte.remote.client import AdminClient, FlyteEntityNotExistException, FlyteInvalidInputException
 from aioflyte.remote.client.exceptions import FlyteRemoteTimeoutException
 from aioflyte.remote.client.ids import describe_execution, execution_id
 from aioflyte.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
 from aioflyte.remote.registry import Registry
 from aioflyte.remote.session import RemoteSession
+from aioflyte.types.literals import to_python_values
 
 log = logging.getLogger("aioflyte.remote")
 
@@ -423,7 +424,7 @@ def _execution_spec(
     return spec
 
 
-#: the name this module gave ``inline_or_stored`` (before it moved to ``aioflyte.models.literals``)
+#: the name this module gave ``inline_or_stored`` (before it moved to ``aioflyte.io.literals``)
 _data_literals = inline_or_stored
 
 __all__ = ["TERMINAL_PHASES", "Executions", "FlyteExecutionTimeoutError", "FlyteWorkflowExecution"]

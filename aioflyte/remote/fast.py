@@ -196,7 +196,7 @@ def version_from_hash(md5_bytes: bytes, settings: Any, default_inputs: dict[str,
     and ``extra`` (image names), hashed and URL-safe base64-encoded without padding, as flytekit derives it."""
     import cloudpickle
 
-    from aioflyte import __version__
+    from aioflyte._version import __version__
 
     h = hashlib.md5(md5_bytes)
     h.update(settings.to_json().encode())

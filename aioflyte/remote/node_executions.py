@@ -15,8 +15,8 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 
 from aioflyte.core.interface import Interface
 from aioflyte.exceptions import FlyteAssertion
-from aioflyte.models.literals import to_python_values
 from aioflyte.remote.entities import guess_interface
+from aioflyte.types.literals import to_python_values
 
 if TYPE_CHECKING:
     from aioflyte.remote.executions import Executions, FlyteWorkflowExecution

@@ -430,7 +430,7 @@ class AdminService(admin_pb2_grpc.AdminServiceServicer):
 
     @handler
     async def GetVersion(self, request: version_pb2.GetVersionRequest, context: Any) -> version_pb2.GetVersionResponse:
-        from aioflyte import __version__
+        from aioflyte._version import __version__
 
         version = version_pb2.Version(Build="aioflyte-server", Version=__version__, BuildTime="")
         return version_pb2.GetVersionResponse(control_plane_version=version)

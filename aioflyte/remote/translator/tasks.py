@@ -37,7 +37,7 @@ _OVERRIDE_ORDER = (
 
 
 def _version() -> str:
-    from aioflyte import __version__
+    from aioflyte._version import __version__
 
     return __version__
 
