@@ -4,16 +4,16 @@ container entrypoint; outputs, errors, retries, bad inputs, terminate, and resta
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
 from pathlib import Path
 
+import executions_tasks as tasks
 import pytest
-import test_executions_tasks as tasks
 from flyteidl.admin import task_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import literals_pb2
+from servers import task_env
 
 from aioflyte.remote.client import AdminClient, FlyteEntityNotExistException, FlyteInvalidInputException
 from aioflyte.remote.client.admin import execution_id
@@ -26,8 +26,7 @@ TERMINAL = (Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.TIMED_OUT)
 
 
 def _server(state: Path) -> ServerProcess:
-    pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
-    return ServerProcess(state, env={"PYTHONPATH": pythonpath})
+    return ServerProcess(state, env=task_env(HERE))
 
 
 def _lit(value: object) -> literals_pb2.Literal:

@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import os
 import time
 import uuid
 from pathlib import Path
 
+import executions_tasks as tasks
 import grpc
 import pytest
 import pytest_asyncio
-import test_executions_tasks as tasks
 from flyteidl.admin import signal_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 from flyteidl.service import signal_pb2_grpc
+from servers import task_env
 
 from aioflyte import approve, wait_for_input, workflow
 from aioflyte.configuration.config import Config
@@ -44,7 +44,7 @@ BOOL = types_pb2.LiteralType(simple=types_pb2.BOOLEAN)
 
 
 def _env() -> dict[str, str]:
-    return {"PYTHONPATH": os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)}
+    return task_env(HERE)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

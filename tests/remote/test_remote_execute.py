@@ -4,14 +4,14 @@ timeouts, outputs as Python values, failures, terminate, fetch_execution, recent
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from pathlib import Path
 
+import executions_tasks as tasks
 import grpc
 import pytest
-import test_executions_tasks as tasks
 from flyteidl.core import execution_pb2 as core_execution_pb2
+from servers import task_env
 
 from aioflyte import workflow
 from aioflyte.configuration.config import Config
@@ -38,8 +38,7 @@ def add_wf(a: int, b: int) -> int:
 
 @pytest.fixture
 async def remote(tmp_path):
-    pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
-    async with ServerProcess(tmp_path / "state", env={"PYTHONPATH": pythonpath}) as server:
+    async with ServerProcess(tmp_path / "state", env=task_env(HERE)) as server:
         config = Config.for_endpoint(server.endpoint, insecure=True)
         async with FlyteRemote(config, default_project=P, default_domain=D) as r:
             yield r
