@@ -97,17 +97,13 @@ async def test_hostile_names_are_refused(tmp_path):
 
 async def test_store_going_away_fails_cleanly_after_retries(tmp_path, monkeypatch):
     """A download from a store that stopped: a clear error with the attempts, and no partial file left."""
-    import socket
-
     import boto3
     from moto.server import ThreadedMotoServer
 
     from aioflyte.exceptions import FlyteDataTransferError
+    from aioflyte.server.testing import free_port
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"

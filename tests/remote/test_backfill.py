@@ -5,12 +5,12 @@ plan version), an executed backfill's child executions with their kickoff inputs
 from __future__ import annotations
 
 import datetime
-import os
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from flyteidl.admin import execution_pb2
+from servers import task_env
 
 from aioflyte import CronSchedule, FixedRate, LaunchPlan, task, workflow
 from aioflyte.configuration.config import Config
@@ -61,7 +61,7 @@ NEEDS_LABEL = LaunchPlan.get_or_create(
 
 
 def _env() -> dict[str, str]:
-    return {"PYTHONPATH": os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)}
+    return task_env(HERE)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 import remote_eager_tasks as t
 from flyteidl.core import execution_pb2 as core_execution_pb2
+from servers import task_env
 
 from aioflyte import FlyteRemoteExecutionFailed, RemoteController
 from aioflyte.configuration.config import Config
@@ -29,9 +30,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def server(tmp_path_factory):
-    pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
     state = tmp_path_factory.mktemp("remote-eager")
-    async with ServerProcess(state / "state", env={"PYTHONPATH": pythonpath}) as s:
+    async with ServerProcess(state / "state", env=task_env(HERE)) as s:
         yield s
 
 

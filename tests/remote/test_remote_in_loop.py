@@ -4,7 +4,6 @@ Flyte would), and never blocking the loop while it waits for an execution."""
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest_asyncio
 import remote_eager_tasks as t
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from servers import task_env
 
 from aioflyte.configuration.config import Config
 from aioflyte.remote.remote import FlyteRemote
@@ -25,9 +25,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def remote(tmp_path_factory):
-    pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
     state = tmp_path_factory.mktemp("in-loop")
-    async with ServerProcess(state / "state", env={"PYTHONPATH": pythonpath}) as server:
+    async with ServerProcess(state / "state", env=task_env(HERE)) as server:
         config = Config.for_endpoint(server.endpoint, insecure=True)
         async with FlyteRemote(config, default_project=P, default_domain=D) as r:
             yield r

@@ -16,6 +16,7 @@ import dataproxy_tasks as tasks
 import pytest
 import pytest_asyncio
 from flyteidl.core import identifier_pb2, literals_pb2
+from servers import task_env
 
 from aioflyte.configuration.config import Config
 from aioflyte.remote.client import (
@@ -35,7 +36,7 @@ HERE = Path(__file__).parent
 
 
 def _env() -> dict[str, str]:
-    return {"PYTHONPATH": os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)}
+    return task_env(HERE)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

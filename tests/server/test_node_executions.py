@@ -17,6 +17,7 @@ import pytest_asyncio
 import workflow_entities as W
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2
+from servers import task_env
 
 from aioflyte.configuration.config import Config
 from aioflyte.remote.client import FlyteEntityNotExistException, FlyteRemoteError
@@ -33,8 +34,7 @@ HERE = Path(__file__).parent
 
 
 def _server(state: Path) -> ServerProcess:
-    pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
-    return ServerProcess(state, env={"PYTHONPATH": pythonpath})
+    return ServerProcess(state, env=task_env(HERE))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import os
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 import pytest_asyncio
 from flyteidl.admin import execution_pb2, launch_plan_pb2, schedule_pb2
 from flyteidl.core import identifier_pb2, types_pb2
+from servers import task_env
 
 from aioflyte import CronSchedule, FixedRate, LaunchPlan, task, workflow
 from aioflyte.configuration.config import Config
@@ -46,7 +46,7 @@ def kickoff_wf(kickoff: datetime.datetime) -> str:
 
 
 def _env() -> dict[str, str]:
-    return {"PYTHONPATH": os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)}
+    return task_env(HERE)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

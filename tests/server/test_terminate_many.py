@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 import terminate_tasks as tasks
 from flyteidl.core import execution_pb2 as core_execution_pb2
+from servers import task_env
 
 from aioflyte.configuration.config import Config
 from aioflyte.remote.client import FlyteRemoteError
@@ -36,8 +37,7 @@ async def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("terminate-many")
     cwd = root / "server-cwd"
     cwd.mkdir()
-    pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
-    s = ServerProcess(root / "state", env={"PYTHONPATH": pythonpath}, args=["--max-processes", str(SLOTS)])
+    s = ServerProcess(root / "state", env=task_env(HERE), args=["--max-processes", str(SLOTS)])
     old = os.getcwd()
     os.chdir(cwd)  # the server process inherits it: tasks must not run there
     try:

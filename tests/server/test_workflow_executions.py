@@ -5,7 +5,6 @@ plan nodes, dynamic tasks, the task cache, gates, and terminate killing every pr
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import workflow_rich as R
 from flyteidl.admin import execution_pb2
 from flyteidl.core import catalog_pb2, identifier_pb2, literals_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
+from servers import task_env
 
 from aioflyte.configuration.config import Config
 from aioflyte.remote.client import FlyteEntityNotExistException, FlyteRemoteError
@@ -35,9 +35,8 @@ HERE = Path(__file__).parent
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def remote(tmp_path_factory):
-    pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
     state = tmp_path_factory.mktemp("wf-exec") / "state"
-    async with ServerProcess(state, env={"PYTHONPATH": pythonpath}) as server:
+    async with ServerProcess(state, env=task_env(HERE)) as server:
         async with FlyteRemote(Config.for_endpoint(server.endpoint, insecure=True), P, D) as r:
             yield r
 

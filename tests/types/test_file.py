@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import os
 import pickle
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import aioflyte
 from aioflyte import FlyteFile, task, workflow
 from aioflyte.exceptions import FlyteDataNotFoundError, FlyteDataTransferError
 from aioflyte.io import default_provider
+from aioflyte.server.testing import free_port
 from aioflyte.types._blob_sync import FlyteBlockingCallError
 
 MB = 2**20
@@ -34,17 +34,9 @@ def store(request, tmp_path, monkeypatch) -> str:
     return request.getfixturevalue("s3_raw_prefix")
 
 
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def _start_moto() -> tuple[subprocess.Popen[bytes], str]:
     """moto's S3 server in its own process, so its memory is not counted by tracemalloc here."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
