@@ -10,13 +10,15 @@ from pathlib import Path
 import executions_tasks as tasks
 import grpc
 import pytest
+import pytest_asyncio
 from flyteidl.core import execution_pb2 as core_execution_pb2
-from servers import task_env
+from servers import fresh_project, task_env
 
 from aioflyte import workflow
 from aioflyte.configuration.config import Config
 from aioflyte.exceptions import FlyteAssertion
 from aioflyte.remote.client import (
+    AdminClient,
     FlyteEntityAlreadyExistsException,
     FlyteEntityNotExistException,
     FlyteInvalidInputException,
@@ -26,9 +28,10 @@ from aioflyte.remote.executions import FlyteExecutionTimeoutError, FlyteWorkflow
 from aioflyte.remote.remote import FlyteRemote
 from aioflyte.server.testing import ServerProcess
 
-P, D = "flytesnacks", "development"
+D = "development"
 Phase = core_execution_pb2.WorkflowExecution
 HERE = Path(__file__).parent
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # the tests share the module's server
 
 
 @workflow
@@ -36,12 +39,19 @@ def add_wf(a: int, b: int) -> int:
     return tasks.add(a=a, b=b)
 
 
-@pytest.fixture
-async def remote(tmp_path):
-    async with ServerProcess(tmp_path / "state", env=task_env(HERE)) as server:
-        config = Config.for_endpoint(server.endpoint, insecure=True)
-        async with FlyteRemote(config, default_project=P, default_domain=D) as r:
-            yield r
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def server(tmp_path_factory):
+    """One server for the module's tests: each works in a project of its own (lists and names do not clash)."""
+    async with ServerProcess(tmp_path_factory.mktemp("remote-execute") / "state", env=task_env(HERE)) as s:
+        yield s
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def remote(server):
+    async with AdminClient(server.endpoint) as admin:
+        project = await fresh_project(admin)
+    async with FlyteRemote(Config.for_endpoint(server.endpoint, insecure=True), project, D) as r:
+        yield r
 
 
 async def _started(marker: Path, timeout: float = 30.0) -> None:
@@ -58,7 +68,7 @@ async def test_execute_registers_and_waits_for_outputs(remote):
     assert ex.outputs["o0"] == 42 and ex.outputs == {"o0": 42}
     assert ex.inputs == {"a": 2, "b": 40}
     assert ex.closure.HasField("started_at")
-    assert ex.id.project == P and ex.id.domain == D and ex.id.name
+    assert ex.id.project == remote.default_project and ex.id.domain == D and ex.id.name
     assert ex.spec.launch_plan.name == tasks.add.name and ex.spec.launch_plan.version == "v1"
     # the task is registered now: a second execute reuses it; a fetched task executes the same way
     ft = await remote.fetch_task(name=tasks.add.name, version="v1")

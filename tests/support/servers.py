@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
+from typing import Any
 
 SUPPORT = Path(__file__).resolve().parent
 
@@ -15,3 +17,13 @@ def task_env(*dirs: str | Path) -> dict[str, str]:
     paths = [str(d) for d in (*dirs, SUPPORT)]
     inherited = os.environ.get("PYTHONPATH", "")
     return {"PYTHONPATH": os.pathsep.join([*paths, inherited] if inherited else paths)}
+
+
+async def fresh_project(client: Any) -> str:
+    """Register a project of its own for one test on a server shared by a module (``client``: an AdminClient).
+
+    Entity lists, execution lists and names are per project, so tests sharing a server do not see each other's.
+    """
+    project = f"t{uuid.uuid4().hex[:16]}"
+    assert await client.register_project(project) is True
+    return project
