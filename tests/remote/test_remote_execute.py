@@ -4,6 +4,7 @@ timeouts, outputs as Python values, failures, terminate, fetch_execution, recent
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from pathlib import Path
 
@@ -158,34 +159,38 @@ async def test_fetch_execution_and_recent_executions(remote):
         await remote.fetch_execution(name="no-such-execution")
 
 
-async def test_concurrent_executions_with_gather(remote):
-    await remote.register_task(tasks.add, version="v1")
-    started = time.monotonic()
-    executions = await asyncio.gather(
-        *[remote.execute(tasks.add, inputs={"a": i, "b": 100}, version="v1", wait=True) for i in range(6)]
-    )
-    assert [e.outputs["o0"] for e in executions] == [100 + i for i in range(6)]
+async def test_concurrent_executions_with_gather(remote, tmp_path):
+    await remote.register_task(tasks.meet, version="v1")
+    # each execution returns only once all six are running: awaited one after another, none would finish
+    inputs = [{"marker_dir": str(tmp_path), "parties": 6, "i": i, "timeout": 60.0} for i in range(6)]
+    executions = await asyncio.gather(*[remote.execute(tasks.meet, inputs=x, version="v1", wait=True) for x in inputs])
+    assert all(e.is_successful for e in executions), [e.error for e in executions]
+    assert [e.outputs["o0"] for e in executions] == list(range(6))
     assert len({e.id.name for e in executions}) == 6
-    assert time.monotonic() - started < 60
 
 
-async def test_wait_does_not_block_the_loop(remote):
-    ticks = 0
+async def test_wait_does_not_block_the_loop(remote, tmp_path, monkeypatch):
+    """While ``execute(..., wait=True)`` waits, the loop runs other coroutines, here the one that lets the task
+    finish: a wait that blocked the loop would never see the task end. And nothing sleeps on the loop's thread."""
+    loop_thread = threading.get_ident()
+    blocking_sleeps = []
+    real_sleep = time.sleep
 
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
+    def sleep(seconds: float) -> None:
+        if threading.get_ident() == loop_thread:
+            blocking_sleeps.append(seconds)
+        real_sleep(seconds)
 
-    tick = asyncio.create_task(ticker())
-    try:
-        started = time.monotonic()
-        await remote.execute(tasks.add, inputs={"a": 1, "b": 1}, version="v1", wait=True)
-        elapsed = time.monotonic() - started
-    finally:
-        tick.cancel()
-    assert ticks >= elapsed / 0.01 * 0.3
+    monkeypatch.setattr(time, "sleep", sleep)
+    started, release = tmp_path / "started", tmp_path / "release"
+    inputs = {"started": str(started), "release": str(release), "timeout": 60.0}
+    waiting = asyncio.create_task(remote.execute(tasks.handshake, inputs=inputs, version="v1", wait=True))
+    await _started(started)  # this coroutine ran on the loop while execute() was waiting for the task
+    assert not waiting.done()
+    release.touch()
+    ex = await waiting
+    assert ex.is_successful and ex.outputs["o0"] == "released"
+    assert blocking_sleeps == []
 
 
 async def test_workflows_execute_through_their_launch_plan(remote):
