@@ -12,6 +12,7 @@ import typing
 import pytest
 
 from aioflyte import Cache, task, workflow
+from aioflyte.core.launch_plan import LaunchPlan
 from aioflyte.core.map_task import ArrayNodeMapTask, MapTaskFailure, map_task
 from aioflyte.exceptions import FlyteRecoverableException, FlyteValidationException
 
@@ -151,13 +152,11 @@ async def test_map_over_a_workflow_target():
 
 
 async def test_map_over_a_launch_plan_with_fixed_inputs():
-    launch_plan = pytest.importorskip("aioflyte.core.launch_plan")
-
     @workflow
     def sub(x: int, factor: int) -> int:
         return scale(x=x, factor=factor)
 
-    lp = launch_plan.LaunchPlan.get_or_create(sub, name=f"{__name__}.map_lp", fixed_inputs={"factor": 100})
+    lp = LaunchPlan.get_or_create(sub, name=f"{__name__}.map_lp", fixed_inputs={"factor": 100})
     mt = map_task(lp, concurrency=2)
     assert mt.name == lp.name  # as flytekit names a launch plan's array node
     assert mt.python_interface.input_types == {"x": list[int]}

@@ -10,6 +10,7 @@ import pytest
 from flyteidl.admin import launch_plan_pb2
 
 from aioflyte import conditional, map_task, task, workflow
+from aioflyte.remote import translator
 from aioflyte.remote.client import (
     AdminClient,
     FlyteRemoteUnavailableException,
@@ -108,7 +109,6 @@ async def test_server_refuses_a_taken_port(tmp_path):
 
 
 async def test_register_real_entities_through_the_translator(tmp_path):
-    translator = pytest.importorskip("aioflyte.remote.translator")
     from flyteidl.admin import launch_plan_pb2 as lp_pb2
     from flyteidl.admin import task_pb2, workflow_pb2
 
