@@ -303,10 +303,13 @@ async def test_cancelling_the_map_cancels_every_item():
     before = asyncio.all_tasks()
     running: list[int] = []
     cancelled: list[int] = []
+    five_running = asyncio.Event()
 
     @task
     async def slow(x: int) -> int:
         running.append(x)
+        if len(running) == 5:
+            five_running.set()
         try:
             await asyncio.sleep(30)
         except asyncio.CancelledError:
@@ -315,8 +318,7 @@ async def test_cancelling_the_map_cancels_every_item():
         return x
 
     run = asyncio.ensure_future(map_task(slow, concurrency=5)(x=list(range(50))))
-    while len(running) < 5:
-        await asyncio.sleep(0)
+    await asyncio.wait_for(five_running.wait(), 30)
     run.cancel()
     with pytest.raises(asyncio.CancelledError):
         await run

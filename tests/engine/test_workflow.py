@@ -346,11 +346,11 @@ async def test_wrong_workflow_input_type():
 @pytest.mark.filterwarnings("ignore::aioflyte.types.pickle.PickleFallbackWarning")
 async def test_pickle_untyped_workflow_inputs():
     @task(pickle_untyped=True)
-    def keep(v):  # noqa: ANN001, ANN201
+    def keep(v):  # untyped on purpose
         return v
 
     @workflow(pickle_untyped=True)
-    def wf(v):  # noqa: ANN001, ANN201
+    def wf(v):  # untyped on purpose
         return keep(v=v)
 
     class Thing:

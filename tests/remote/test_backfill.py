@@ -5,6 +5,7 @@ plan version), an executed backfill's child executions with their kickoff inputs
 from __future__ import annotations
 
 import datetime
+import itertools
 from pathlib import Path
 
 import pytest
@@ -144,7 +145,7 @@ async def test_executed_backfill_runs_each_scheduled_time(remote):
     assert [s.inputs for s in synced] == [{"kickoff": _at(h).replace(tzinfo=UTC), "label": "report"} for h in (1, 2, 3)]
     assert [s.outputs["o0"] for s in synced] == [f"report {_at(h).replace(tzinfo=UTC).isoformat()}" for h in (1, 2, 3)]
     # chained: each child starts after the previous one has finished
-    for before, after in zip(children, children[1:]):
+    for before, after in itertools.pairwise(children):
         assert after.closure.created_at.ToNanoseconds() >= before.closure.updated_at.ToNanoseconds()
 
 

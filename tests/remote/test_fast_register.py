@@ -150,7 +150,7 @@ async def test_register_script_then_execute_runs_the_uploaded_code(remote, user_
 
 @module_loop
 async def test_register_script_finds_the_source_root_and_registers_workflows(remote, user_code, tmp_path_factory):
-    root, flows = user_code
+    _, flows = user_code
     dest = tmp_path_factory.mktemp("dest2")
     fwf = await remote.register_script(flows.greet_wf, destination_dir=str(dest), version="wf-v1")
     assert fwf.id.version == "wf-v1"

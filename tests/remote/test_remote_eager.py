@@ -43,10 +43,7 @@ async def remote(server):
 
 
 async def _children(remote: FlyteRemote, parent: str) -> list:
-    found = []
-    async for ex in remote.client.iter_executions(P, D, filters=f"contains(execution_name,{parent}-)"):
-        found.append(ex)
-    return found
+    return [ex async for ex in remote.client.iter_executions(P, D, filters=f"contains(execution_name,{parent}-)")]
 
 
 def _peak_overlap(executions: list) -> int:

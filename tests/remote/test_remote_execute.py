@@ -99,9 +99,9 @@ async def test_version_is_derived_when_not_given(remote):
 async def test_bad_inputs_name_the_input(remote):
     with pytest.raises(FlyteInvalidInputException, match="no input named 'c'"):
         await remote.execute(tasks.add, inputs={"a": 1, "b": 2, "c": 3}, version="v1")
-    with pytest.raises(FlyteInvalidInputException, match="input 'b' of task .*add"):
+    with pytest.raises(FlyteInvalidInputException, match=r"input 'b' of task .*add"):
         await remote.execute(tasks.add, inputs={"a": 1, "b": "two"}, version="v1")
-    with pytest.raises(FlyteInvalidInputException, match="missing input.* b"):
+    with pytest.raises(FlyteInvalidInputException, match=r"missing input.* b"):
         await remote.execute(tasks.add, inputs={"a": 1}, version="v1")
     assert await remote.recent_executions() == []
 

@@ -203,9 +203,9 @@ async def test_missing_entities_raise_typed_errors_naming_them(remote, project):
     with pytest.raises(FlyteEntityNotExistException) as info:
         await remote.fetch_task(project, D, "no.such.task", "v7")
     assert "no.such.task" in str(info.value) and "v7" in str(info.value)
-    with pytest.raises(FlyteEntityNotExistException, match="no.such.wf"):
+    with pytest.raises(FlyteEntityNotExistException, match=r"no\.such\.wf"):
         await remote.fetch_workflow(name="no.such.wf")
-    with pytest.raises(FlyteEntityNotExistException, match="no.such.lp"):
+    with pytest.raises(FlyteEntityNotExistException, match=r"no\.such\.lp"):
         await remote.fetch_launch_plan(project, D, "no.such.lp", "v1")
     with pytest.raises(ValueError, match="name"):
         await remote.fetch_task()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import grpc
 import pytest
 import pytest_asyncio
@@ -190,18 +192,18 @@ async def test_not_found_names_the_entity(client, server, project):
         assert isinstance(info.value, LookupError)
         assert f"{project}/development/nope@v9" in str(info.value)
         assert info.value.code == grpc.StatusCode.NOT_FOUND
-    with pytest.raises(FlyteEntityNotExistException, match=f"active launch plan {project}/development/nope"):
+    with pytest.raises(FlyteEntityNotExistException, match=re.escape(f"active launch plan {project}/development/nope")):
         await client.get_active_launch_plan(project, D, "nope")
-    with pytest.raises(FlyteEntityNotExistException, match=f"launch plan {project}/development/nope@v9"):
+    with pytest.raises(FlyteEntityNotExistException, match=re.escape(f"launch plan {project}/development/nope@v9")):
         await client.activate_launch_plan(launch_plan_id(project, D, "nope", "v9"))
     # a workflow whose task is not registered, a launch plan whose workflow is not: NOT_FOUND naming what is missing
     missing_task = task_id(project, D, "missing.task", "v1")
-    with pytest.raises(FlyteEntityNotExistException, match=f"task {project}/development/missing.task@v1"):
+    with pytest.raises(FlyteEntityNotExistException, match=re.escape(f"task {project}/development/missing.task@v1")):
         await client.register_workflow(
             workflow_id(project, D, "wf", "v1"), workflow_spec("wf", missing_task, project=project)
         )
     missing_wf = workflow_id(project, D, "missing.wf", "v1")
-    with pytest.raises(FlyteEntityNotExistException, match=f"workflow {project}/development/missing.wf@v1"):
+    with pytest.raises(FlyteEntityNotExistException, match=re.escape(f"workflow {project}/development/missing.wf@v1")):
         await client.register_launch_plan(launch_plan_id(project, D, "lp", "v1"), launch_plan_spec(missing_wf))
     code, _ = await _raw_code(server.endpoint, "GetTask", common_pb2.ObjectGetRequest(id=task_id(project, D, "x", "y")))
     assert code == grpc.StatusCode.NOT_FOUND
@@ -268,7 +270,9 @@ async def test_list_with_pagination_newest_first(client, project):
     assert seen == list(reversed(versions))  # newest first (created_at descending) by default
     assert pages == 3
     assert (await client.get_latest_task(project, D, "paged")).id.version == "v4"
-    with pytest.raises(FlyteEntityNotExistException, match=f"task {project}/development/unknown does not exist"):
+    with pytest.raises(
+        FlyteEntityNotExistException, match=re.escape(f"task {project}/development/unknown does not exist")
+    ):
         await client.get_latest_task(project, D, "unknown")
     page, _ = await client.list_tasks(project, D, "paged", limit=10, sort=sort_by("created_at", ascending=True))
     assert [t.id.version for t in page] == versions

@@ -149,7 +149,7 @@ async def test_invalid_inputs_are_invalid_argument(client, project):
         await client.create_execution(project, D, tid, _inputs(a=1))
     with pytest.raises(FlyteInvalidInputException, match="invalid input c"):
         await client.create_execution(project, D, tid, _inputs(a=1, b=2, c=3))
-    with pytest.raises(FlyteInvalidInputException, match="invalid input b: .* expects integer, got string"):
+    with pytest.raises(FlyteInvalidInputException, match=r"invalid input b: .* expects integer, got string"):
         await client.create_execution(project, D, tid, _inputs(a=1, b="two"))
     with pytest.raises(FlyteInvalidInputException, match="invalid execution name"):
         await client.create_execution(project, D, tid, _inputs(a=1, b=2), name="Not_Valid")

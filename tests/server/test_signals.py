@@ -232,7 +232,7 @@ async def test_manager_wait_is_woken_by_set_and_cancellable(tmp_path):
         await signals.open()
         ex = _ex("waiting")
         waiter = asyncio.create_task(signals.wait(ex, "go", INT))
-        while not await signals.list(ex, limit=10):  # the wait created the signal
+        while not await signals.list(ex, limit=10):  # noqa: ASYNC110  (the wait created the signal)
             await asyncio.sleep(0.01)
         assert not waiter.done() and signals.waiting() == 1
         await signals.set(ex, "go", _int(3))
@@ -242,7 +242,7 @@ async def test_manager_wait_is_woken_by_set_and_cancellable(tmp_path):
         assert (await signals.wait(ex, "go", INT)).scalar.primitive.integer == 3
         # cancelling a wait leaves the signal and no waiter behind
         pending = asyncio.create_task(signals.wait(ex, "never", BOOL))
-        while signals.waiting() == 0:
+        while signals.waiting() == 0:  # noqa: ASYNC110  (the manager's state: no event to wait on)
             await asyncio.sleep(0.01)
         pending.cancel()
         with pytest.raises(asyncio.CancelledError):

@@ -5,6 +5,7 @@ plan nodes, dynamic tasks, the task cache, gates, and terminate killing every pr
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from pathlib import Path
 
@@ -85,7 +86,7 @@ async def test_launch_plan_default_and_fixed_inputs(remote):
     assert defaulted.outputs["o0"] == 10 + 100 + 1
     client = remote.client
     lp = launch_plan_id(P, D, W.fixed_lp.name, "v1")
-    with pytest.raises(FlyteRemoteError, match="fixed input b of launch plan .*with_fixed_lp@v1 cannot be overridden"):
+    with pytest.raises(FlyteRemoteError, match=r"fixed input b of launch plan .*with_fixed_lp@v1 cannot be overridden"):
         await client.create_execution(P, D, lp, literals_pb2.LiteralMap(literals={"a": _int(1), "b": _int(2)}))
     # the workflow's default launch plan requires a and b
     await remote.register_workflow(W.with_fixed, version="v1")
@@ -98,7 +99,7 @@ async def test_launch_plan_default_and_fixed_inputs(remote):
         bad.literals["b"].scalar.primitive.string_value = "x"
         await client.create_execution(P, D, wf_lp, bad)
     assert info.value.code == grpc.StatusCode.INVALID_ARGUMENT
-    with pytest.raises(FlyteEntityNotExistException, match="launch plan .*nope@v1 does not exist"):
+    with pytest.raises(FlyteEntityNotExistException, match=r"launch plan .*nope@v1 does not exist"):
         await client.create_execution(P, D, launch_plan_id(P, D, "nope", "v1"))
     # a workflow id launches the workflow's default launch plan, as in flyteadmin
     wid = workflow_id(P, D, W.with_fixed.name, "v1")
@@ -260,4 +261,4 @@ async def test_max_parallelism_of_the_launch_plan(remote, tmp_path):
     assert ex.outputs == {"o0": 0, "o1": 1, "o2": 2} and ex.spec.max_parallelism == 1
     spans = sorted(tuple(map(float, p.read_text().split())) for p in tmp_path.iterdir())
     assert len(spans) == 3
-    assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:]))  # never two at once
+    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))  # never two at once

@@ -211,7 +211,7 @@ async def test_failed_directory_download_leaves_nothing(store: str, monkeypatch)
 
     monkeypatch.setattr(provider, "list_files", with_a_missing_file)
     d = FlyteDirectory.from_source(uri)
-    with pytest.raises(FlyteDataNotFoundError, match="gone.txt"):
+    with pytest.raises(FlyteDataNotFoundError, match=r"gone\.txt"):
         await d.adownload()
     parent = os.path.dirname(d.path)
     assert not os.path.exists(d.path) and (not os.path.isdir(parent) or not os.listdir(parent))

@@ -300,7 +300,7 @@ async def test_failed_write_publishes_nothing(store: str) -> None:
 
 async def test_missing_key_is_a_clear_error_and_leaves_nothing(store: str) -> None:
     ff = FlyteFile.from_source(f"{store}/nope/missing.txt")
-    with pytest.raises(FlyteDataNotFoundError, match="missing.txt.*does not exist"):
+    with pytest.raises(FlyteDataNotFoundError, match=r"missing\.txt.*does not exist"):
         await read(f=ff)
     with pytest.raises(FlyteDataNotFoundError, match="does not exist"):
         await ff.adownload()
