@@ -14,7 +14,7 @@ import pytest_asyncio
 from flyteidl.admin import task_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import literals_pb2
-from servers import fresh_project, task_env
+from servers import fresh_project, task_env, until_gone
 
 from aioflyte.remote.client import AdminClient, FlyteEntityNotExistException, FlyteInvalidInputException
 from aioflyte.remote.client.admin import execution_id
@@ -209,7 +209,8 @@ async def test_running_executions_are_failed_across_restarts(tmp_path):
         await _wait(client, done)
         first = await client.create_execution(P, D, tid, _inputs(marker=str(stopped), seconds=300.0))
         pids = await _pids(stopped)
-    assert all(_gone(p) for p in pids)
+    assert _gone(pids[0])  # the task's process: the server stopped once it had exited
+    await until_gone(pids[1:])  # the process it started: killed with its group
     # a crash (SIGKILL) leaves the execution RUNNING in the database: the next start marks it failed
     server = _server(state)
     await server.start()

@@ -18,7 +18,7 @@ import workflow_rich as R
 from flyteidl.admin import execution_pb2
 from flyteidl.core import catalog_pb2, identifier_pb2, literals_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
-from servers import task_env
+from servers import task_env, until_gone
 
 from aioflyte.configuration.config import Config
 from aioflyte.remote.client import FlyteEntityNotExistException, FlyteRemoteError
@@ -217,7 +217,8 @@ async def test_terminate_kills_the_workflow_processes(remote, tmp_path):
     pids = await _pids(marker)
     await remote.terminate(ex, "stop it")
     assert ex.phase == Phase.ABORTED and ex.abort_cause == "stop it"
-    assert not any(_alive(pid) for pid in pids)
+    assert not _alive(pids[0])  # the task's process: terminate returned once it had exited
+    await until_gone(pids[1:])  # the process it started: killed with its group
     await remote.sync_execution(ex, sync_nodes=True)
     node = ex.node_executions["n0"]
     assert node.phase == NodePhase.ABORTED
@@ -229,7 +230,8 @@ async def test_terminate_reaches_child_executions(remote, tmp_path):
     ex = await remote.execute(W.sleepy_parent, inputs={"marker": str(marker), "seconds": 120.0}, version="v1")
     pids = await _pids(marker)  # written by the task of the child execution
     await remote.terminate(ex, "stop the family")
-    assert not any(_alive(pid) for pid in pids)
+    assert not _alive(pids[0])  # the child execution's task process: terminate returned once it had exited
+    await until_gone(pids[1:])  # the process it started: killed with its group
     await remote.sync_execution(ex, sync_nodes=True)
     (child,) = ex.node_executions["n0"].workflow_executions
     assert ex.phase == Phase.ABORTED and child.phase == Phase.ABORTED
