@@ -98,6 +98,7 @@ def test_file_names_pad_like_pyflyte():
     assert file_names([spec] * 10)[9] == "9_t_1.pb"
 
 
+@pytest.mark.slow
 def test_runs_as_a_script(tmp_path):
     out = tmp_path / "p.tgz"
     proc = subprocess.run(

@@ -277,6 +277,7 @@ def test_persistence_across_processes(cdir: Path) -> None:
     assert clear_cache_sync("proc_task") == 1
 
 
+@pytest.mark.slow
 def test_concurrent_first_use_from_several_processes(cdir: Path) -> None:
     script = textwrap.dedent(
         """

@@ -335,6 +335,7 @@ async def ident(x: int) -> int:
     return x
 
 
+@pytest.mark.slow
 async def test_100k_items_memory_grows_with_concurrency_not_items():
     xs = list(range(100_000))
     mt = map_task(ident, concurrency=100)

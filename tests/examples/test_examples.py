@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every test runs a script as a subprocess
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 #: Runs a script as ``python SCRIPT`` does, except that ``random.random()`` draws from a fixed sequence: quickstart's
 #: flaky service fails 30% of its 20 calls at random, each retried 3 times, so about one run in seven failed. The first

@@ -58,6 +58,7 @@ async def test_failed_write_publishes_nothing(root):
     assert not await p.exists(f"{root}/partial.bin")
 
 
+@pytest.mark.slow
 async def test_directories_bounded(root, tmp_path):
     p = FileAccessProvider()
     src = tmp_path / "dir"
@@ -95,6 +96,7 @@ async def test_hostile_names_are_refused(tmp_path):
     assert not target.exists() or not any(target.rglob("*.txt"))
 
 
+@pytest.mark.slow
 async def test_store_going_away_fails_cleanly_after_retries(tmp_path, monkeypatch):
     """A download from a store that stopped: a clear error with the attempts, and no partial file left."""
     import boto3

@@ -23,6 +23,8 @@ from aioflyte.remote.executions import FlyteWorkflowExecution
 from aioflyte.remote.remote import FlyteRemote
 from aioflyte.server.testing import ServerProcess
 
+pytestmark = pytest.mark.slow  # every test uses the server subprocess
+
 module_loop = pytest.mark.asyncio(loop_scope="module")
 
 P, D = "flytesnacks", "development"

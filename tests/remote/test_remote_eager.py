@@ -25,7 +25,8 @@ Phase = core_execution_pb2.WorkflowExecution
 HERE = Path(__file__).parent
 
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# every test runs executions on the server subprocess; the tests share its loop
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -62,6 +62,7 @@ async def _started(marker: Path, timeout: float = 30.0) -> None:
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.slow
 async def test_execute_registers_and_waits_for_outputs(remote):
     ex = await remote.execute(tasks.add, inputs={"a": 2, "b": 40}, version="v1", wait=True)
     assert isinstance(ex, FlyteWorkflowExecution)
@@ -77,6 +78,7 @@ async def test_execute_registers_and_waits_for_outputs(remote):
     assert again.outputs["o0"] == 2 and again.id.name != ex.id.name
 
 
+@pytest.mark.slow
 async def test_execute_then_wait(remote):
     started = time.monotonic()
     ex = await remote.execute(tasks.add, inputs={"a": 1, "b": 2}, version="v1", execution_name_prefix="later")
@@ -89,6 +91,7 @@ async def test_execute_then_wait(remote):
     assert time.monotonic() - started < 20  # backoff from 0.1 s, not fixed long sleeps
 
 
+@pytest.mark.slow
 async def test_version_is_derived_when_not_given(remote):
     ex = await remote.execute(tasks.add, inputs={"a": 3, "b": 4}, wait=True)
     assert ex.outputs["o0"] == 7
@@ -96,6 +99,7 @@ async def test_version_is_derived_when_not_given(remote):
     assert again.spec.launch_plan.version == ex.spec.launch_plan.version  # unchanged code, same version
 
 
+@pytest.mark.slow
 async def test_bad_inputs_name_the_input(remote):
     with pytest.raises(FlyteInvalidInputException, match="no input named 'c'"):
         await remote.execute(tasks.add, inputs={"a": 1, "b": 2, "c": 3}, version="v1")
@@ -106,6 +110,7 @@ async def test_bad_inputs_name_the_input(remote):
     assert await remote.recent_executions() == []
 
 
+@pytest.mark.slow
 async def test_failing_task_has_its_error(remote):
     ex = await remote.execute(tasks.explode, inputs={"x": 3}, version="v1", wait=True)
     assert ex.is_done and not ex.is_successful and ex.phase == Phase.FAILED
@@ -116,6 +121,7 @@ async def test_failing_task_has_its_error(remote):
     assert ex.inputs == {"x": 3}
 
 
+@pytest.mark.slow
 async def test_terminate_a_long_execution(remote, tmp_path):
     marker = tmp_path / "pids"
     ex = await remote.execute(tasks.sleepy, inputs={"marker": str(marker), "seconds": 60.0}, version="v1")
@@ -129,6 +135,7 @@ async def test_terminate_a_long_execution(remote, tmp_path):
     assert info.value.code == grpc.StatusCode.FAILED_PRECONDITION
 
 
+@pytest.mark.slow
 async def test_wait_timeout_names_the_execution(remote, tmp_path):
     marker = tmp_path / "pids"
     ex = await remote.execute(tasks.sleepy, inputs={"marker": str(marker), "seconds": 60.0}, version="v1")
@@ -141,6 +148,7 @@ async def test_wait_timeout_names_the_execution(remote, tmp_path):
     await remote.terminate(ex, "test over")
 
 
+@pytest.mark.slow
 async def test_fetch_execution_and_recent_executions(remote):
     ex = await remote.execute(tasks.add, inputs={"a": 5, "b": 6}, version="v1", execution_name="named-one", wait=True)
     assert ex.id.name == "named-one"
@@ -159,6 +167,7 @@ async def test_fetch_execution_and_recent_executions(remote):
         await remote.fetch_execution(name="no-such-execution")
 
 
+@pytest.mark.slow
 async def test_concurrent_executions_with_gather(remote, tmp_path):
     await remote.register_task(tasks.meet, version="v1")
     # each execution returns only once all six are running: awaited one after another, none would finish
@@ -169,6 +178,7 @@ async def test_concurrent_executions_with_gather(remote, tmp_path):
     assert len({e.id.name for e in executions}) == 6
 
 
+@pytest.mark.slow
 async def test_wait_does_not_block_the_loop(remote, tmp_path, monkeypatch):
     """While ``execute(..., wait=True)`` waits, the loop runs other coroutines, here the one that lets the task
     finish: a wait that blocked the loop would never see the task end. And nothing sleeps on the loop's thread."""
@@ -193,6 +203,7 @@ async def test_wait_does_not_block_the_loop(remote, tmp_path, monkeypatch):
     assert blocking_sleeps == []
 
 
+@pytest.mark.slow
 async def test_workflows_execute_through_their_launch_plan(remote):
     ex = await remote.execute(add_wf, inputs={"a": 1, "b": 2}, version="v1", wait=True)
     assert ex.outputs["o0"] == 3
@@ -202,6 +213,7 @@ async def test_workflows_execute_through_their_launch_plan(remote):
     assert again.outputs["o0"] == 4
 
 
+@pytest.mark.slow
 async def test_envs_tags_and_overwrite_cache_reach_the_execution(remote):
     ex = await remote.execute(
         tasks.env_and_context, inputs={"name": "MY_VAR"}, version="v1", envs={"MY_VAR": "hello"},

@@ -75,6 +75,7 @@ async def remote(server, project):
         yield r
 
 
+@pytest.mark.slow
 @module_loop
 async def test_register_task_and_fetch_latest_and_by_version(remote, project):
     ft = await remote.register_task(square, version="v1")
@@ -113,6 +114,7 @@ def _renamed(spec: task_pb2.TaskSpec, name: str) -> task_pb2.TaskSpec:
     return out
 
 
+@pytest.mark.slow
 @module_loop
 async def test_register_workflow_with_subworkflow_and_map_task(remote, project):
     fwf = await remote.register_workflow(parent_wf, version="v1")
@@ -152,6 +154,7 @@ async def test_register_workflow_with_subworkflow_and_map_task(remote, project):
         await remote.fetch_launch_plan(project, D, sub_wf.name, "v9")
 
 
+@pytest.mark.slow
 @module_loop
 async def test_launch_plans_register_activate_and_fetch_active(remote, project):
     lp = LaunchPlan.get_or_create(sub_wf, name="remote_test.sub_lp", default_inputs={"x": 5})
@@ -175,6 +178,7 @@ async def test_launch_plans_register_activate_and_fetch_active(remote, project):
     assert (await remote.register_launch_plan(lp, version="v2")).id == flp2.id  # duplicate is fine
 
 
+@pytest.mark.slow
 @module_loop
 async def test_raw_register_with_default_launch_plan(remote, project):
     ss = remote._settings(None, "raw1")
@@ -195,6 +199,7 @@ async def test_raw_register_with_default_launch_plan(remote, project):
         await remote.raw_register(object(), ss, "raw1")
 
 
+@pytest.mark.slow
 @module_loop
 async def test_missing_entities_raise_typed_errors_naming_them(remote, project):
     with pytest.raises(FlyteEntityNotExistException) as info:
@@ -217,6 +222,7 @@ async def test_missing_entities_raise_typed_errors_naming_them(remote, project):
         await remote.register_task(sub_wf, version="v1")
 
 
+@pytest.mark.slow
 @module_loop
 async def test_projects_domains_and_console_urls(remote, server, project):
     projects = await remote.list_projects()
@@ -233,6 +239,7 @@ async def test_projects_domains_and_console_urls(remote, server, project):
     assert remote.generate_console_url(ft) == f"{base}/task/{square.name}/version/v1"
 
 
+@pytest.mark.slow
 @module_loop
 async def test_registration_from_a_running_loop_does_not_block_it(server, project):
     """Calls are coroutines on the caller's loop: a ticker keeps running while they are in flight."""
@@ -276,6 +283,7 @@ def calls_lp(x: int) -> int:
     return sub_lp(x=x)
 
 
+@pytest.mark.slow
 @module_loop
 async def test_register_workflow_with_launch_plan_node(remote, project):
     """The launch plan a node runs is registered (with its workflow) before the workflow using it."""
@@ -286,6 +294,7 @@ async def test_register_workflow_with_launch_plan_node(remote, project):
     assert (await remote.fetch_launch_plan(name=calls_lp.name)).workflow_id == fwf.id
 
 
+@pytest.mark.slow
 @module_loop
 async def test_register_a_map_task_directly(remote, project):
     mt = map_task(square, concurrency=3)

@@ -32,7 +32,7 @@ from aioflyte.server.testing import ServerProcess
 
 P, D = "flytesnacks", "development"
 INT = types_pb2.LiteralType(simple=types_pb2.INTEGER)
-pytestmark = pytest.mark.asyncio(loop_scope="module")  # the tests share the module's server
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]  # the tests share the module's server
 
 
 def _interface() -> interface_pb2.TypedInterface:

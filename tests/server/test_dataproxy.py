@@ -29,7 +29,8 @@ from aioflyte.remote.remote import FlyteRemote
 from aioflyte.server.testing import ServerProcess
 from aioflyte.types.file import FlyteFile
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# every test uses the server subprocess; the tests share its loop
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 
 P, D = "flytesnacks", "development"
 HERE = Path(__file__).parent

@@ -23,7 +23,7 @@ from aioflyte.server.testing import ServerProcess
 P, D = "flytesnacks", "development"
 Phase = core_execution_pb2.WorkflowExecution
 HERE = Path(__file__).parent
-pytestmark = pytest.mark.asyncio(loop_scope="module")  # the tests share the module's server
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]  # the tests share the module's server
 TERMINAL = (Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.TIMED_OUT)
 
 

@@ -57,6 +57,7 @@ async def remote(tmp_path_factory):
             yield r
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio(loop_scope="module")
 async def test_entity_and_execution_lists_honour_filters(remote):
     for version in ("f1", "f2"):

@@ -24,7 +24,8 @@ from aioflyte.remote.client import FlyteEntityNotExistException, FlyteRemoteErro
 from aioflyte.remote.remote import FlyteRemote
 from aioflyte.server.testing import ServerProcess
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# every test runs workflows on the server subprocess; the tests share its loop
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 
 P, D = "flytesnacks", "development"
 Phase = core_execution_pb2.WorkflowExecution

@@ -89,6 +89,7 @@ def _at(e: execution_pb2.Execution) -> datetime.datetime:
 # --- the server ---------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @module_loop
 async def test_fixed_rate_fires_then_deactivation_stops_it(remote):
     flp = await remote.register_launch_plan(_lp("every_minute"), version="v1")
@@ -120,6 +121,7 @@ async def test_fixed_rate_fires_then_deactivation_stops_it(remote):
     assert await remote.fetch_active_launchplan(name="every_minute") is None
 
 
+@pytest.mark.slow
 @module_loop
 async def test_activating_another_version_moves_the_schedule(remote):
     v1 = await remote.register_launch_plan(_lp("moving", minutes=1), version="v1")
@@ -140,6 +142,7 @@ async def test_activating_another_version_moves_the_schedule(remote):
     await remote.client.deactivate_launch_plan(v2.id)
 
 
+@pytest.mark.slow
 @module_loop
 async def test_activation_rejects_schedules_that_cannot_run(remote):
     flp = await remote.register_launch_plan(LaunchPlan.get_or_create(kickoff_wf, name="plain"), version="v1")
@@ -179,6 +182,7 @@ async def test_activation_rejects_schedules_that_cannot_run(remote):
         assert await remote.fetch_active_launchplan(name=name) is None
 
 
+@pytest.mark.slow
 @module_loop
 async def test_restart_neither_double_fires_nor_catches_up(tmp_path):
     state = tmp_path / "state"

@@ -154,6 +154,7 @@ def _least(store: str) -> int:
     return 2 if store.startswith("s3://") else 1
 
 
+@pytest.mark.slow
 async def test_thousand_files_never_exceed_the_batch_size(store: str) -> None:
     provider = default_provider()
     provider.reset_stats()

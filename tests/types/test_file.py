@@ -244,6 +244,7 @@ async def test_stored_file_passes_through_without_copy(store: str) -> None:
     assert await provider.list_files(store) == before
 
 
+@pytest.mark.slow
 async def test_stream_200mb_in_bounded_memory(big_store: str, tmp_path) -> None:
     src = str(tmp_path / "big.bin")
     digest = _write_big(src, 200)
@@ -309,6 +310,7 @@ async def test_missing_key_is_a_clear_error_and_leaves_nothing(store: str) -> No
     assert not os.path.isdir(parent) or not os.listdir(parent)
 
 
+@pytest.mark.slow
 async def test_server_stopped_mid_download_leaves_no_partial_file(tmp_path, monkeypatch) -> None:
     proc, endpoint = _start_moto()
     try:
