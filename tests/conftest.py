@@ -17,14 +17,11 @@ def _aioflyte_home(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def moto_server():
     """A real S3-compatible HTTP server (moto) on a free loopback port, for the whole session."""
-    import socket
-
     from moto.server import ThreadedMotoServer
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    from aioflyte.server.testing import free_port
+
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"

@@ -134,6 +134,7 @@ def test_top_level_help_lists_subcommands():
     assert all(c in r.output for c in ("run", "serve", "package", "--pkgs"))
 
 
+@pytest.mark.slow
 def test_run_in_a_subprocess(wf_file, tmp_path):
     out = subprocess.run(
         [sys.executable, "-m", "aioflyte.cli.main", "run", wf_file, "wf", "--name", "sub", "--n", "1"],
@@ -167,6 +168,7 @@ def served(tmp_path):
     assert proc.returncode == 0, proc.stderr.read()
 
 
+@pytest.mark.slow
 def test_serve_answers_an_admin_client(served):
     from aioflyte.remote.client import AdminClient
 
@@ -177,12 +179,14 @@ def test_serve_answers_an_admin_client(served):
     assert "development" in asyncio.run(ask())
 
 
+@pytest.mark.slow
 def test_run_remote_task_on_served_backend(served, wf_file):
     r = invoke("run", "--remote", "--endpoint", served, "--insecure", wf_file, "add", "--a", "5", "--b", "6")
     assert r.exit_code == 0, r.output
     assert r.output.strip().splitlines()[-1] == "11"
 
 
+@pytest.mark.slow
 def test_run_remote_workflow_and_launch_plan_on_served_backend(served, wf_file):
     r = invoke("run", "--remote", "--endpoint", served, "--insecure", wf_file, "wf", "--name", "remote", "--n", "4")
     assert r.exit_code == 0, r.output

@@ -21,6 +21,8 @@ from aioflyte.configuration.config import Config
 from aioflyte.remote.remote import FlyteRemote
 from aioflyte.server.testing import ServerProcess
 
+pytestmark = pytest.mark.slow  # every test runs the CLI and the server as subprocesses
+
 P, D = "flytesnacks", "development"
 module_loop = pytest.mark.asyncio(loop_scope="module")
 

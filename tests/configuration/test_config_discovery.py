@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 
 import pytest
 
@@ -74,7 +75,7 @@ def test_explicit_file_wins_over_discovery(places, monkeypatch):
 def test_explicit_missing_file_is_an_error(tmp_path):
     # (flytekit: FileNotFoundError for YAML; a missing INI file is silently empty)
     for name in ("nope.yaml", "nope.config"):
-        with pytest.raises(FileNotFoundError, match=f"Config file .*{name} does not exist"):
+        with pytest.raises(FileNotFoundError, match=f"Config file .*{re.escape(name)} does not exist"):
             PlatformConfig.auto(str(tmp_path / name))
 
 
@@ -91,7 +92,7 @@ def test_format_is_chosen_by_name(tmp_path):
 def test_malformed_files(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("admin:\n  endpoint: [unclosed\n")
-    with pytest.raises(ConfigurationError, match="bad.yaml is not valid YAML"):
+    with pytest.raises(ConfigurationError, match=r"bad\.yaml is not valid YAML"):
         ConfigFile(bad)
     top = tmp_path / "list.yaml"
     top.write_text("- a\n- b\n")
@@ -134,7 +135,7 @@ def test_entry_names_and_aliases(tmp_path, monkeypatch):
 def test_parsers():
     assert [parse_bool(v, "s") for v in ("1", "true", "TRUE", "yes", "on")] == [True] * 5
     assert [parse_bool(v, "s") for v in ("0", "false", "False", "no", "off")] == [False] * 5
-    with pytest.raises(ConfigurationError, match="^X: expected a boolean"):
+    with pytest.raises(ConfigurationError, match=r"^X: expected a boolean"):
         parse_bool("2", "X")
     assert parse_list("a, b,,c ", "s") == ["a", "b", "c"]
 

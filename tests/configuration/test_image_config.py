@@ -149,7 +149,7 @@ def test_bad_images_section(tmp_path):
     with pytest.raises(ConfigurationError, match=r"images\.spark in .*c\.yaml"):
         ImageConfig.auto(str(path))
     path.write_text("images: [a, b]\n")
-    with pytest.raises(ConfigurationError, match="images in .*expected a mapping"):
+    with pytest.raises(ConfigurationError, match=r"images in .*expected a mapping"):
         ImageConfig.auto(str(path))
     path.write_text("images:\n")
     assert ImageConfig.auto(str(path)).images == []
@@ -208,7 +208,7 @@ def test_image_spec_file_needs_the_image_spec_module(tmp_path, monkeypatch):
     spec = tmp_path / "spec.yaml"
     spec.write_text("name: mine\npackages: [pandas]\n")
     monkeypatch.setitem(sys.modules, "aioflyte.image_spec", None)
-    with pytest.raises(ValueError, match="needs aioflyte.image_spec"):
+    with pytest.raises(ValueError, match=r"needs aioflyte\.image_spec"):
         Image.look_up_image_info("default", str(spec))
 
 

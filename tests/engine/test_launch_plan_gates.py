@@ -146,7 +146,7 @@ async def test_gates_resolve_from_signals_set_by_another_coroutine():
     async def reviewer() -> None:
         from aioflyte.engine.signals import provider_for
 
-        while set(provider_for(h._run).waiting()) != {"review", "note"}:
+        while set(provider_for(h._run).waiting()) != {"review", "note"}:  # noqa: ASYNC110  (the engine's state)
             await asyncio.sleep(0.01)
         h.set_signal("note", "looks good")
         h.set_signal("review", True)
@@ -171,7 +171,7 @@ def waits_short() -> int:
 
 
 async def test_gate_timeout_fails_with_a_clear_error():
-    with pytest.raises(FlyteGateTimeout, match="'never' timed out after 0.1s"):
+    with pytest.raises(FlyteGateTimeout, match=r"'never' timed out after 0\.1s"):
         await waits_short()
 
 

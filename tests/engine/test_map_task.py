@@ -12,6 +12,7 @@ import typing
 import pytest
 
 from aioflyte import Cache, task, workflow
+from aioflyte.core.launch_plan import LaunchPlan
 from aioflyte.core.map_task import ArrayNodeMapTask, MapTaskFailure, map_task
 from aioflyte.exceptions import FlyteRecoverableException, FlyteValidationException
 
@@ -151,13 +152,11 @@ async def test_map_over_a_workflow_target():
 
 
 async def test_map_over_a_launch_plan_with_fixed_inputs():
-    launch_plan = pytest.importorskip("aioflyte.core.launch_plan")
-
     @workflow
     def sub(x: int, factor: int) -> int:
         return scale(x=x, factor=factor)
 
-    lp = launch_plan.LaunchPlan.get_or_create(sub, name=f"{__name__}.map_lp", fixed_inputs={"factor": 100})
+    lp = LaunchPlan.get_or_create(sub, name=f"{__name__}.map_lp", fixed_inputs={"factor": 100})
     mt = map_task(lp, concurrency=2)
     assert mt.name == lp.name  # as flytekit names a launch plan's array node
     assert mt.python_interface.input_types == {"x": list[int]}
@@ -304,10 +303,13 @@ async def test_cancelling_the_map_cancels_every_item():
     before = asyncio.all_tasks()
     running: list[int] = []
     cancelled: list[int] = []
+    five_running = asyncio.Event()
 
     @task
     async def slow(x: int) -> int:
         running.append(x)
+        if len(running) == 5:
+            five_running.set()
         try:
             await asyncio.sleep(30)
         except asyncio.CancelledError:
@@ -316,8 +318,7 @@ async def test_cancelling_the_map_cancels_every_item():
         return x
 
     run = asyncio.ensure_future(map_task(slow, concurrency=5)(x=list(range(50))))
-    while len(running) < 5:
-        await asyncio.sleep(0)
+    await asyncio.wait_for(five_running.wait(), 30)
     run.cancel()
     with pytest.raises(asyncio.CancelledError):
         await run
@@ -334,6 +335,7 @@ async def ident(x: int) -> int:
     return x
 
 
+@pytest.mark.slow
 async def test_100k_items_memory_grows_with_concurrency_not_items():
     xs = list(range(100_000))
     mt = map_task(ident, concurrency=100)

@@ -9,6 +9,7 @@ import time
 import typing
 
 import pytest
+from concurrency import Meeting
 
 import aioflyte
 from aioflyte import Options, WorkflowFailurePolicy, current_context, task, workflow
@@ -17,9 +18,13 @@ from aioflyte.exceptions import FlyteError
 # ruff: noqa: UP045
 
 
+#: three_slow's three slow_sync nodes meet here: each returns only once all three are running (a new one per test)
+meeting = Meeting(3)
+
+
 @task
 def slow_sync(x: int) -> int:
-    time.sleep(1)
+    meeting.meet()
     return x
 
 
@@ -42,14 +47,17 @@ def three_slow(x: int) -> int:
 
 
 async def test_independent_nodes_run_concurrently():
-    start = time.perf_counter()
+    global meeting
+    meeting = Meeting(3)
     assert await three_slow(x=1) == 6
-    elapsed = time.perf_counter() - start
-    assert elapsed < 2.5, f"three independent 1 s tasks took {elapsed:.2f}s: nodes are not concurrent"
+    assert meeting.peak == 3  # the three independent nodes were in flight at once
 
 
 def test_sync_entry_point_runs_workflows():
+    global meeting
+    meeting = Meeting(3)
     assert aioflyte.run(three_slow, x=1) == 6
+    assert meeting.peak == 3
 
 
 @task
@@ -338,11 +346,11 @@ async def test_wrong_workflow_input_type():
 @pytest.mark.filterwarnings("ignore::aioflyte.types.pickle.PickleFallbackWarning")
 async def test_pickle_untyped_workflow_inputs():
     @task(pickle_untyped=True)
-    def keep(v):  # noqa: ANN001, ANN201
+    def keep(v):  # untyped on purpose
         return v
 
     @workflow(pickle_untyped=True)
-    def wf(v):  # noqa: ANN001, ANN201
+    def wf(v):  # untyped on purpose
         return keep(v=v)
 
     class Thing:

@@ -6,6 +6,8 @@ import pytest
 from entrypoint_helpers import RESOLVE, run_entrypoint
 from flyteidl.core import errors_pb2, execution_pb2
 
+pytestmark = pytest.mark.slow  # every test runs the entrypoint as a subprocess
+
 RECOVERABLE = errors_pb2.ContainerError.RECOVERABLE
 NON_RECOVERABLE = errors_pb2.ContainerError.NON_RECOVERABLE
 USER = execution_pb2.ExecutionError.USER

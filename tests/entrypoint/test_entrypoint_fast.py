@@ -6,6 +6,7 @@ import io
 import sys
 import tarfile
 
+import pytest
 from entrypoint_helpers import entrypoint_cmd, run
 
 from aioflyte._entrypoint.fast import with_distribution
@@ -30,6 +31,7 @@ def _archive() -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.slow
 async def test_fast_execute_runs_code_from_the_archive(store, tmp_path):
     archive = await store.put("fast/code.tar.gz", _archive())
     await store.put_inputs({"a": 5}, {"a": int})

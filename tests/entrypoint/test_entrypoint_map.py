@@ -6,6 +6,8 @@ import pytest
 from entrypoint_helpers import RESOLVE, run_entrypoint
 from flyteidl.core import errors_pb2, execution_pb2
 
+pytestmark = pytest.mark.slow  # every test runs the entrypoint as a subprocess
+
 ARRAY = "flytekit.core.array_node_map_task.ArrayNodeMapTaskResolver"
 DEFAULT = "flytekit.core.python_auto_container.default_task_resolver"
 

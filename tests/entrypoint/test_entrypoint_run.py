@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from entrypoint_helpers import RESOLVE, Store, run_entrypoint
 from flyteidl.core import literals_pb2
 
 from aioflyte.io import default_provider
 from aioflyte.types.engine import TypeEngine
 from aioflyte.types.file import FlyteFile
+
+pytestmark = pytest.mark.slow  # every test runs the entrypoint as a subprocess
 
 
 async def test_task_reads_inputs_and_writes_outputs(store):

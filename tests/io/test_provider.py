@@ -58,6 +58,7 @@ async def test_failed_write_publishes_nothing(root):
     assert not await p.exists(f"{root}/partial.bin")
 
 
+@pytest.mark.slow
 async def test_directories_bounded(root, tmp_path):
     p = FileAccessProvider()
     src = tmp_path / "dir"
@@ -95,19 +96,16 @@ async def test_hostile_names_are_refused(tmp_path):
     assert not target.exists() or not any(target.rglob("*.txt"))
 
 
+@pytest.mark.slow
 async def test_store_going_away_fails_cleanly_after_retries(tmp_path, monkeypatch):
     """A download from a store that stopped: a clear error with the attempts, and no partial file left."""
-    import socket
-
     import boto3
     from moto.server import ThreadedMotoServer
 
     from aioflyte.exceptions import FlyteDataTransferError
+    from aioflyte.server.testing import free_port
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"

@@ -242,10 +242,7 @@ def failing_wf(a: int) -> int:
 
 @dynamic
 def dyn(n: int) -> typing.List[int]:
-    out = []
-    for i in range(n):
-        out.append(square(x=i))
-    return out
+    return [square(x=i) for i in range(n)]
 
 
 @workflow

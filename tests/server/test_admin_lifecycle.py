@@ -10,6 +10,7 @@ import pytest
 from flyteidl.admin import launch_plan_pb2
 
 from aioflyte import conditional, map_task, task, workflow
+from aioflyte.remote import translator
 from aioflyte.remote.client import (
     AdminClient,
     FlyteRemoteUnavailableException,
@@ -45,6 +46,7 @@ def branchy(n: int) -> int:
     return conditional("big").if_(n > 10).then(double(x=s)).else_().then(total(xs=doubled))
 
 
+@pytest.mark.slow
 async def test_registrations_survive_a_restart(tmp_path):
     task_spec, workflow_spec, launch_plan_spec = _specs()
     state = tmp_path / "state"
@@ -66,6 +68,7 @@ async def test_registrations_survive_a_restart(tmp_path):
         assert await client.register_task(tid, task_spec("t")) is False  # still known as identical
 
 
+@pytest.mark.slow
 async def test_client_retries_until_the_server_is_up(tmp_path):
     port = free_port()
     async with AdminClient(f"127.0.0.1:{port}", retry_timeout=30, max_attempts=200) as client:
@@ -86,6 +89,7 @@ async def test_client_retries_until_the_server_is_up(tmp_path):
         assert time.monotonic() - start < 10
 
 
+@pytest.mark.slow
 async def test_sigterm_shuts_down_cleanly(tmp_path):
     server = ServerProcess(tmp_path / "state")
     await server.start()
@@ -97,6 +101,7 @@ async def test_sigterm_shuts_down_cleanly(tmp_path):
     assert "aioflyte-server stopped" in server.log_path.read_text()
 
 
+@pytest.mark.slow
 async def test_server_refuses_a_taken_port(tmp_path):
     async with ServerProcess(tmp_path / "one") as first:
         second = ServerProcess(tmp_path / "two", port=first.port, startup_timeout=20)
@@ -107,8 +112,8 @@ async def test_server_refuses_a_taken_port(tmp_path):
             await second.stop()
 
 
+@pytest.mark.slow
 async def test_register_real_entities_through_the_translator(tmp_path):
-    translator = pytest.importorskip("aioflyte.remote.translator")
     from flyteidl.admin import launch_plan_pb2 as lp_pb2
     from flyteidl.admin import task_pb2, workflow_pb2
 
@@ -140,6 +145,7 @@ async def test_register_real_entities_through_the_translator(tmp_path):
                 assert await client.register_task(message.template.id, message) is False
 
 
+@pytest.mark.slow
 async def test_concurrent_identical_registrations_create_once(tmp_path):
     task_spec, _, _ = _specs()
     tid = task_id(P, D, "raced", "v1")

@@ -16,6 +16,7 @@ import dataproxy_tasks as tasks
 import pytest
 import pytest_asyncio
 from flyteidl.core import identifier_pb2, literals_pb2
+from servers import task_env
 
 from aioflyte.configuration.config import Config
 from aioflyte.remote.client import (
@@ -28,14 +29,15 @@ from aioflyte.remote.remote import FlyteRemote
 from aioflyte.server.testing import ServerProcess
 from aioflyte.types.file import FlyteFile
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# every test uses the server subprocess; the tests share its loop
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 
 P, D = "flytesnacks", "development"
 HERE = Path(__file__).parent
 
 
 def _env() -> dict[str, str]:
-    return {"PYTHONPATH": os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)}
+    return task_env(HERE)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -92,13 +94,13 @@ async def test_upload_file_lands_at_the_native_location(remote, server, tmp_path
 async def test_upload_with_filename_root_and_other_project(remote, server, tmp_path):
     src = tmp_path / "code.tar.gz"
     src.write_bytes(b"archive bytes")
-    md5, native = await remote.upload_file(src, project=P, domain="staging", filename_root="my-root")
+    _, native = await remote.upload_file(src, project=P, domain="staging", filename_root="my-root")
     assert native.endswith(f"/{P}/staging/my-root/code.tar.gz")
     assert _local(native).read_bytes() == b"archive bytes"
     # the same content again is fine; other content at the same name is refused, naming the location
     assert (await remote.upload_file(src, P, "staging", filename_root="my-root"))[1] == native
     src.write_bytes(b"changed bytes")
-    with pytest.raises(FlyteEntityAlreadyExistsException, match="my-root/code.tar.gz"):
+    with pytest.raises(FlyteEntityAlreadyExistsException, match=r"my-root/code\.tar\.gz"):
         await remote.upload_file(src, P, "staging", filename_root="my-root")
     assert _local(native).read_bytes() == b"archive bytes"
 
@@ -119,7 +121,7 @@ async def test_wrong_md5_is_refused_and_nothing_is_written(remote):
     status, text = await _put(loc.signed_url, body, {"Content-MD5": base64.b64encode(_md5(body)).decode()})
     assert status == 400 and "signed for Content-MD5" in text
     assert not _local(loc.native_url).exists()
-    assert not [p for p in _local(loc.native_url).parent.glob("*")]
+    assert not list(_local(loc.native_url).parent.glob("*"))
 
 
 async def test_forged_and_expired_tokens_are_refused(remote):

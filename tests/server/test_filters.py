@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
+import executions_tasks as tasks
 import pytest
 import pytest_asyncio
-import test_executions_tasks as tasks
 from flyteidl.core import execution_pb2 as core_execution_pb2
+from servers import task_env
 
 from aioflyte.configuration.config import Config
 from aioflyte.remote.client import FlyteInvalidInputException
@@ -51,13 +51,13 @@ def test_bad_filters_are_invalid_argument_naming_the_problem(filters, message):
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def remote(tmp_path_factory):
-    pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
-    async with ServerProcess(tmp_path_factory.mktemp("filters") / "state", env={"PYTHONPATH": pythonpath}) as s:
+    async with ServerProcess(tmp_path_factory.mktemp("filters") / "state", env=task_env(HERE)) as s:
         async with FlyteRemote(Config.for_endpoint(s.endpoint, insecure=True), default_project=P,
                                default_domain=D) as r:  # fmt: skip
             yield r
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio(loop_scope="module")
 async def test_entity_and_execution_lists_honour_filters(remote):
     for version in ("f1", "f2"):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import os
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 import pytest_asyncio
 from flyteidl.admin import execution_pb2, launch_plan_pb2, schedule_pb2
 from flyteidl.core import identifier_pb2, types_pb2
+from servers import task_env
 
 from aioflyte import CronSchedule, FixedRate, LaunchPlan, task, workflow
 from aioflyte.configuration.config import Config
@@ -46,7 +46,7 @@ def kickoff_wf(kickoff: datetime.datetime) -> str:
 
 
 def _env() -> dict[str, str]:
-    return {"PYTHONPATH": os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)}
+    return task_env(HERE)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -89,6 +89,7 @@ def _at(e: execution_pb2.Execution) -> datetime.datetime:
 # --- the server ---------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @module_loop
 async def test_fixed_rate_fires_then_deactivation_stops_it(remote):
     flp = await remote.register_launch_plan(_lp("every_minute"), version="v1")
@@ -120,6 +121,7 @@ async def test_fixed_rate_fires_then_deactivation_stops_it(remote):
     assert await remote.fetch_active_launchplan(name="every_minute") is None
 
 
+@pytest.mark.slow
 @module_loop
 async def test_activating_another_version_moves_the_schedule(remote):
     v1 = await remote.register_launch_plan(_lp("moving", minutes=1), version="v1")
@@ -140,6 +142,7 @@ async def test_activating_another_version_moves_the_schedule(remote):
     await remote.client.deactivate_launch_plan(v2.id)
 
 
+@pytest.mark.slow
 @module_loop
 async def test_activation_rejects_schedules_that_cannot_run(remote):
     flp = await remote.register_launch_plan(LaunchPlan.get_or_create(kickoff_wf, name="plain"), version="v1")
@@ -179,6 +182,7 @@ async def test_activation_rejects_schedules_that_cannot_run(remote):
         assert await remote.fetch_active_launchplan(name=name) is None
 
 
+@pytest.mark.slow
 @module_loop
 async def test_restart_neither_double_fires_nor_catches_up(tmp_path):
     state = tmp_path / "state"

@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import os
 import time
 import uuid
 from pathlib import Path
 
+import executions_tasks as tasks
 import grpc
 import pytest
 import pytest_asyncio
-import test_executions_tasks as tasks
 from flyteidl.admin import signal_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 from flyteidl.service import signal_pb2_grpc
+from servers import task_env
 
 from aioflyte import approve, wait_for_input, workflow
 from aioflyte.configuration.config import Config
@@ -44,7 +44,7 @@ BOOL = types_pb2.LiteralType(simple=types_pb2.BOOLEAN)
 
 
 def _env() -> dict[str, str]:
-    return {"PYTHONPATH": os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)}
+    return task_env(HERE)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -80,10 +80,12 @@ def _values(signals: list[signal_pb2.Signal]) -> dict[str, literals_pb2.Literal 
     return {s.id.signal_id: (s.value if s.HasField("value") else None) for s in signals}
 
 
+@pytest.mark.slow
 async def test_no_signals_for_an_execution_without_gates(remote):
     assert await remote.list_signals(_name()) == []
 
 
+@pytest.mark.slow
 async def test_get_or_create_creates_once_and_lists_in_creation_order(remote):
     name = _name()
     first = await remote.signal_client.get_or_create_signal("review", _ex(name), BOOL)
@@ -103,6 +105,7 @@ async def test_get_or_create_creates_once_and_lists_in_creation_order(remote):
     assert "boolean" in str(info.value) and "integer" in str(info.value)
 
 
+@pytest.mark.slow
 async def test_set_signal_with_int_str_and_bool_values(remote):
     name = _name()
     await _create(remote, name, count=INT, title=STR, ok=BOOL, other=INT)
@@ -120,6 +123,7 @@ async def test_set_signal_with_int_str_and_bool_values(remote):
     assert _values(await remote.list_signals(name))["count"].scalar.primitive.integer == 43
 
 
+@pytest.mark.slow
 async def test_a_value_of_the_wrong_type_is_rejected(remote):
     name = _name()
     await _create(remote, name, count=INT)
@@ -136,6 +140,7 @@ async def test_a_value_of_the_wrong_type_is_rejected(remote):
     assert _values(await remote.list_signals(name)) == {"count": None}  # nothing was stored
 
 
+@pytest.mark.slow
 async def test_unknown_signal_is_not_found(remote):
     name = _name()
     for call in (remote.set_signal("nope", name, 1), remote.approve("nope", name), remote.reject("nope", name)):
@@ -145,6 +150,7 @@ async def test_unknown_signal_is_not_found(remote):
         assert f"signal 'nope' of execution flytesnacks/development/{name} does not exist" in str(info.value)
 
 
+@pytest.mark.slow
 async def test_approve_and_reject_set_the_boolean(remote):
     name = _name()
     await _create(remote, name, first=BOOL, second=BOOL)
@@ -155,6 +161,7 @@ async def test_approve_and_reject_set_the_boolean(remote):
     assert values["second"].scalar.primitive.HasField("boolean") and values["second"].scalar.primitive.boolean is False
 
 
+@pytest.mark.slow
 async def test_list_pages_with_limit_and_token(remote):
     name = _name()
     await _create(remote, name, **{f"s{i}": INT for i in range(5)})
@@ -179,6 +186,7 @@ async def test_list_pages_with_limit_and_token(remote):
         await remote.list_signals(name, filters="eq(phase,SUCCEEDED)")
 
 
+@pytest.mark.slow
 async def test_bad_requests_get_explicit_codes(server):
     ex = _ex(_name())
     sid = identifier_pb2.SignalIdentifier(signal_id="a", execution_id=ex)
@@ -210,6 +218,7 @@ async def test_bad_requests_get_explicit_codes(server):
         assert f"signal 'a' of execution flytesnacks/development/{ex.name} does not exist" in info.value.details()
 
 
+@pytest.mark.slow
 async def test_signals_survive_a_restart(tmp_path):
     state, name = tmp_path / "state", _name()
     async with ServerProcess(state) as s, FlyteRemote(Config.for_endpoint(s.endpoint, insecure=True), P, D) as r:
@@ -232,7 +241,7 @@ async def test_manager_wait_is_woken_by_set_and_cancellable(tmp_path):
         await signals.open()
         ex = _ex("waiting")
         waiter = asyncio.create_task(signals.wait(ex, "go", INT))
-        while not await signals.list(ex, limit=10):  # the wait created the signal
+        while not await signals.list(ex, limit=10):  # noqa: ASYNC110  (the wait created the signal)
             await asyncio.sleep(0.01)
         assert not waiter.done() and signals.waiting() == 1
         await signals.set(ex, "go", _int(3))
@@ -242,7 +251,7 @@ async def test_manager_wait_is_woken_by_set_and_cancellable(tmp_path):
         assert (await signals.wait(ex, "go", INT)).scalar.primitive.integer == 3
         # cancelling a wait leaves the signal and no waiter behind
         pending = asyncio.create_task(signals.wait(ex, "never", BOOL))
-        while signals.waiting() == 0:
+        while signals.waiting() == 0:  # noqa: ASYNC110  (the manager's state: no event to wait on)
             await asyncio.sleep(0.01)
         pending.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -273,6 +282,7 @@ async def _signals_appear(remote: FlyteRemote, name: str, expected: set[str], ti
         await asyncio.sleep(0.1)
 
 
+@pytest.mark.slow
 async def test_gates_wait_for_approval_and_input(remote):
     ex = await remote.execute(gated, inputs={"a": 1, "b": 2}, version="g1")
     await _signals_appear(remote, ex.id.name, {"review", "extra"})
@@ -284,6 +294,7 @@ async def test_gates_wait_for_approval_and_input(remote):
     assert done.outputs["o0"] == 13
 
 
+@pytest.mark.slow
 async def test_rejected_gate_fails_the_execution(remote):
     ex = await remote.execute(gated, inputs={"a": 1, "b": 2}, version="g1")
     await _signals_appear(remote, ex.id.name, {"review", "extra"})

@@ -16,13 +16,15 @@ import pytest
 import pytest_asyncio
 import terminate_tasks as tasks
 from flyteidl.core import execution_pb2 as core_execution_pb2
+from servers import task_env
 
 from aioflyte.configuration.config import Config
 from aioflyte.remote.client import FlyteRemoteError
 from aioflyte.remote.remote import FlyteRemote
 from aioflyte.server.testing import ServerProcess
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# every test runs tasks on the server subprocess; the tests share its loop
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 
 P, D = "flytesnacks", "development"
 Phase = core_execution_pb2.WorkflowExecution
@@ -36,8 +38,7 @@ async def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("terminate-many")
     cwd = root / "server-cwd"
     cwd.mkdir()
-    pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
-    s = ServerProcess(root / "state", env={"PYTHONPATH": pythonpath}, args=["--max-processes", str(SLOTS)])
+    s = ServerProcess(root / "state", env=task_env(HERE), args=["--max-processes", str(SLOTS)])
     old = os.getcwd()
     os.chdir(cwd)  # the server process inherits it: tasks must not run there
     try:

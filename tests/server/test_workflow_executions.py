@@ -5,7 +5,7 @@ plan nodes, dynamic tasks, the task cache, gates, and terminate killing every pr
 from __future__ import annotations
 
 import asyncio
-import os
+import itertools
 import time
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import workflow_rich as R
 from flyteidl.admin import execution_pb2
 from flyteidl.core import catalog_pb2, identifier_pb2, literals_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
+from servers import task_env, until_gone
 
 from aioflyte.configuration.config import Config
 from aioflyte.remote.client import FlyteEntityNotExistException, FlyteRemoteError
@@ -25,7 +26,8 @@ from aioflyte.remote.client.admin import launch_plan_id, workflow_id
 from aioflyte.remote.remote import FlyteRemote
 from aioflyte.server.testing import ServerProcess
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# every test runs workflows on the server subprocess; the tests share its loop
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 
 P, D = "flytesnacks", "development"
 Phase = core_execution_pb2.WorkflowExecution
@@ -35,9 +37,8 @@ HERE = Path(__file__).parent
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def remote(tmp_path_factory):
-    pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
     state = tmp_path_factory.mktemp("wf-exec") / "state"
-    async with ServerProcess(state, env={"PYTHONPATH": pythonpath}) as server:
+    async with ServerProcess(state, env=task_env(HERE)) as server:
         async with FlyteRemote(Config.for_endpoint(server.endpoint, insecure=True), P, D) as r:
             yield r
 
@@ -86,7 +87,7 @@ async def test_launch_plan_default_and_fixed_inputs(remote):
     assert defaulted.outputs["o0"] == 10 + 100 + 1
     client = remote.client
     lp = launch_plan_id(P, D, W.fixed_lp.name, "v1")
-    with pytest.raises(FlyteRemoteError, match="fixed input b of launch plan .*with_fixed_lp@v1 cannot be overridden"):
+    with pytest.raises(FlyteRemoteError, match=r"fixed input b of launch plan .*with_fixed_lp@v1 cannot be overridden"):
         await client.create_execution(P, D, lp, literals_pb2.LiteralMap(literals={"a": _int(1), "b": _int(2)}))
     # the workflow's default launch plan requires a and b
     await remote.register_workflow(W.with_fixed, version="v1")
@@ -99,7 +100,7 @@ async def test_launch_plan_default_and_fixed_inputs(remote):
         bad.literals["b"].scalar.primitive.string_value = "x"
         await client.create_execution(P, D, wf_lp, bad)
     assert info.value.code == grpc.StatusCode.INVALID_ARGUMENT
-    with pytest.raises(FlyteEntityNotExistException, match="launch plan .*nope@v1 does not exist"):
+    with pytest.raises(FlyteEntityNotExistException, match=r"launch plan .*nope@v1 does not exist"):
         await client.create_execution(P, D, launch_plan_id(P, D, "nope", "v1"))
     # a workflow id launches the workflow's default launch plan, as in flyteadmin
     wid = workflow_id(P, D, W.with_fixed.name, "v1")
@@ -217,7 +218,8 @@ async def test_terminate_kills_the_workflow_processes(remote, tmp_path):
     pids = await _pids(marker)
     await remote.terminate(ex, "stop it")
     assert ex.phase == Phase.ABORTED and ex.abort_cause == "stop it"
-    assert not any(_alive(pid) for pid in pids)
+    assert not _alive(pids[0])  # the task's process: terminate returned once it had exited
+    await until_gone(pids[1:])  # the process it started: killed with its group
     await remote.sync_execution(ex, sync_nodes=True)
     node = ex.node_executions["n0"]
     assert node.phase == NodePhase.ABORTED
@@ -229,7 +231,8 @@ async def test_terminate_reaches_child_executions(remote, tmp_path):
     ex = await remote.execute(W.sleepy_parent, inputs={"marker": str(marker), "seconds": 120.0}, version="v1")
     pids = await _pids(marker)  # written by the task of the child execution
     await remote.terminate(ex, "stop the family")
-    assert not any(_alive(pid) for pid in pids)
+    assert not _alive(pids[0])  # the child execution's task process: terminate returned once it had exited
+    await until_gone(pids[1:])  # the process it started: killed with its group
     await remote.sync_execution(ex, sync_nodes=True)
     (child,) = ex.node_executions["n0"].workflow_executions
     assert ex.phase == Phase.ABORTED and child.phase == Phase.ABORTED
@@ -261,4 +264,4 @@ async def test_max_parallelism_of_the_launch_plan(remote, tmp_path):
     assert ex.outputs == {"o0": 0, "o1": 1, "o2": 2} and ex.spec.max_parallelism == 1
     spans = sorted(tuple(map(float, p.read_text().split())) for p in tmp_path.iterdir())
     assert len(spans) == 3
-    assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:]))  # never two at once
+    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))  # never two at once

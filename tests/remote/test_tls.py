@@ -25,7 +25,8 @@ from aioflyte.remote.client import FlyteRemoteUnavailableException
 from aioflyte.remote.remote import FlyteRemote
 from aioflyte.server.testing import ServerProcess
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# every test uses the server subprocess; the tests share its loop
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 
 P, D = "flytesnacks", "development"
 CLIENT_ID, SECRET = "tls-client", "tls-secret"

@@ -6,7 +6,7 @@ The hex constants were produced by flytekit 1.16 (flyteidl 1.16) from the defini
 their (random) URI replaced. These tests do not need flytekit.
 """
 
-# ruff: noqa: UP006, UP045  (typing.List / Optional on purpose: it is what flytekit code is written with)
+# ruff: noqa: UP045  (typing.List / Optional on purpose: it is what flytekit code is written with)
 
 from __future__ import annotations
 

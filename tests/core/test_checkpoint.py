@@ -55,7 +55,7 @@ async def test_sync_call_on_the_loop_is_a_clear_error():
     async def wrong() -> None:
         current_context().checkpoint.read()
 
-    with pytest.raises(RuntimeError, match="await current_context\\(\\).checkpoint.aread"):
+    with pytest.raises(RuntimeError, match=r"await current_context\(\)\.checkpoint\.aread"):
         await wrong()
 
 

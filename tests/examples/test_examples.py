@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+pytestmark = pytest.mark.slow  # every test runs a script as a subprocess
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.mark.parametrize(
@@ -25,7 +27,12 @@ def test_example_runs(script: str, expected: str, tmp_path: Path) -> None:
     env = {**os.environ, "AIOFLYTE_HOME": str(tmp_path)}
     env.pop("AIOFLYTE_CACHE_DIR", None)
     out = subprocess.run(
-        [sys.executable, str(EXAMPLES / script)], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path
+        [sys.executable, str(EXAMPLES / script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert expected in out.stdout

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # every test runs a script as a subprocess
+
 DOC = Path(__file__).resolve().parents[2] / "docs" / "files.md"
 
 

@@ -68,7 +68,7 @@ def _sqlite_threads() -> list[threading.Thread]:
 async def _settled_thread_count(timeout: float = 5.0) -> int:
     """The thread count once earlier connections' worker threads have exited (a clean baseline)."""
     deadline = time.monotonic() + timeout
-    while _sqlite_threads() and time.monotonic() < deadline:
+    while _sqlite_threads() and time.monotonic() < deadline:  # noqa: ASYNC110  (threads of aiosqlite: no event)
         await asyncio.sleep(0.01)
     return threading.active_count()
 
@@ -76,7 +76,7 @@ async def _settled_thread_count(timeout: float = 5.0) -> int:
 async def _wait_threads(baseline: int, timeout: float = 5.0) -> int:
     """Wait until the thread count drops back to ``baseline`` (or the timeout); return the count."""
     deadline = time.monotonic() + timeout
-    while threading.active_count() > baseline and time.monotonic() < deadline:
+    while threading.active_count() > baseline and time.monotonic() < deadline:  # noqa: ASYNC110  (no event)
         await asyncio.sleep(0.01)
     return threading.active_count()
 
@@ -277,6 +277,7 @@ def test_persistence_across_processes(cdir: Path) -> None:
     assert clear_cache_sync("proc_task") == 1
 
 
+@pytest.mark.slow
 def test_concurrent_first_use_from_several_processes(cdir: Path) -> None:
     script = textwrap.dedent(
         """
@@ -419,7 +420,7 @@ async def test_corrupt_database_raises_cache_error(tmp_path: Path) -> None:
     d.mkdir()
     (d / "cache.db").write_bytes(b"this is not a sqlite database" * 100)
     store = CacheStore(str(d))
-    with pytest.raises(FlyteCacheError, match="corrupt.*cache.db"):
+    with pytest.raises(FlyteCacheError, match=r"corrupt.*cache\.db"):
         await store.count()
     with pytest.raises(FlyteCacheError, match="clear"):
         await store.clear()

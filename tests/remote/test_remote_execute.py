@@ -4,19 +4,22 @@ timeouts, outputs as Python values, failures, terminate, fetch_execution, recent
 from __future__ import annotations
 
 import asyncio
-import os
+import threading
 import time
 from pathlib import Path
 
+import executions_tasks as tasks
 import grpc
 import pytest
-import test_executions_tasks as tasks
+import pytest_asyncio
 from flyteidl.core import execution_pb2 as core_execution_pb2
+from servers import fresh_project, task_env
 
 from aioflyte import workflow
 from aioflyte.configuration.config import Config
 from aioflyte.exceptions import FlyteAssertion
 from aioflyte.remote.client import (
+    AdminClient,
     FlyteEntityAlreadyExistsException,
     FlyteEntityNotExistException,
     FlyteInvalidInputException,
@@ -26,9 +29,10 @@ from aioflyte.remote.executions import FlyteExecutionTimeoutError, FlyteWorkflow
 from aioflyte.remote.remote import FlyteRemote
 from aioflyte.server.testing import ServerProcess
 
-P, D = "flytesnacks", "development"
+D = "development"
 Phase = core_execution_pb2.WorkflowExecution
 HERE = Path(__file__).parent
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # the tests share the module's server
 
 
 @workflow
@@ -36,13 +40,19 @@ def add_wf(a: int, b: int) -> int:
     return tasks.add(a=a, b=b)
 
 
-@pytest.fixture
-async def remote(tmp_path):
-    pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
-    async with ServerProcess(tmp_path / "state", env={"PYTHONPATH": pythonpath}) as server:
-        config = Config.for_endpoint(server.endpoint, insecure=True)
-        async with FlyteRemote(config, default_project=P, default_domain=D) as r:
-            yield r
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def server(tmp_path_factory):
+    """One server for the module's tests: each works in a project of its own (lists and names do not clash)."""
+    async with ServerProcess(tmp_path_factory.mktemp("remote-execute") / "state", env=task_env(HERE)) as s:
+        yield s
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def remote(server):
+    async with AdminClient(server.endpoint) as admin:
+        project = await fresh_project(admin)
+    async with FlyteRemote(Config.for_endpoint(server.endpoint, insecure=True), project, D) as r:
+        yield r
 
 
 async def _started(marker: Path, timeout: float = 30.0) -> None:
@@ -52,6 +62,7 @@ async def _started(marker: Path, timeout: float = 30.0) -> None:
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.slow
 async def test_execute_registers_and_waits_for_outputs(remote):
     ex = await remote.execute(tasks.add, inputs={"a": 2, "b": 40}, version="v1", wait=True)
     assert isinstance(ex, FlyteWorkflowExecution)
@@ -59,7 +70,7 @@ async def test_execute_registers_and_waits_for_outputs(remote):
     assert ex.outputs["o0"] == 42 and ex.outputs == {"o0": 42}
     assert ex.inputs == {"a": 2, "b": 40}
     assert ex.closure.HasField("started_at")
-    assert ex.id.project == P and ex.id.domain == D and ex.id.name
+    assert ex.id.project == remote.default_project and ex.id.domain == D and ex.id.name
     assert ex.spec.launch_plan.name == tasks.add.name and ex.spec.launch_plan.version == "v1"
     # the task is registered now: a second execute reuses it; a fetched task executes the same way
     ft = await remote.fetch_task(name=tasks.add.name, version="v1")
@@ -67,6 +78,7 @@ async def test_execute_registers_and_waits_for_outputs(remote):
     assert again.outputs["o0"] == 2 and again.id.name != ex.id.name
 
 
+@pytest.mark.slow
 async def test_execute_then_wait(remote):
     started = time.monotonic()
     ex = await remote.execute(tasks.add, inputs={"a": 1, "b": 2}, version="v1", execution_name_prefix="later")
@@ -79,6 +91,7 @@ async def test_execute_then_wait(remote):
     assert time.monotonic() - started < 20  # backoff from 0.1 s, not fixed long sleeps
 
 
+@pytest.mark.slow
 async def test_version_is_derived_when_not_given(remote):
     ex = await remote.execute(tasks.add, inputs={"a": 3, "b": 4}, wait=True)
     assert ex.outputs["o0"] == 7
@@ -86,16 +99,18 @@ async def test_version_is_derived_when_not_given(remote):
     assert again.spec.launch_plan.version == ex.spec.launch_plan.version  # unchanged code, same version
 
 
+@pytest.mark.slow
 async def test_bad_inputs_name_the_input(remote):
     with pytest.raises(FlyteInvalidInputException, match="no input named 'c'"):
         await remote.execute(tasks.add, inputs={"a": 1, "b": 2, "c": 3}, version="v1")
-    with pytest.raises(FlyteInvalidInputException, match="input 'b' of task .*add"):
+    with pytest.raises(FlyteInvalidInputException, match=r"input 'b' of task .*add"):
         await remote.execute(tasks.add, inputs={"a": 1, "b": "two"}, version="v1")
-    with pytest.raises(FlyteInvalidInputException, match="missing input.* b"):
+    with pytest.raises(FlyteInvalidInputException, match=r"missing input.* b"):
         await remote.execute(tasks.add, inputs={"a": 1}, version="v1")
     assert await remote.recent_executions() == []
 
 
+@pytest.mark.slow
 async def test_failing_task_has_its_error(remote):
     ex = await remote.execute(tasks.explode, inputs={"x": 3}, version="v1", wait=True)
     assert ex.is_done and not ex.is_successful and ex.phase == Phase.FAILED
@@ -106,6 +121,7 @@ async def test_failing_task_has_its_error(remote):
     assert ex.inputs == {"x": 3}
 
 
+@pytest.mark.slow
 async def test_terminate_a_long_execution(remote, tmp_path):
     marker = tmp_path / "pids"
     ex = await remote.execute(tasks.sleepy, inputs={"marker": str(marker), "seconds": 60.0}, version="v1")
@@ -119,6 +135,7 @@ async def test_terminate_a_long_execution(remote, tmp_path):
     assert info.value.code == grpc.StatusCode.FAILED_PRECONDITION
 
 
+@pytest.mark.slow
 async def test_wait_timeout_names_the_execution(remote, tmp_path):
     marker = tmp_path / "pids"
     ex = await remote.execute(tasks.sleepy, inputs={"marker": str(marker), "seconds": 60.0}, version="v1")
@@ -131,6 +148,7 @@ async def test_wait_timeout_names_the_execution(remote, tmp_path):
     await remote.terminate(ex, "test over")
 
 
+@pytest.mark.slow
 async def test_fetch_execution_and_recent_executions(remote):
     ex = await remote.execute(tasks.add, inputs={"a": 5, "b": 6}, version="v1", execution_name="named-one", wait=True)
     assert ex.id.name == "named-one"
@@ -149,36 +167,43 @@ async def test_fetch_execution_and_recent_executions(remote):
         await remote.fetch_execution(name="no-such-execution")
 
 
-async def test_concurrent_executions_with_gather(remote):
-    await remote.register_task(tasks.add, version="v1")
-    started = time.monotonic()
-    executions = await asyncio.gather(
-        *[remote.execute(tasks.add, inputs={"a": i, "b": 100}, version="v1", wait=True) for i in range(6)]
-    )
-    assert [e.outputs["o0"] for e in executions] == [100 + i for i in range(6)]
+@pytest.mark.slow
+async def test_concurrent_executions_with_gather(remote, tmp_path):
+    await remote.register_task(tasks.meet, version="v1")
+    # each execution returns only once all six are running: awaited one after another, none would finish
+    inputs = [{"marker_dir": str(tmp_path), "parties": 6, "i": i, "timeout": 60.0} for i in range(6)]
+    executions = await asyncio.gather(*[remote.execute(tasks.meet, inputs=x, version="v1", wait=True) for x in inputs])
+    assert all(e.is_successful for e in executions), [e.error for e in executions]
+    assert [e.outputs["o0"] for e in executions] == list(range(6))
     assert len({e.id.name for e in executions}) == 6
-    assert time.monotonic() - started < 60
 
 
-async def test_wait_does_not_block_the_loop(remote):
-    ticks = 0
+@pytest.mark.slow
+async def test_wait_does_not_block_the_loop(remote, tmp_path, monkeypatch):
+    """While ``execute(..., wait=True)`` waits, the loop runs other coroutines, here the one that lets the task
+    finish: a wait that blocked the loop would never see the task end. And nothing sleeps on the loop's thread."""
+    loop_thread = threading.get_ident()
+    blocking_sleeps = []
+    real_sleep = time.sleep
 
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
+    def sleep(seconds: float) -> None:
+        if threading.get_ident() == loop_thread:
+            blocking_sleeps.append(seconds)
+        real_sleep(seconds)
 
-    tick = asyncio.create_task(ticker())
-    try:
-        started = time.monotonic()
-        await remote.execute(tasks.add, inputs={"a": 1, "b": 1}, version="v1", wait=True)
-        elapsed = time.monotonic() - started
-    finally:
-        tick.cancel()
-    assert ticks >= elapsed / 0.01 * 0.3
+    monkeypatch.setattr(time, "sleep", sleep)
+    started, release = tmp_path / "started", tmp_path / "release"
+    inputs = {"started": str(started), "release": str(release), "timeout": 60.0}
+    waiting = asyncio.create_task(remote.execute(tasks.handshake, inputs=inputs, version="v1", wait=True))
+    await _started(started)  # this coroutine ran on the loop while execute() was waiting for the task
+    assert not waiting.done()
+    release.touch()
+    ex = await waiting
+    assert ex.is_successful and ex.outputs["o0"] == "released"
+    assert blocking_sleeps == []
 
 
+@pytest.mark.slow
 async def test_workflows_execute_through_their_launch_plan(remote):
     ex = await remote.execute(add_wf, inputs={"a": 1, "b": 2}, version="v1", wait=True)
     assert ex.outputs["o0"] == 3
@@ -188,6 +213,7 @@ async def test_workflows_execute_through_their_launch_plan(remote):
     assert again.outputs["o0"] == 4
 
 
+@pytest.mark.slow
 async def test_envs_tags_and_overwrite_cache_reach_the_execution(remote):
     ex = await remote.execute(
         tasks.env_and_context, inputs={"name": "MY_VAR"}, version="v1", envs={"MY_VAR": "hello"},

@@ -4,15 +4,15 @@ Flyte would), and never blocking the loop while it waits for an execution."""
 from __future__ import annotations
 
 import asyncio
-import os
-import time
 from pathlib import Path
 
+import executions_tasks as tasks
 import pytest
 import pytest_asyncio
 import remote_eager_tasks as t
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from servers import task_env
 
 from aioflyte.configuration.config import Config
 from aioflyte.remote.remote import FlyteRemote
@@ -20,14 +20,14 @@ from aioflyte.server.testing import ServerProcess
 
 P, D = "flytesnacks", "development"
 HERE = Path(__file__).parent
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# every test runs executions on the server subprocess; the tests share its loop
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def remote(tmp_path_factory):
-    pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
     state = tmp_path_factory.mktemp("in-loop")
-    async with ServerProcess(state / "state", env={"PYTHONPATH": pythonpath}) as server:
+    async with ServerProcess(state / "state", env=task_env(HERE)) as server:
         config = Config.for_endpoint(server.endpoint, insecure=True)
         async with FlyteRemote(config, default_project=P, default_domain=D) as r:
             yield r
@@ -53,27 +53,16 @@ async def test_remote_from_a_web_handler(remote):
     assert len({a["execution"] for a in answers}) == 4  # four executions, served concurrently
 
 
-async def test_waiting_never_blocks_the_loop(remote):
-    gaps: list[float] = []
-    stop = asyncio.Event()
-
-    async def ticker() -> None:
-        last = time.monotonic()
-        while not stop.is_set():
-            await asyncio.sleep(0.01)
-            now = time.monotonic()
-            gaps.append(now - last)
-            last = now
-
-    ticking = asyncio.create_task(ticker())
-    try:
-        started = time.monotonic()
-        ex = await remote.execute(t.nap, inputs={"seconds": 3.0}, version="v1", wait=True)
-        waited = time.monotonic() - started
-    finally:
-        stop.set()
-        await ticking
-    assert ex.outputs["o0"] == 3.0 and waited >= 3.0
-    # the ticker kept running through the whole wait: a blocking call would have stalled it for seconds
-    assert sum(gaps) >= waited * 0.9
-    assert max(gaps) < waited / 3
+async def test_waiting_never_blocks_the_loop(remote, tmp_path):
+    """While ``execute(..., wait=True)`` waits, the loop runs the coroutine that lets the task finish: a blocking
+    wait would never see it end (the task gives up after 60 s and the execution fails)."""
+    started, release = tmp_path / "started", tmp_path / "release"
+    inputs = {"started": str(started), "release": str(release), "timeout": 60.0}
+    waiting = asyncio.create_task(remote.execute(tasks.handshake, inputs=inputs, version="v1", wait=True))
+    while not started.exists():  # polled on the loop, while execute() waits
+        assert not waiting.done(), waiting
+        await asyncio.sleep(0.05)
+    assert not waiting.done()
+    release.touch()
+    ex = await asyncio.wait_for(waiting, 60)
+    assert ex.is_successful and ex.outputs["o0"] == "released"

@@ -6,7 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
-from typing import Any
+from typing import Any, ClassVar
 
 import fsspec
 import pytest
@@ -70,8 +70,8 @@ class _AsyncMemory(AsyncFileSystem):
     """A tiny async filesystem: records the loop each call ran on."""
 
     protocol = "aioflytetest"
-    store: dict[str, bytes] = {}
-    loops: list[asyncio.AbstractEventLoop] = []
+    store: ClassVar[dict[str, bytes]] = {}  # shared by every instance fsspec makes
+    loops: ClassVar[list[asyncio.AbstractEventLoop]] = []
 
     async def _pipe_file(self, path: str, value: bytes, **kwargs: Any) -> None:
         self.loops.append(asyncio.get_running_loop())

@@ -13,8 +13,9 @@ from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 
 from aioflyte.cli.package import file_names, main
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-GOLDEN = os.path.join(HERE, "golden")
+#: the module packaged here and the files pyflyte wrote for it live with the serialization tests
+REMOTE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "remote")
+GOLDEN = os.path.join(REMOTE, "golden")
 pytestmark = pytest.mark.filterwarnings("ignore:task serialization_examples.fancy is deprecated")
 _KINDS = {"1": task_pb2.TaskSpec, "2": workflow_pb2.WorkflowSpec, "3": launch_plan_pb2.LaunchPlan}
 
@@ -34,7 +35,7 @@ def _parse(path: str):
 
 def test_package_writes_pyflytes_files_into_a_tgz(tmp_path):
     out = tmp_path / "pkg.tgz"
-    r = CliRunner().invoke(main, ["--pkgs", "serialization_examples", "package", "-s", HERE, "-o", str(out)])
+    r = CliRunner().invoke(main, ["--pkgs", "serialization_examples", "package", "-s", REMOTE, "-o", str(out)])
     assert r.exit_code == 0, r.output
     with tarfile.open(out) as tar:
         names = sorted(tar.getnames())
@@ -52,12 +53,12 @@ def test_package_writes_pyflytes_files_into_a_tgz(tmp_path):
 
 def test_package_into_a_directory_and_refusing_to_overwrite(tmp_path):
     d = tmp_path / "out"
-    r = CliRunner().invoke(main, ["--pkgs", "serialization_examples", "package", "-s", HERE, "-d", str(d)])
+    r = CliRunner().invoke(main, ["--pkgs", "serialization_examples", "package", "-s", REMOTE, "-d", str(d)])
     assert r.exit_code == 0, r.output
     assert sorted(os.listdir(d)) == pyflyte_names()
     out = tmp_path / "exists.tgz"
     out.write_bytes(b"")
-    r = CliRunner().invoke(main, ["--pkgs", "serialization_examples", "package", "-s", HERE, "-o", str(out)])
+    r = CliRunner().invoke(main, ["--pkgs", "serialization_examples", "package", "-s", REMOTE, "-o", str(out)])
     assert r.exit_code != 0 and "already exists" in r.output
     r = CliRunner().invoke(main, ["package", "-o", str(tmp_path / "none.tgz")])
     assert r.exit_code != 0 and "--pkgs" in r.output
@@ -72,7 +73,7 @@ def test_images_and_env_options(tmp_path):
             "serialization_examples",
             "package",
             "-s",
-            HERE,
+            REMOTE,
             "-d",
             str(d),
             "-i",
@@ -97,11 +98,12 @@ def test_file_names_pad_like_pyflyte():
     assert file_names([spec] * 10)[9] == "9_t_1.pb"
 
 
+@pytest.mark.slow
 def test_runs_as_a_script(tmp_path):
     out = tmp_path / "p.tgz"
     proc = subprocess.run(
         [sys.executable, "-m", "aioflyte.cli.package", "--pkgs", "serialization_examples", "package", "-o", str(out)],
-        cwd=HERE,
+        cwd=REMOTE,
         capture_output=True,
         text=True,
         timeout=120,

@@ -5,12 +5,13 @@ plan version), an executed backfill's child executions with their kickoff inputs
 from __future__ import annotations
 
 import datetime
-import os
+import itertools
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from flyteidl.admin import execution_pb2
+from servers import task_env
 
 from aioflyte import CronSchedule, FixedRate, LaunchPlan, task, workflow
 from aioflyte.configuration.config import Config
@@ -21,6 +22,8 @@ from aioflyte.remote.entities import FlyteWorkflow
 from aioflyte.remote.executions import FlyteWorkflowExecution
 from aioflyte.remote.remote import FlyteRemote
 from aioflyte.server.testing import ServerProcess
+
+pytestmark = pytest.mark.slow  # every test uses the server subprocess
 
 module_loop = pytest.mark.asyncio(loop_scope="module")
 
@@ -61,7 +64,7 @@ NEEDS_LABEL = LaunchPlan.get_or_create(
 
 
 def _env() -> dict[str, str]:
-    return {"PYTHONPATH": os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)}
+    return task_env(HERE)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -144,7 +147,7 @@ async def test_executed_backfill_runs_each_scheduled_time(remote):
     assert [s.inputs for s in synced] == [{"kickoff": _at(h).replace(tzinfo=UTC), "label": "report"} for h in (1, 2, 3)]
     assert [s.outputs["o0"] for s in synced] == [f"report {_at(h).replace(tzinfo=UTC).isoformat()}" for h in (1, 2, 3)]
     # chained: each child starts after the previous one has finished
-    for before, after in zip(children, children[1:]):
+    for before, after in itertools.pairwise(children):
         assert after.closure.created_at.ToNanoseconds() >= before.closure.updated_at.ToNanoseconds()
 
 

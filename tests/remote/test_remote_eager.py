@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 import remote_eager_tasks as t
 from flyteidl.core import execution_pb2 as core_execution_pb2
+from servers import task_env
 
 from aioflyte import FlyteRemoteExecutionFailed, RemoteController
 from aioflyte.configuration.config import Config
@@ -24,14 +25,14 @@ Phase = core_execution_pb2.WorkflowExecution
 HERE = Path(__file__).parent
 
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# every test runs executions on the server subprocess; the tests share its loop
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def server(tmp_path_factory):
-    pythonpath = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
     state = tmp_path_factory.mktemp("remote-eager")
-    async with ServerProcess(state / "state", env={"PYTHONPATH": pythonpath}) as s:
+    async with ServerProcess(state / "state", env=task_env(HERE)) as s:
         yield s
 
 
@@ -43,10 +44,7 @@ async def remote(server):
 
 
 async def _children(remote: FlyteRemote, parent: str) -> list:
-    found = []
-    async for ex in remote.client.iter_executions(P, D, filters=f"contains(execution_name,{parent}-)"):
-        found.append(ex)
-    return found
+    return [ex async for ex in remote.client.iter_executions(P, D, filters=f"contains(execution_name,{parent}-)")]
 
 
 def _peak_overlap(executions: list) -> int:
@@ -98,13 +96,15 @@ async def test_child_failure_raises_typed_error_in_the_awaiting_coroutine(remote
     assert result.startswith("FAILED: ")
     assert t.fail_on.name in result and "item 1 is bad" in result
     children = await _children(remote, "fail-d")
-    assert len(children) == 3
-    failed = [c for c in children if c.closure.phase == Phase.FAILED]
-    assert len(failed) == 1 and "item 1 is bad" in failed[0].closure.error.message
-    # gather() raised at the first failure without waiting for the siblings: each one either finished before
-    # the eager run ended or was terminated when it ended (nothing is left running either way)
-    others = {Phase.Phase.Name(c.closure.phase) for c in children if c is not failed[0]}
-    assert others <= {"SUCCEEDED", "ABORTED"}
+    phases = sorted(Phase.Phase.Name(c.closure.phase) for c in children)
+    (failed,) = [c for c in children if c.closure.phase == Phase.FAILED]
+    assert "item 1 is bad" in failed.closure.error.message and len(children) == 3, phases
+    # the other two succeeded, or were still running when the eager run returned and were terminated then
+    # (which of the two depends on when each finished: both happen)
+    for other in (c for c in children if c is not failed):
+        assert other.closure.phase in (Phase.SUCCEEDED, Phase.ABORTED), phases
+        if other.closure.phase == Phase.ABORTED:
+            assert "eager" in other.closure.abort_metadata.cause, other.closure.abort_metadata.cause
 
 
 async def test_uncaught_child_failure_fails_the_eager_run(remote):

@@ -16,7 +16,7 @@ def test_missing_annotation_names_function_and_parameter():
     with pytest.raises(FlyteInterfaceException, match=r"test_interface\..*untyped: parameter 'y' has no type"):
 
         @task
-        def untyped(x: int, y) -> int:  # noqa: ANN001
+        def untyped(x: int, y) -> int:  # y untyped on purpose
             return x
 
 
@@ -39,7 +39,7 @@ def test_optional_without_default_defaults_to_none():
 @pytest.mark.filterwarnings("ignore::aioflyte.types.pickle.PickleFallbackWarning")
 async def test_pickle_untyped_allows_unannotated():
     @task(pickle_untyped=True)
-    def anything(x, y: int):  # noqa: ANN001, ANN201
+    def anything(x, y: int):  # x and the return untyped on purpose
         return {"x": x, "y": y}
 
     class Thing:
@@ -56,7 +56,7 @@ def test_resources_validated_and_kept():
         return x
 
     assert r.resources.requests.mem == "2Gi" and r.resources.limits.cpu == "2"
-    with pytest.raises(ValueError, match="Resources.mem expected a Kubernetes quantity"):
+    with pytest.raises(ValueError, match=r"Resources\.mem expected a Kubernetes quantity"):
         Resources(mem="lots")
     with pytest.raises(ValueError, match="either resources= or requests="):
 

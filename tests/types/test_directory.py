@@ -154,6 +154,7 @@ def _least(store: str) -> int:
     return 2 if store.startswith("s3://") else 1
 
 
+@pytest.mark.slow
 async def test_thousand_files_never_exceed_the_batch_size(store: str) -> None:
     provider = default_provider()
     provider.reset_stats()
@@ -211,7 +212,7 @@ async def test_failed_directory_download_leaves_nothing(store: str, monkeypatch)
 
     monkeypatch.setattr(provider, "list_files", with_a_missing_file)
     d = FlyteDirectory.from_source(uri)
-    with pytest.raises(FlyteDataNotFoundError, match="gone.txt"):
+    with pytest.raises(FlyteDataNotFoundError, match=r"gone\.txt"):
         await d.adownload()
     parent = os.path.dirname(d.path)
     assert not os.path.exists(d.path) and (not os.path.isdir(parent) or not os.listdir(parent))

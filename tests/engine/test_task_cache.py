@@ -148,6 +148,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_cache_persists_across_processes(tmp_path):
     script = tmp_path / "job.py"
     script.write_text(SCRIPT)

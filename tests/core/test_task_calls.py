@@ -8,6 +8,7 @@ import time
 import typing
 
 import pytest
+from concurrency import Meeting
 
 import aioflyte
 from aioflyte import task
@@ -133,16 +134,19 @@ async def test_aioflyte_run_inside_a_loop_is_a_clear_error():
 
 
 async def test_sync_tasks_run_in_threads_not_on_the_loop():
+    meeting = Meeting(50)  # every body waits until all 50 are running at once
+    threads: set[int] = set()
+
     @task
     def nap(i: int) -> int:
-        time.sleep(0.1)
+        threads.add(threading.get_ident())
+        meeting.meet()
         return i
 
-    start = time.perf_counter()
     out = await asyncio.gather(*[nap(i=i) for i in range(50)])
-    elapsed = time.perf_counter() - start
     assert out == list(range(50))
-    assert elapsed < 2.5, f"50 x 100 ms sync tasks took {elapsed:.2f}s: they are not running concurrently"
+    assert meeting.peak == 50  # all 50 were in flight at once: concurrent
+    assert len(threads) == 50 and threading.get_ident() not in threads  # each in a worker thread, none on the loop
 
 
 async def test_loop_stays_responsive_while_sync_task_runs():

@@ -56,9 +56,3 @@ async def sleepers(n: int, marker_dir: str) -> int:
 async def fail_uncaught(n: int, bad: int) -> int:
     values = await asyncio.gather(*(fail_on(x=i, bad=bad) for i in range(n)))
     return sum(values)
-
-
-@task
-def nap(seconds: float) -> float:
-    time.sleep(seconds)
-    return seconds

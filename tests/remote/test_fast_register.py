@@ -129,6 +129,7 @@ def user_code(tmp_path_factory):
         sys.path.remove(str(root))
 
 
+@pytest.mark.slow
 @module_loop
 async def test_register_script_then_execute_runs_the_uploaded_code(remote, user_code, tmp_path_factory):
     root, flows = user_code
@@ -148,9 +149,10 @@ async def test_register_script_then_execute_runs_the_uploaded_code(remote, user_
     assert again.id.version == ft.id.version
 
 
+@pytest.mark.slow
 @module_loop
 async def test_register_script_finds_the_source_root_and_registers_workflows(remote, user_code, tmp_path_factory):
-    root, flows = user_code
+    _, flows = user_code
     dest = tmp_path_factory.mktemp("dest2")
     fwf = await remote.register_script(flows.greet_wf, destination_dir=str(dest), version="wf-v1")
     assert fwf.id.version == "wf-v1"
@@ -165,6 +167,7 @@ async def test_register_script_finds_the_source_root_and_registers_workflows(rem
         await remote.fast_register_workflow(flows.greet)
 
 
+@pytest.mark.slow
 @module_loop
 async def test_fast_package_uploads_the_archive(remote, user_code, tmp_path):
     root, _ = user_code

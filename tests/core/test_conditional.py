@@ -6,6 +6,7 @@ import asyncio
 import typing
 
 import pytest
+from concurrency import Meeting
 
 from aioflyte import task, workflow
 from aioflyte.core.conditional import (
@@ -518,9 +519,11 @@ async def test_branch_waits_for_explicit_upstream_of_case_nodes():
 
 
 async def test_independent_nodes_run_alongside_the_branch():
+    meeting = Meeting(2)  # each slow returns only once the other is running too
+
     @task
     async def slow(x: int) -> int:
-        await asyncio.sleep(0.5)
+        await meeting.ameet()
         return x
 
     @workflow
@@ -529,10 +532,8 @@ async def test_independent_nodes_run_alongside_the_branch():
         b = conditional("c").if_(x > 0).then(slow(x=x)).else_().then(slow(x=0))
         return add(a=a, b=b)
 
-    loop = asyncio.get_running_loop()
-    t0 = loop.time()
     assert await wf(x=2) == 4
-    assert loop.time() - t0 < 0.9  # the first slow and the branch's slow overlap (in sequence: 1 s)
+    assert meeting.peak == 2  # the first slow and the branch's slow were in flight at once
 
 
 # --- nesting through subworkflows and run handles -------------------------------------------------------------

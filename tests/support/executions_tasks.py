@@ -51,3 +51,28 @@ def env_and_context(name: str) -> str:
     """Reports what the server told the task process about itself."""
     ctx = current_context()
     return f"{os.environ.get(name, '')}|{ctx.execution_id.name}|{os.environ['FLYTE_INTERNAL_TASK_NAME']}"
+
+
+@task
+def handshake(started: str, release: str, timeout: float) -> str:
+    """Creates ``started``, then waits for the test to create ``release`` (fails after ``timeout`` seconds)."""
+    open(started, "w").close()
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(release):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{release} was never created")
+        time.sleep(0.02)
+    return "released"
+
+
+@task
+def meet(marker_dir: str, parties: int, i: int, timeout: float) -> int:
+    """Marks itself running in ``marker_dir``, then waits until ``parties`` executions of it are running at once
+    (fails after ``timeout`` seconds): executions launched one after another never finish."""
+    open(os.path.join(marker_dir, f"{i}.running"), "w").close()
+    deadline = time.monotonic() + timeout
+    while len([n for n in os.listdir(marker_dir) if n.endswith(".running")]) < parties:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"fewer than {parties} executions ran at once")
+        time.sleep(0.02)
+    return i
