@@ -135,7 +135,7 @@ class RunState:
             self._tmp_dir = None
 
 
-class TaskFrame(tuple):  # type: ignore[type-arg]
+class TaskFrame(tuple):
     """One attempt of one task inside a run: ``(task, run, attempt, call_id)``.
 
     A tuple, so the engine's direct path makes one per task call at C speed (``tuple.__new__(TaskFrame, ...)``);
@@ -152,11 +152,11 @@ class TaskFrame(tuple):  # type: ignore[type-arg]
 
     @property
     def run(self) -> RunState:
-        return self[1]  # type: ignore[no-any-return]
+        return self[1]
 
     @property
     def attempt(self) -> int:
-        return self[2]  # type: ignore[no-any-return]
+        return self[2]
 
     @property
     def params(self) -> Any:
@@ -173,7 +173,7 @@ class TaskFrame(tuple):  # type: ignore[type-arg]
         call_id = self[3] or self.__dict__.get("call_id")
         if call_id is None:
             call_id = self.__dict__["call_id"] = uuid.uuid4().hex[:16]
-        return call_id  # type: ignore[no-any-return]
+        return call_id
 
     @property
     def working_directory(self) -> str:
@@ -181,7 +181,7 @@ class TaskFrame(tuple):  # type: ignore[type-arg]
         path = self.__dict__.get("working_dir")
         if path is None:
             path = self.__dict__["working_dir"] = tempfile.mkdtemp(prefix="task-", dir=self.run.tmp_dir)
-        return path  # type: ignore[no-any-return]
+        return path
 
     def __repr__(self) -> str:
         return f"TaskFrame(task={getattr(self.task, 'name', self.task)!r}, attempt={self.attempt})"

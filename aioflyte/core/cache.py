@@ -108,6 +108,8 @@ def resolve_cache(
                 f"task {name}: cache_serialize, cache_version and cache_ignore_input_vars cannot be combined "
                 "with a Cache object; set them on Cache(...)"
             )
+        if fn is None:
+            raise FlyteValidationException(f"task {name}: a Cache object needs the task's function to version it")
         version = cache.get_version(
             VersionParameters(
                 fn, container_image=container_image, pod_template=pod_template, pod_template_name=pod_template_name

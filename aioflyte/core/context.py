@@ -232,7 +232,7 @@ def current_context() -> ExecutionParameters:
     if frame is not None:
         if frame.params is None:
             frame.params = execution_parameters(frame.run, frame)
-        return frame.params  # type: ignore[no-any-return]
+        return frame.params
     run = RUN.get()
     if run is None:
         # Outside any run: a per-process default context, like flytekit's local default.
@@ -261,7 +261,7 @@ class FlyteContext:
         if self.frame is not None:
             if self.frame.params is None:
                 self.frame.params = execution_parameters(self.frame.run, self.frame)
-            return self.frame.params  # type: ignore[no-any-return]
+            return self.frame.params
         return execution_parameters(self.run, None) if self.run is not None else current_context()
 
     @property

@@ -49,7 +49,10 @@ class Description:
         from flyteidl.admin import description_entity_pb2
 
         return description_entity_pb2.Description(
-            value=self.value, uri=self.uri, format=int(self.format), icon_link=self.icon_link
+            value=self.value,
+            uri=self.uri,
+            format=int(self.format),  # type: ignore[arg-type]  # the enum's number
+            icon_link=self.icon_link,
         )
 
     @classmethod

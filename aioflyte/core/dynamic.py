@@ -11,7 +11,7 @@ from aioflyte.core.promise import Promise
 from aioflyte.core.task import PythonFunctionTask, task
 
 
-class DynamicTask(PythonFunctionTask):
+class DynamicTask(PythonFunctionTask[Any, Any]):
     """Runs its body with the real input values; entity calls inside build nodes of a graph run next."""
 
     def compile_with(self, inputs: dict[str, Any]) -> WorkflowGraph:
@@ -31,9 +31,10 @@ class DynamicTask(PythonFunctionTask):
 
 def dynamic(_task_function: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
     """Make a dynamic workflow task (flytekit's ``@dynamic``, with ``@task``'s parameters)."""
+    make = task(execution_mode=PythonFunctionTask.ExecutionBehavior.DYNAMIC, task_class=DynamicTask, **kwargs)
 
     def wrapper(fn: Callable[..., Any]) -> DynamicTask:
-        return task(fn, execution_mode=PythonFunctionTask.ExecutionBehavior.DYNAMIC, task_class=DynamicTask, **kwargs)
+        return make(fn)  # type: ignore[return-value]  # task_class=DynamicTask makes one
 
     if _task_function is not None:
         return wrapper(_task_function)

@@ -93,7 +93,7 @@ class Node:
 
     @property
     def name(self) -> str:
-        return self.metadata_name or getattr(self.entity, "name", self.id)
+        return self.metadata_name or str(getattr(self.entity, "name", None) or self.id)
 
     @property
     def kind(self) -> str:

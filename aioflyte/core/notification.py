@@ -94,9 +94,9 @@ class Notification:
             "slack": common_pb2.SlackNotification,
             "pager_duty": common_pb2.PagerDutyNotification,
         }[self._kind]
-        return common_pb2.Notification(
-            phases=[int(p) for p in self.phases], **{self._kind: message(recipients_email=self.recipients_email)}
-        )
+        notification = common_pb2.Notification(phases=[int(p) for p in self.phases])  # type: ignore[misc]
+        getattr(notification, self._kind).CopyFrom(message(recipients_email=self.recipients_email))
+        return notification
 
     @staticmethod
     def from_flyte_idl(pb: Any) -> Notification:

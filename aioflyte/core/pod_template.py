@@ -34,7 +34,7 @@ def _v1_pod_spec_type() -> type | None:
         from kubernetes.client import V1PodSpec  # type: ignore[import-not-found]
     except ImportError:
         return None
-    return V1PodSpec  # type: ignore[no-any-return]
+    return V1PodSpec
 
 
 def _type_error(parameter: str, expected: str, value: Any) -> FlyteTypeException:
@@ -121,13 +121,13 @@ def pod_spec_to_dict(pod_spec: Any, image_resolver: ImageResolver = default_imag
         return {}
     if isinstance(pod_spec, dict):
         return copy.deepcopy(pod_spec)
-    from kubernetes.client import ApiClient  # type: ignore[import-not-found]  # a V1PodSpec: it is installed
+    from kubernetes.client import ApiClient  # a V1PodSpec: it is installed
 
     pod_spec = copy.deepcopy(pod_spec)
     for container in getattr(pod_spec, "containers", None) or []:
         if container.image is not None and not isinstance(container.image, str):
             container.image = image_resolver(container.image)
-    return ApiClient().sanitize_for_serialization(pod_spec)  # type: ignore[no-any-return]
+    return ApiClient().sanitize_for_serialization(pod_spec)
 
 
 def _resource_name(entry: tasks_pb2.Resources.ResourceEntry) -> str:

@@ -171,12 +171,12 @@ class Promise(_NotAValue):
         return self
 
     # conditions ---------------------------------------------------------------------------------
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Any:
         from aioflyte.core.condition import ComparisonExpression
 
         return ComparisonExpression(self, "==", other)
 
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Any:
         from aioflyte.core.condition import ComparisonExpression
 
         return ComparisonExpression(self, "!=", other)
@@ -240,7 +240,7 @@ class VoidPromise:
         return f"VoidPromise({self._node.id})"
 
 
-class PromiseTuple(tuple):  # type: ignore[type-arg]
+class PromiseTuple(tuple):
     """The promises of a node with several outputs: unpack it, or read outputs by name."""
 
     _node: Node

@@ -61,7 +61,7 @@ class PythonFunctionTask(PythonTask, Generic[P, R]):
         self._executor = executor
         self._execution_mode = execution_mode
         super().__init__(task_type, name, interface, metadata, task_config, **kwargs)
-        functools.update_wrapper(self, task_function)  # type: ignore[arg-type]
+        functools.update_wrapper(self, task_function)
 
     if TYPE_CHECKING:  # what a call gives, for type checkers: ``await t(x=1)`` is the function's result
 

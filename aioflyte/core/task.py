@@ -60,7 +60,7 @@ def _check_parameters(kwargs: dict[str, Any], fn: Callable[..., Any] | None) -> 
 
 
 @overload
-def task(_task_function: Callable[P, Coroutine[Any, Any, R]], /) -> PythonFunctionTask[P, R]: ...  # type: ignore[overload-overlap]
+def task(_task_function: Callable[P, Coroutine[Any, Any, R]], /) -> PythonFunctionTask[P, R]: ...
 @overload
 def task(_task_function: Callable[P, R], /) -> PythonFunctionTask[P, R]: ...
 @overload
@@ -199,7 +199,7 @@ def task(
             )
         except FlyteValidationException as e:
             raise FlyteValidationException(f"task {name}: {e}") from None
-        t = task_class(
+        t: PythonFunctionTask[Any, Any] = task_class(
             task_config,
             fn,
             name=name,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from aioflyte.core.compile import CompilationState, create_node, outputs_of, to_binding
 from aioflyte.core.controller import get_controller
@@ -16,6 +16,9 @@ from aioflyte.core.entity import Entity
 from aioflyte.core.graph import Node, WorkflowGraph
 from aioflyte.core.interface import NO_DEFAULT, Interface, transform_function_to_interface
 from aioflyte.core.promise import NodeHandle, Promise, PromiseTuple, VoidPromise, compile_error
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _failure_policy_default() -> Any:
@@ -145,8 +148,15 @@ def bind_outputs(entity_name: str, interface: Interface, result: Any) -> dict[st
     return {n: to_binding(v, t, f"workflow {entity_name} output {n!r}") for (n, t), v in zip(outs.items(), values)}
 
 
-class PythonFunctionWorkflow(WorkflowBase):
-    """A workflow from a function: the body runs once at compile time, with promises for inputs."""
+class PythonFunctionWorkflow(WorkflowBase, Generic[P, R]):
+    """A workflow from a function: the body runs once at compile time, with promises for inputs.
+
+    Generic in the function's parameters and result, so that ``await wf(x=1)`` has the function's return type.
+    """
+
+    if TYPE_CHECKING:
+
+        def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, R]: ...
 
     def __init__(self, workflow_function: Callable[..., Any], *, name: str | None = None, **kwargs: Any) -> None:
         if inspect.iscoroutinefunction(workflow_function):
@@ -187,6 +197,20 @@ class PythonFunctionWorkflow(WorkflowBase):
         return WorkflowGraph(self._name, self._interface, state.nodes, outputs, self._failure_policy, failure)
 
 
+@overload
+def workflow(_workflow_function: Callable[P, R], /) -> PythonFunctionWorkflow[P, R]: ...
+@overload
+def workflow(
+    _workflow_function: None = None,
+    failure_policy: Any = None,
+    interruptible: bool = False,
+    on_failure: Any = None,
+    docs: Any = None,
+    pickle_untyped: bool = False,
+    default_options: Any = None,
+) -> Callable[[Callable[P, R]], PythonFunctionWorkflow[P, R]]: ...
+
+
 def workflow(
     _workflow_function: Callable[..., Any] | None = None,
     failure_policy: Any = None,
@@ -198,7 +222,7 @@ def workflow(
 ) -> Any:
     """Make a workflow from a function, with flytekit's parameters (see docs/workflows.md)."""
 
-    def wrapper(fn: Callable[..., Any]) -> PythonFunctionWorkflow:
+    def wrapper(fn: Callable[..., Any]) -> PythonFunctionWorkflow[Any, Any]:
         return PythonFunctionWorkflow(
             fn,
             failure_policy=failure_policy,
@@ -257,7 +281,7 @@ class ImperativeWorkflow(WorkflowBase):
             if isinstance(p, Promise):
                 python_type = p.python_type
             elif isinstance(p, list) and p and all(isinstance(x, Promise) for x in p):
-                python_type = list[p[0].python_type]  # type: ignore[name-defined]
+                python_type = list[p[0].python_type]  # type: ignore[misc]
             elif isinstance(p, dict) and p and all(isinstance(x, Promise) for x in p.values()):
                 python_type = dict[str, next(iter(p.values())).python_type]  # type: ignore[misc]
             else:

@@ -129,4 +129,4 @@ def start_run(
 
 def start(entity: Any, *args: Any, signals: dict[str, Any] | None = None, **inputs: Any) -> RunHandle:
     """Start ``entity`` as a new run on the running loop and return its handle at once."""
-    return entity.start(*args, signals=signals, **inputs)  # type: ignore[no-any-return]
+    return entity.start(*args, signals=signals, **inputs)

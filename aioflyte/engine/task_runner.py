@@ -29,12 +29,12 @@ Body = Callable[[PythonTask, dict[str, Any]], Awaitable[Any]]
 
 
 async def _thread_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
-    return await pools.run_in_thread(task.task_function, inputs)  # type: ignore[attr-defined]
+    return await pools.run_in_thread(task.task_function, inputs)
 
 
 async def _process_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
-    fn = task.task_function  # type: ignore[attr-defined]
-    return await pools.run_in_process(fn.__module__, task._module_attr(), inputs)  # type: ignore[attr-defined]
+    fn = task.task_function
+    return await pools.run_in_process(fn.__module__, task._module_attr(), inputs)
 
 
 async def _async_execute_body(task: PythonTask, inputs: dict[str, Any]) -> Any:

@@ -271,3 +271,15 @@ def test_pod_template_replaces_the_container():
     assert [e["name"] for e in primary["env"]] == ["E", "X"]
     assert side["image"] == "busybox"
     assert dict(tt.k8s_pod.metadata.labels) == {"team": "ml"}
+
+
+def test_task_labels_and_annotations_are_serialized_where_flytekit_puts_them():
+    from aioflyte.remote.translator.tasks import task_spec
+
+    @task(labels={"team": "a"}, annotations={"note": "b"})
+    def labelled(x: int) -> int:
+        return x
+
+    md = task_spec(labelled, settings()).template.metadata
+    # flytekit 1.16 serializes @task(labels=..., annotations=...) into TaskMetadata.metadata (K8sObjectMetadata)
+    assert dict(md.metadata.labels) == {"team": "a"} and dict(md.metadata.annotations) == {"note": "b"}
