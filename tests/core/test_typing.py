@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow  # one mypy run (several seconds)
 
-USER_CODE = '''
+USER_CODE = """
 import asyncio
 from aioflyte import task, workflow, eager
 
@@ -42,7 +42,7 @@ async def main() -> None:
     reveal_type(await pipeline(urls=["a"]))
     square(y=3)
     await fetch(url=1)
-'''
+"""
 
 
 @pytest.fixture(scope="module")
