@@ -45,7 +45,6 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.core.interface import Interface as Interface
     from aioflyte.core.interface import kwtypes as kwtypes
     from aioflyte.core.launch_plan import LaunchPlan as LaunchPlan
-    from aioflyte.core.map_task import MapTaskFailure as MapTaskFailure
     from aioflyte.core.map_task import map_task as map_task
     from aioflyte.core.notification import Email as Email
     from aioflyte.core.notification import PagerDuty as PagerDuty
@@ -79,12 +78,14 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.engine.local import LocalController as LocalController
     from aioflyte.exceptions import FlyteError as FlyteError
     from aioflyte.exceptions import FlyteRecoverableException as FlyteRecoverableException
+    from aioflyte.exceptions import FlyteRemoteExecutionFailed as FlyteRemoteExecutionFailed
     from aioflyte.exceptions import FlyteTimeout as FlyteTimeout
     from aioflyte.exceptions import FlyteTypeException as FlyteTypeException
+    from aioflyte.exceptions import MapTaskFailure as MapTaskFailure
+    from aioflyte.exceptions import TypeTransformerFailedError as TypeTransformerFailedError
     from aioflyte.image_spec.image_spec import ImageSpec as ImageSpec
     from aioflyte.models.security import Identity as Identity
     from aioflyte.models.security import SecurityContext as SecurityContext
-    from aioflyte.remote.controller import FlyteRemoteExecutionFailed as FlyteRemoteExecutionFailed
     from aioflyte.remote.controller import RemoteController as RemoteController
     from aioflyte.remote.remote import FlyteRemote as FlyteRemote
     from aioflyte.remote.serialization import FastSerializationSettings as FastSerializationSettings
@@ -94,7 +95,6 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.types.engine import HashMethod as HashMethod
     from aioflyte.types.engine import TypeEngine as TypeEngine
     from aioflyte.types.engine import TypeTransformer as TypeTransformer
-    from aioflyte.types.engine import TypeTransformerFailedError as TypeTransformerFailedError
     from aioflyte.types.file import FlyteFile as FlyteFile
     from aioflyte.types.pickle import FlytePickle as FlytePickle
     from aioflyte.types.structured import StructuredDataset as StructuredDataset

@@ -20,11 +20,12 @@ from aioflyte._entrypoint.literals import join, offload, unwrap
 from aioflyte._entrypoint.resolver import load_resolver
 from aioflyte.core.context import execution_parameters
 from aioflyte.engine.task_runner import run_task_body
-from aioflyte.exceptions import FlyteException, FlyteSystemException, FlyteUserException
+from aioflyte.exceptions import FlyteArrayIndexError as FlyteArrayIndexError
+from aioflyte.exceptions import FlyteSystemException, FlyteUserException, TypeTransformerFailedError
 from aioflyte.io.literals import read_literal_map
 from aioflyte.models.identifier import Identifier, ResourceType, WorkflowExecutionIdentifier
 from aioflyte.runscope import RunState, TaskFrame, run_scope, task_frame
-from aioflyte.types.engine import TypeEngine, TypeTransformerFailedError, type_name
+from aioflyte.types.engine import TypeEngine, type_name
 
 log = logging.getLogger("aioflyte.entrypoint")
 
@@ -55,12 +56,6 @@ class ContainerRun(RunState):
         if self.raw_output_base:
             return self.raw_output_base.rstrip("/")
         return super().raw_output_prefix
-
-
-class FlyteArrayIndexError(FlyteException, IndexError):
-    """The array index environment of a map task item is missing, malformed or out of range (not retryable)."""
-
-    _ERROR_CODE = "SYSTEM:ArrayIndexError"
 
 
 def _env(*names: str, default: str = "") -> str:

@@ -11,7 +11,7 @@ import importlib
 import sys
 from typing import Any, Protocol
 
-from aioflyte.exceptions import FlyteUserException
+from aioflyte.exceptions import FlyteResolverError as FlyteResolverError
 
 DEFAULT_RESOLVER = "aioflyte.entrypoint.default_resolver"
 MAP_TASK_RESOLVER = "aioflyte.entrypoint.map_task_resolver"
@@ -26,12 +26,6 @@ _ALIASES = {
     "flytekit.core.array_node_map_task.ArrayNodeMapTaskResolver": MAP_TASK_RESOLVER,
     "flytekit.core.python_function_task.eager_failure_task_resolver": EAGER_FAILURE_RESOLVER,
 }
-
-
-class FlyteResolverError(FlyteUserException, LookupError):
-    """The resolver, or the task it names, cannot be found."""
-
-    _ERROR_CODE = "USER:ResolverError"
 
 
 class Resolver(Protocol):

@@ -160,7 +160,7 @@ def register(
     env: tuple[str, ...],
 ) -> None:
     """Register the tasks, workflows and launch plans defined in PATHS (modules or directories)."""
-    from aioflyte.remote.client import FlyteRemoteError
+    from aioflyte.exceptions import FlyteRemoteError
     from aioflyte.remote.translator import run_sync
 
     if non_fast and not version:

@@ -25,7 +25,6 @@ from aioflyte.configuration.file import (
     FLYTECTL_CONFIG_ENV_VAR_OVERRIDE,
     ConfigEntry,
     ConfigFile,
-    ConfigurationError,
     get_config_file,
 )
 from aioflyte.configuration.image import (
@@ -35,6 +34,7 @@ from aioflyte.configuration.image import (
     Image,
     ImageConfig,
 )
+from aioflyte.exceptions import ConfigurationError
 
 if TYPE_CHECKING:  # pragma: no cover
     from aioflyte.configuration.data import AzureBlobStorageConfig, DataConfig, GCSConfig, S3Config

@@ -14,7 +14,7 @@ import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Union
 
-from aioflyte.exceptions import FlyteValidationException
+from aioflyte.exceptions import ConfigurationError as ConfigurationError
 
 if TYPE_CHECKING:  # pragma: no cover
     import configparser
@@ -28,12 +28,6 @@ FLYTECTL_CONFIG_ENV_VAR_OVERRIDE = "_FLYTECTL_CONFIG_PYFLYTE_OVERRIDE"
 
 _TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
 _FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
-
-
-class ConfigurationError(FlyteValidationException):
-    """A configuration value (environment variable or config file entry) is malformed."""
-
-    _ERROR_CODE = "USER:ConfigurationError"
 
 
 # --- parsing -------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aioflyte.configuration.file import ConfigEntry, ConfigFile, ConfigurationError
+from aioflyte.configuration.file import ConfigEntry, ConfigFile
+from aioflyte.exceptions import ConfigurationError
 
 
 def _strip_dns_scheme(url: str) -> str:

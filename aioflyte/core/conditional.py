@@ -19,30 +19,12 @@ from aioflyte.core.context import _COMPILATION
 from aioflyte.core.entity import Entity
 from aioflyte.core.graph import START_NODE, BindingData, Const, Node, Ref, WorkflowGraph, refs_of
 from aioflyte.core.interface import NO_DEFAULT, Interface
-from aioflyte.core.promise import FlyteCompileError, NodeHandle, Promise, PromiseTuple, VoidPromise, user_location
-from aioflyte.exceptions import FlyteUserException
+from aioflyte.core.promise import NodeHandle, Promise, PromiseTuple, VoidPromise, user_location
+from aioflyte.exceptions import ConditionalCompileError as ConditionalCompileError
+from aioflyte.exceptions import ConditionalFailure as ConditionalFailure
+from aioflyte.exceptions import NoBranchTakenError as NoBranchTakenError
 
 Expression = Union[ComparisonExpression, ConjunctionExpression]
-
-
-class ConditionalCompileError(FlyteCompileError, AssertionError):
-    """A conditional section is built wrongly (an ``AssertionError`` too, as flytekit raises)."""
-
-
-class ConditionalFailure(FlyteUserException, ValueError):
-    """The chosen case of a conditional is ``fail(message)``: the run fails with that message."""
-
-    def __init__(self, message: str, conditional: str) -> None:
-        super().__init__(message)
-        self.conditional = conditional
-
-
-class NoBranchTakenError(FlyteUserException, ValueError):
-    """No case of a conditional without ``else_()`` matched (Flyte's NoBranchTakenError)."""
-
-    def __init__(self, message: str, conditional: str) -> None:
-        super().__init__(message)
-        self.conditional = conditional
 
 
 def _error(message: str) -> ConditionalCompileError:

@@ -14,11 +14,7 @@ from aioflyte.core.controller import get_controller
 from aioflyte.core.entity import Entity
 from aioflyte.core.interface import NO_DEFAULT, Interface
 from aioflyte.core.promise import Promise, compile_error
-from aioflyte.exceptions import FlyteUserException
-
-
-class GateRejected(FlyteUserException):
-    """An approval gate received a rejection."""
+from aioflyte.exceptions import GateRejected as GateRejected
 
 
 class Gate(Entity):

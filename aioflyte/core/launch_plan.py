@@ -12,8 +12,8 @@ from typing import Any
 from aioflyte.core.context import _COMPILATION
 from aioflyte.core.entity import Entity
 from aioflyte.core.interface import NO_DEFAULT, Interface
-from aioflyte.core.promise import FlyteCompileError, compile_error
-from aioflyte.exceptions import FlyteValidationException
+from aioflyte.core.promise import compile_error
+from aioflyte.exceptions import FlyteCompileError, FlyteValidationException
 
 _REGISTRY: dict[str, LaunchPlan] = {}
 

@@ -19,29 +19,11 @@ from typing import Any
 
 from aioflyte.core.entity import Entity
 from aioflyte.core.interface import NO_DEFAULT, Interface
-from aioflyte.exceptions import FlyteUserException, FlyteValidationException
+from aioflyte.exceptions import FlyteValidationException
+from aioflyte.exceptions import MapTaskFailure as MapTaskFailure
 
 #: The most items in flight when ``concurrency=0`` ("unbounded" in flytekit): all items, up to this many at once.
 MAX_UNBOUNDED_CONCURRENCY = 1000
-
-
-class MapTaskFailure(FlyteUserException):
-    """Fewer items of a map task succeeded than its ``min_successes`` / ``min_success_ratio`` require.
-
-    ``__cause__`` is the first item's failure; ``first_failed_index`` its index.
-    """
-
-    _ERROR_CODE = "USER:MapTaskFailure"
-
-    def __init__(
-        self, message: str, *, total: int, succeeded: int, failed: int, required: int, first_failed_index: int
-    ) -> None:
-        super().__init__(message)
-        self.total = total
-        self.succeeded = succeeded
-        self.failed = failed
-        self.required = required
-        self.first_failed_index = first_failed_index
 
 
 def _check_count(name: str, param: str, value: Any) -> None:

@@ -15,13 +15,9 @@ import typing
 from typing import Any
 
 from aioflyte.core.graph import START_NODE, Node, Ref
-from aioflyte.exceptions import FlyteValidationException
+from aioflyte.exceptions import FlyteCompileError as FlyteCompileError
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-class FlyteCompileError(FlyteValidationException):
-    """A workflow body does something that cannot be compiled; the message names the user's line."""
 
 
 def user_location() -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aioflyte.core.conditional import Branch, ConditionalFailure, NoBranchTakenError, describe
+from aioflyte.core.conditional import Branch, describe
 from aioflyte.core.graph import START_NODE
 from aioflyte.engine.graph_runner import run_graph
+from aioflyte.exceptions import ConditionalFailure, NoBranchTakenError
 from aioflyte.runscope import RunState
 
 

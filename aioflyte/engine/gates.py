@@ -6,9 +6,10 @@ import asyncio
 import json
 from typing import Any
 
-from aioflyte.core.gate import Gate, GateRejected
+from aioflyte.core.gate import Gate
 from aioflyte.core.task import raise_type_error
 from aioflyte.engine.signals import provider_for
+from aioflyte.exceptions import GateRejected
 from aioflyte.runscope import RunState
 from aioflyte.types.engine import TypeEngine
 

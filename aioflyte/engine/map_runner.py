@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable
 
-from aioflyte.core.map_task import ArrayNodeMapTask, MapTaskFailure
-from aioflyte.exceptions import FlyteValidationException
+from aioflyte.core.map_task import ArrayNodeMapTask
+from aioflyte.exceptions import FlyteValidationException, MapTaskFailure
 from aioflyte.runscope import RunState
 
 

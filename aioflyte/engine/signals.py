@@ -11,12 +11,8 @@ import asyncio
 import sys
 from typing import Any
 
-from aioflyte.exceptions import FlyteUserException
+from aioflyte.exceptions import FlyteGateTimeout as FlyteGateTimeout
 from aioflyte.runscope import RunState
-
-
-class FlyteGateTimeout(FlyteUserException, TimeoutError):
-    """A gate waited past its timeout for a signal."""
 
 
 class SignalProvider:

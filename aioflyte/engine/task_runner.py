@@ -18,9 +18,9 @@ from typing import Any
 from aioflyte.core.context import TASK_FRAME, TaskFrame
 from aioflyte.core.task import PythonFunctionTask, PythonTask, raise_type_error
 from aioflyte.engine import env, pools
-from aioflyte.exceptions import FlyteTimeout, is_retryable
+from aioflyte.exceptions import FlyteTimeout, TypeTransformerFailedError, is_retryable
 from aioflyte.runscope import RunState
-from aioflyte.types.engine import TypeEngine, TypeTransformerFailedError
+from aioflyte.types.engine import TypeEngine
 
 #: What a failed conversion raises; reported as a type error naming the task, the input/output and the types.
 CONVERSION_ERRORS = (TypeTransformerFailedError, TypeError, ValueError, AssertionError)

@@ -14,14 +14,10 @@ from typing import ClassVar
 
 import structlog
 
-from aioflyte.exceptions import FlyteAssertion
+from aioflyte.exceptions import NoImageBuilderError as NoImageBuilderError
 from aioflyte.image_spec.image_spec import ImageSpec, in_task_execution
 
 _log = structlog.get_logger(__name__)
-
-
-class NoImageBuilderError(FlyteAssertion):
-    """No registered builder can build an ``ImageSpec`` (none is registered, or the one it names is not)."""
 
 
 class ImageSpecBuilder(abc.ABC):

@@ -35,9 +35,9 @@ from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 
-from aioflyte.exceptions import FlyteException
+from aioflyte.exceptions import FlyteEntityAlreadyExistsException, FlyteException, FlyteRemoteError
+from aioflyte.exceptions import FlyteRemoteExecutionFailed as FlyteRemoteExecutionFailed
 from aioflyte.remote.client.admin import describe_execution
-from aioflyte.remote.client.exceptions import FlyteEntityAlreadyExistsException, FlyteRemoteError
 
 if TYPE_CHECKING:
     from aioflyte.core.graph import WorkflowGraph
@@ -56,22 +56,6 @@ _SWEEP_NS = 60_000_000_000
 #: Relaunches of a deterministic name whose earlier execution failed (``-r1`` ... ``-r9``).
 _MAX_RELAUNCH = 9
 _NAME_PART = re.compile(r"[^a-z0-9-]+")
-
-
-class FlyteRemoteExecutionFailed(FlyteException):
-    """A child execution launched by a remote eager call failed, timed out or was aborted.
-
-    ``execution_id`` is its id, ``phase`` its phase name, ``error`` the backend's ``ExecutionError`` (None when
-    it was aborted: ``abort_cause`` says why).
-    """
-
-    def __init__(self, message: str, execution: execution_pb2.Execution) -> None:
-        super().__init__(message)
-        self.execution_id = execution.id
-        self.phase = Phase.Phase.Name(execution.closure.phase)
-        closure = execution.closure
-        self.error = closure.error if closure.HasField("error") else None
-        self.abort_cause = closure.abort_metadata.cause if closure.HasField("abort_metadata") else None
 
 
 def _rfc3339(ns: int) -> str:

@@ -223,7 +223,7 @@ class DataTransfer:
 
     async def get(self, flyte_uri: str | None = None) -> LiteralsResolver | Literal | bytes | None:
         """What a ``flyte://`` URI points at; see ``FlyteRemote.get``."""
-        from aioflyte.remote.client import FlyteRemoteError
+        from aioflyte.exceptions import FlyteRemoteError
 
         if not flyte_uri:
             raise FlyteUserException("flyte_uri cannot be empty")

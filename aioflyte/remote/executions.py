@@ -21,10 +21,10 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 
 from aioflyte.core.interface import Interface
-from aioflyte.exceptions import FlyteAssertion
+from aioflyte.exceptions import FlyteAssertion, FlyteEntityNotExistException, FlyteInvalidInputException
+from aioflyte.exceptions import FlyteExecutionTimeoutError as FlyteExecutionTimeoutError
 from aioflyte.io.literals import inline_or_stored
-from aioflyte.remote.client import AdminClient, FlyteEntityNotExistException, FlyteInvalidInputException
-from aioflyte.remote.client.exceptions import FlyteRemoteTimeoutException
+from aioflyte.remote.client import AdminClient
 from aioflyte.remote.client.ids import describe_execution, execution_id
 from aioflyte.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
 from aioflyte.remote.registry import Registry
@@ -39,10 +39,6 @@ TERMINAL_PHASES = frozenset({Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase
 #: ``wait`` polls first after this many seconds, doubling up to ``poll_interval`` (default ``_MAX_POLL``).
 _FIRST_POLL = 0.1
 _MAX_POLL = 2.0
-
-
-class FlyteExecutionTimeoutError(FlyteRemoteTimeoutException):
-    """``wait`` gave up: the execution was not done within the timeout (it keeps running on the backend)."""
 
 
 class FlyteWorkflowExecution:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from flyteidl.admin import common_pb2, launch_plan_pb2, project_pb2, task_pb2, workflow_pb2
 from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2
 
-from aioflyte.remote.client import FlyteEntityNotExistException
+from aioflyte.exceptions import FlyteEntityNotExistException
 from aioflyte.remote.client.ids import Identifier, ResourceType, make_id
 from aioflyte.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
 from aioflyte.remote.serialization import SerializationSettings

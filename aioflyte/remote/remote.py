@@ -15,11 +15,12 @@ from typing import Any, TypeAlias
 from flyteidl.admin import common_pb2, project_pb2, signal_pb2
 
 from aioflyte.core.workflow import ImperativeWorkflow
+from aioflyte.exceptions import FlyteExecutionTimeoutError
 from aioflyte.remote.base import DEFAULT_DATA_UPLOAD_LOCATION, RemoteBase
 from aioflyte.remote.client.ids import ExecutionIdentifier, Identifier
 from aioflyte.remote.data import Literal, LiteralMap, LiteralsResolver
 from aioflyte.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
-from aioflyte.remote.executions import FlyteExecutionTimeoutError, FlyteWorkflowExecution
+from aioflyte.remote.executions import FlyteWorkflowExecution
 from aioflyte.remote.fast import FastPackageOptions
 from aioflyte.remote.serialization import SerializationSettings
 

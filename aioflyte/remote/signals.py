@@ -14,7 +14,7 @@ from typing import Any, TypeAlias
 from flyteidl.admin import signal_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 
-from aioflyte.remote.client.exceptions import FlyteInvalidInputException
+from aioflyte.exceptions import FlyteInvalidInputException
 from aioflyte.remote.client.signal import SignalClient, describe_signal
 from aioflyte.remote.registry import filters_string
 from aioflyte.remote.session import RemoteSession

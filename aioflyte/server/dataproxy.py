@@ -28,7 +28,7 @@ from flyteidl.service import dataproxy_pb2, dataproxy_pb2_grpc
 from google.protobuf import timestamp_pb2
 
 from aioflyte.models.literals import read_literal_map_file
-from aioflyte.server.errors import AdminError, AlreadyExists, InvalidArgument, NotFound
+from aioflyte.server.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from aioflyte.server.executions.manager import ExecutionManager
 from aioflyte.server.rpc import handler
 from aioflyte.server.signedurls import DataLocations, DataRoutes, UrlSigner, relative
@@ -43,10 +43,6 @@ _FLYTE_URL = re.compile(
 )
 #: Node ids that stand for the whole execution when it launched a single task.
 _TASK_NODE_IDS = ("n0", "start-node", "end-node")
-
-
-class FailedPrecondition(AdminError):
-    code = grpc.StatusCode.FAILED_PRECONDITION
 
 
 def _expiry(expires_in: Any, has: bool, what: str) -> float:

@@ -40,6 +40,10 @@ class Internal(AdminError):
     code = grpc.StatusCode.INTERNAL
 
 
+class FailedPrecondition(AdminError):
+    code = grpc.StatusCode.FAILED_PRECONDITION
+
+
 def kind_name(resource_type: int) -> str:
     """``task``, ``workflow`` or ``launch plan`` for a ``core.ResourceType``."""
     return _KINDS.get(resource_type, identifier_pb2.ResourceType.Name(resource_type).lower())

@@ -16,15 +16,12 @@ import os
 import tempfile
 from typing import Any, Awaitable, Callable, TypeVar
 
-from aioflyte.exceptions import FlyteDataNotFoundError, FlyteUserException
+from aioflyte.exceptions import FlyteBlockingCallError as FlyteBlockingCallError
+from aioflyte.exceptions import FlyteDataNotFoundError
 from aioflyte.io.provider import default_provider, split_protocol
 from aioflyte.runscope import run_loop
 
 T = TypeVar("T")
-
-
-class FlyteBlockingCallError(FlyteUserException, RuntimeError):
-    """A sync data call (download, listing, stream) was made on a thread that runs an event loop."""
 
 
 def check_not_on_loop(what: str, instead: str) -> None:

@@ -16,7 +16,8 @@ import types
 import typing
 from typing import Any, AsyncIterator, Callable, Collection
 
-from aioflyte.types.engine import TypeTransformerFailedError, type_name, value_repr
+from aioflyte.exceptions import TypeTransformerFailedError
+from aioflyte.types.engine import type_name, value_repr
 
 Codec = Callable[[Any], Any]
 _NoneType = type(None)

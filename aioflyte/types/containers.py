@@ -9,7 +9,8 @@ from typing import Any
 from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
-from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, TypeTransformerFailedError, mismatch
+from aioflyte.exceptions import TypeTransformerFailedError
+from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, mismatch
 
 # Above this many elements, element conversions run concurrently (they may do blob I/O), at most
 # ``DataConfig.max_concurrency`` at a time.

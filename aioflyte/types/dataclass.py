@@ -10,8 +10,9 @@ from typing import Any
 from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
+from aioflyte.exceptions import TypeTransformerFailedError
 from aioflyte.types import _codec, _jsonschema
-from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, TypeTransformerFailedError, mismatch
+from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, mismatch
 from aioflyte.types.generic import (
     integral_floats_to_ints,
     msgpack_literal,

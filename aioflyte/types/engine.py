@@ -17,15 +17,13 @@ from typing import Any, Callable, ClassVar, Generic, TypeVar
 from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
+from aioflyte.exceptions import TypeTransformerFailedError as TypeTransformerFailedError
+
 T = TypeVar("T")
 
 Literal = _lit.Literal
 LiteralType = _types.LiteralType
 LocalConverter = Callable[[Any], Any]
-
-
-class TypeTransformerFailedError(TypeError, AssertionError):
-    """A value cannot be converted to (or from) the expected type."""
 
 
 class HashMethod(Generic[T]):

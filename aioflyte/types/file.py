@@ -20,10 +20,10 @@ from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
 from aioflyte import runscope
-from aioflyte.exceptions import FlyteDataNotFoundError
+from aioflyte.exceptions import FlyteDataNotFoundError, TypeTransformerFailedError
 from aioflyte.io.provider import default_provider, is_remote, split_protocol
 from aioflyte.types import _blob_sync
-from aioflyte.types.engine import TypeTransformer, TypeTransformerFailedError, mismatch, type_name, value_repr
+from aioflyte.types.engine import TypeTransformer, mismatch, type_name, value_repr
 
 PICKLE_FORMAT = "PythonPickle"  # blobs of this format are pickles (aioflyte.types.pickle), never files
 SINGLE = _types.BlobType.SINGLE

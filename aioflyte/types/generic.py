@@ -9,8 +9,9 @@ import msgpack
 from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
+from aioflyte.exceptions import TypeTransformerFailedError
 from aioflyte.types import _codec
-from aioflyte.types.engine import LocalConverter, TypeTransformer, TypeTransformerFailedError, mismatch, type_name
+from aioflyte.types.engine import LocalConverter, TypeTransformer, mismatch, type_name
 
 MSGPACK = "msgpack"
 CACHE_KEY_ANNOTATION = {"cache-key-metadata": {"serialization-format": MSGPACK}}

@@ -10,7 +10,8 @@ from typing import Any, Generic, TypeVar
 from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
-from aioflyte.types.engine import LocalConverter, TypeTransformer, TypeTransformerFailedError, mismatch, type_name
+from aioflyte.exceptions import TypeTransformerFailedError
+from aioflyte.types.engine import LocalConverter, TypeTransformer, mismatch, type_name
 
 T = TypeVar("T")
 PYTHON_PICKLE_FORMAT = "PythonPickle"

@@ -8,7 +8,8 @@ from typing import Any, Callable
 from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
-from aioflyte.types.engine import LocalConverter, TypeTransformer, TypeTransformerFailedError, mismatch
+from aioflyte.exceptions import TypeTransformerFailedError
+from aioflyte.types.engine import LocalConverter, TypeTransformer, mismatch
 
 _UTC = datetime.timezone.utc
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)

@@ -10,7 +10,8 @@ import pydantic_core
 from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
-from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, TypeTransformerFailedError, mismatch
+from aioflyte.exceptions import TypeTransformerFailedError
+from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, mismatch
 from aioflyte.types.generic import msgpack_literal, pack, read_data, struct_literal_type, unpack
 
 

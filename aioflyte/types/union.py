@@ -8,14 +8,8 @@ from typing import Any
 from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
-from aioflyte.types.engine import (
-    LocalConverter,
-    TypeEngine,
-    TypeTransformer,
-    TypeTransformerFailedError,
-    type_name,
-    value_repr,
-)
+from aioflyte.exceptions import TypeTransformerFailedError
+from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, type_name, value_repr
 
 
 def _variant_type(t: Any) -> _types.LiteralType:

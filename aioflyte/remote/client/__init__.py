@@ -3,8 +3,7 @@
 ``FlyteRemote`` (``aioflyte.remote``) is built on this; use it directly for raw registration and lookup.
 """
 
-from aioflyte.remote.client.admin import AdminClient, describe, launch_plan_id, sort_by, task_id, workflow_id
-from aioflyte.remote.client.exceptions import (
+from aioflyte.exceptions import (
     FlyteEntityAlreadyExistsException,
     FlyteEntityExistsDifferentStructureException,
     FlyteEntityNotExistException,
@@ -15,6 +14,7 @@ from aioflyte.remote.client.exceptions import (
     FlyteRemoteUnavailableException,
     FlyteRemoteUnimplementedException,
 )
+from aioflyte.remote.client.admin import AdminClient, describe, launch_plan_id, sort_by, task_id, workflow_id
 
 __all__ = [
     "AdminClient",

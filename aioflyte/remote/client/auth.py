@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 import grpc
 from flyteidl.service import auth_pb2, auth_pb2_grpc
 
+from aioflyte.exceptions import FlyteAuthenticationException as FlyteAuthenticationException
 from aioflyte.remote.client.errors import TRANSIENT_CODES
-from aioflyte.remote.client.exceptions import FlytePermissionDeniedException
 
 if TYPE_CHECKING:  # pragma: no cover
     import aiohttp
@@ -58,13 +58,6 @@ def http_ssl(ca_cert_file_path: str | None = None, insecure_skip_verify: bool = 
         context.load_verify_locations(cafile=ca_cert_file_path)
         return context
     return True
-
-
-class FlyteAuthenticationException(FlytePermissionDeniedException):
-    """Credentials could not be obtained (token endpoint refused the client, the token command failed, ...)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code=grpc.StatusCode.UNAUTHENTICATED)
 
 
 @dataclass(frozen=True)

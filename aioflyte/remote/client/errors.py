@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import grpc
 
-from aioflyte.remote.client.exceptions import (
+from aioflyte.exceptions import (
     FlyteEntityAlreadyExistsException,
     FlyteEntityExistsDifferentStructureException,
     FlyteEntityNotExistException,

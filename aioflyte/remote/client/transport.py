@@ -26,6 +26,11 @@ from tenacity import (
 )
 from typing_extensions import Self
 
+from aioflyte.exceptions import (
+    FlyteEntityAlreadyExistsException,
+    FlyteEntityExistsDifferentStructureException,
+    FlyteEntityNotExistException,
+)
 from aioflyte.remote.client.auth import Authenticator, AuthMetadataDiscovery
 from aioflyte.remote.client.channel import (
     connection_hint,
@@ -34,11 +39,6 @@ from aioflyte.remote.client.channel import (
     tls_handshake_failed,
 )
 from aioflyte.remote.client.errors import is_transient, translate
-from aioflyte.remote.client.exceptions import (
-    FlyteEntityAlreadyExistsException,
-    FlyteEntityExistsDifferentStructureException,
-    FlyteEntityNotExistException,
-)
 from aioflyte.remote.client.ids import NamedEntityIdentifier, sort_by
 
 log = logging.getLogger("aioflyte.remote")

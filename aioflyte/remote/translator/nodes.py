@@ -15,6 +15,7 @@ from flyteidl.core import condition_pb2, literals_pb2, types_pb2, workflow_pb2
 from google.protobuf import wrappers_pb2
 
 from aioflyte.core.graph import START_NODE, Const, Node, Ref
+from aioflyte.exceptions import SerializationError as SerializationError
 from aioflyte.remote.translator import literals as _lit
 from aioflyte.remote.translator import tasks as _tasks
 from aioflyte.remote.translator._common import dnsify, short_name
@@ -36,10 +37,6 @@ _COMPARISONS = {
     "is_none": condition_pb2.ComparisonExpression.EQ,
 }
 _CONJUNCTIONS = {"and": condition_pb2.ConjunctionExpression.AND, "or": condition_pb2.ConjunctionExpression.OR}
-
-
-class SerializationError(ValueError):
-    """The graph uses something flyteidl cannot express."""
 
 
 # --- node ids --------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from flyteidl.admin import workflow_pb2 as admin_workflow_pb2
 from flyteidl.core import dynamic_job_pb2, literals_pb2, workflow_pb2
 
 from aioflyte.core.graph import START_NODE, Const, Node, Ref, WorkflowGraph
+from aioflyte.exceptions import SerializationError
 from aioflyte.remote.translator import literals as _lit
 from aioflyte.remote.translator._common import (
     DEFAULT_FAILURE_NODE_ID,
@@ -18,7 +19,7 @@ from aioflyte.remote.translator._common import (
     identifier,
     typed_interface,
 )
-from aioflyte.remote.translator.nodes import Scope, SerializationError, assign_ids, id_key, node, node_metadata
+from aioflyte.remote.translator.nodes import Scope, assign_ids, id_key, node, node_metadata
 
 if TYPE_CHECKING:  # pragma: no cover
     from aioflyte.remote.translator import Translator

@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import grpc
 from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2
 
 from aioflyte.server import validation as check
 from aioflyte.server.admin import AdminService
-from aioflyte.server.errors import AdminError, AlreadyExists, InvalidArgument, NotFound, missing
+from aioflyte.server.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, missing
 from aioflyte.server.executions.launch import resolve_launch
 from aioflyte.server.executions.manager import ExecutionManager, new_name
 from aioflyte.server.executions.nodeservice import NodeExecutionCalls
@@ -26,10 +25,6 @@ from aioflyte.server.rpc import handler
 from aioflyte.server.store import Store
 
 _NAME = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
-
-
-class FailedPrecondition(AdminError):
-    code = grpc.StatusCode.FAILED_PRECONDITION
 
 
 def _key(id: identifier_pb2.WorkflowExecutionIdentifier) -> tuple[str, str, str]:

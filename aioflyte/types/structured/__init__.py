@@ -2,14 +2,10 @@
 inputs and outputs, stored as parquet under the raw output prefix. See docs/structured_dataset.md.
 """
 
+from aioflyte.exceptions import DuplicateHandlerError
 from aioflyte.types.structured.dataset import StructuredDataset
 from aioflyte.types.structured.engine import StructuredDatasetTransformerEngine, flyte_dataset_transformer
-from aioflyte.types.structured.handlers import (
-    DuplicateHandlerError,
-    Renderable,
-    StructuredDatasetDecoder,
-    StructuredDatasetEncoder,
-)
+from aioflyte.types.structured.handlers import Renderable, StructuredDatasetDecoder, StructuredDatasetEncoder
 from aioflyte.types.structured.schema import (
     CSV,
     GENERIC_FORMAT,

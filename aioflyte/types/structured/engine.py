@@ -15,11 +15,11 @@ from typing import Any, AsyncIterator, ClassVar
 from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
+from aioflyte.exceptions import DuplicateHandlerError, TypeTransformerFailedError
 from aioflyte.io.provider import split_protocol
-from aioflyte.types.engine import TypeEngine, TypeTransformer, TypeTransformerFailedError, type_name, value_repr
+from aioflyte.types.engine import TypeEngine, TypeTransformer, type_name, value_repr
 from aioflyte.types.structured.dataset import StructuredDataset
 from aioflyte.types.structured.handlers import (
-    DuplicateHandlerError,
     Handlers,
     Renderable,
     StructuredDatasetDecoder,

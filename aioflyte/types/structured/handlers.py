@@ -13,14 +13,11 @@ from typing import Any, AsyncIterator, Callable, Generic, Protocol, TypeVar, Uni
 
 from flyteidl.core import literals_pb2 as _lit
 
+from aioflyte.exceptions import DuplicateHandlerError as DuplicateHandlerError
 from aioflyte.types.structured.schema import GENERIC_FORMAT, StructuredDatasetMetadata, StructuredDatasetType
 
 DF = TypeVar("DF")
 _END = object()
-
-
-class DuplicateHandlerError(ValueError):
-    """A handler for this (dataframe type, protocol, format) is already registered."""
 
 
 class Renderable(Protocol):

@@ -15,7 +15,8 @@ from typing import Any
 from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
-from aioflyte.types.engine import TypeTransformerFailedError, type_name
+from aioflyte.exceptions import TypeTransformerFailedError
+from aioflyte.types.engine import type_name
 
 StructuredDatasetType = _types.StructuredDatasetType
 StructuredDatasetMetadata = _lit.StructuredDatasetMetadata

@@ -11,8 +11,8 @@ import tempfile
 import uuid
 from typing import Any, AsyncIterator, Callable, TypeVar
 
+from aioflyte.exceptions import TypeTransformerFailedError
 from aioflyte.io.provider import split_protocol
-from aioflyte.types.engine import TypeTransformerFailedError
 
 R = TypeVar("R")
 
