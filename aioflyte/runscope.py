@@ -28,6 +28,7 @@ __all__ = [
     "TASK_FRAME",
     "RunState",
     "TaskFrame",
+    "current_frame",
     "current_run",
     "default_data_dir",
     "default_raw_output_prefix",
@@ -135,53 +136,32 @@ class RunState:
             self._tmp_dir = None
 
 
-class TaskFrame(tuple):
-    """One attempt of one task inside a run: ``(task, run, attempt, call_id)``.
+class TaskFrame:
+    """One attempt of one task inside a run (what ``current_context()`` describes while the task runs)."""
 
-    A tuple, so the engine's direct path makes one per task call at C speed (``tuple.__new__(TaskFrame, ...)``);
-    what is made lazily (the user-facing parameters, the working directory) lives in the instance ``__dict__``,
-    created only when something asks.
-    """
+    __slots__ = ("_call_id", "_working_dir", "attempt", "params", "run", "task")
 
-    def __new__(cls, task: Any, run: RunState, attempt: int = 0, call_id: str | None = None) -> TaskFrame:
-        return tuple.__new__(cls, (task, run, attempt, call_id))
-
-    @property
-    def task(self) -> Any:
-        return self[0]
-
-    @property
-    def run(self) -> RunState:
-        return self[1]
-
-    @property
-    def attempt(self) -> int:
-        return self[2]
-
-    @property
-    def params(self) -> Any:
-        """The user-facing ExecutionParameters, once built (``aioflyte.core.context``), else None."""
-        return self.__dict__.get("params")
-
-    @params.setter
-    def params(self, value: Any) -> None:
-        self.__dict__["params"] = value
+    def __init__(self, task: Any, run: RunState, attempt: int = 0, call_id: str | None = None) -> None:
+        self.task = task
+        self.run = run
+        self.attempt = attempt
+        self.params: Any = None  # the user-facing ExecutionParameters, built on first ask (aioflyte.core.context)
+        self._call_id = call_id
+        self._working_dir: str | None = None
 
     @property
     def call_id(self) -> str:
         """Identifies one call of the task across its attempts (checkpoints live under it)."""
-        call_id = self[3] or self.__dict__.get("call_id")
-        if call_id is None:
-            call_id = self.__dict__["call_id"] = uuid.uuid4().hex[:16]
-        return call_id
+        if self._call_id is None:
+            self._call_id = uuid.uuid4().hex[:16]
+        return self._call_id
 
     @property
     def working_directory(self) -> str:
         """A directory private to this attempt, inside the run's scratch space (removed when the run ends)."""
-        path = self.__dict__.get("working_dir")
-        if path is None:
-            path = self.__dict__["working_dir"] = tempfile.mkdtemp(prefix="task-", dir=self.run.tmp_dir)
-        return path
+        if self._working_dir is None:
+            self._working_dir = tempfile.mkdtemp(prefix="task-", dir=self.run.tmp_dir)
+        return self._working_dir
 
     def __repr__(self) -> str:
         return f"TaskFrame(task={getattr(self.task, 'name', self.task)!r}, attempt={self.attempt})"
@@ -189,8 +169,23 @@ class TaskFrame(tuple):
 
 #: The run this context works for (None outside any run).
 RUN: ContextVar[RunState | None] = ContextVar("aioflyte_run", default=None)
-#: The task attempt running in this context (None outside task bodies).
-TASK_FRAME: ContextVar[TaskFrame | None] = ContextVar("aioflyte_task_frame", default=None)
+#: The task attempt running in this context (None outside task bodies): a ``TaskFrame``, or, for a call on the
+#: engine's direct path, the list ``[task, run]`` that ``current_frame()`` turns into one when first asked (making a
+#: TaskFrame for every call costs more than most calls do). Read it with ``current_frame()``.
+TASK_FRAME: ContextVar[TaskFrame | list[Any] | None] = ContextVar("aioflyte_task_frame", default=None)
+
+
+def current_frame() -> TaskFrame | None:
+    """The task attempt running in this context, or None outside task bodies."""
+    frame = TASK_FRAME.get()
+    if frame is None or isinstance(frame, TaskFrame):
+        return frame
+    # a direct call's [task, run]: its TaskFrame is made once and kept in the list, which every task the body
+    # starts shares (their contexts are copies holding the same list), so they all see one frame
+    if len(frame) == 2:
+        frame.append(TaskFrame(frame[0], frame[1]))
+    made: TaskFrame = frame[2]
+    return made
 
 
 def current_run() -> RunState | None:
@@ -217,7 +212,7 @@ _process_scratch: list[str] = []
 def working_directory() -> str:
     """Scratch space for the code running here: the task attempt's own directory, else the run's, else one
     directory for this process (removed at exit)."""
-    frame = TASK_FRAME.get()
+    frame = current_frame()
     if frame is not None:
         return frame.working_directory
     run = RUN.get()

@@ -22,6 +22,7 @@ from aioflyte.runscope import (
     TASK_FRAME,
     RunState,
     TaskFrame,
+    current_frame,
     default_data_dir,
     default_raw_output_prefix,
     task_frame,
@@ -228,7 +229,7 @@ _outside: dict[str, ExecutionParameters] = {}
 
 def current_context() -> ExecutionParameters:
     """The context of the task (or run) that is calling: its own, even among concurrent runs in one loop."""
-    frame = TASK_FRAME.get()
+    frame = current_frame()
     if frame is not None:
         if frame.params is None:
             frame.params = execution_parameters(frame.run, frame)
@@ -302,7 +303,7 @@ class FlyteContextManager:
 
     @staticmethod
     def current_context() -> FlyteContext:
-        return FlyteContext(RUN.get(), TASK_FRAME.get(), _COMPILATION.get())
+        return FlyteContext(RUN.get(), current_frame(), _COMPILATION.get())
 
     @staticmethod
     @contextlib.contextmanager
@@ -332,6 +333,7 @@ __all__ = [
     "Stats",
     "TaskFrame",
     "current_context",
+    "current_frame",
     "default_data_dir",
     "default_raw_output_prefix",
     "execution_parameters",

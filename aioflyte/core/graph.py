@@ -1,4 +1,5 @@
-"""The one graph IR (DESIGN decision 1): nodes with typed bindings, workflow outputs, failure node.
+"""The one graph IR, which every runner and serializer consumes (no per-mode copies): nodes with typed bindings,
+workflow outputs, failure node.
 
 The local scheduler runs it, the remote translator serializes it. Bindings are small trees whose leaves are
 constants or references to another node's output (optionally with an attribute/index path).

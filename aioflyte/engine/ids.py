@@ -1,5 +1,7 @@
-"""Deterministic ids (DESIGN decision 9): node ids come from the compile order (``n0``, ``n1``, ...);
-ids of calls made at run time (eager children) from the entity, a hash of the inputs and the call order."""
+"""Deterministic ids, so that a re-run finds the work an earlier run already did.
+
+Node ids come from the compile order (``n0``, ``n1``, ...); ids of calls made at run time (eager children) from
+the entity, a hash of the inputs and the call order."""
 
 from __future__ import annotations
 

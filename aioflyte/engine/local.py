@@ -22,19 +22,16 @@ from aioflyte.engine.slots import parallelism
 from aioflyte.engine.task_runner import (
     CONVERSION_ERRORS,
     TaskPlan,
-    convert_inputs_in_place,
     convert_outputs,
-    convert_single_output,
     note,
     plan_for,
     run_direct,
     run_pipeline,
+    start_body,
 )
 from aioflyte.exceptions import FlyteEntityNotCallable
-from aioflyte.runscope import RUN, TASK_FRAME, RunState, TaskFrame, run_scope
+from aioflyte.runscope import RUN, TASK_FRAME, RunState, run_scope
 from aioflyte.types.engine import TypeEngine
-
-_new_frame = tuple.__new__  # TaskFrame(task, run) without a Python-level call
 
 
 def _node_entity(node: Node) -> Any:
@@ -80,11 +77,11 @@ class LocalController:
         """
         plan = task._plan or plan_for(task)
         run = RUN.get()
-        if run is None or plan.fn is None or not plan.hot or run.tracker is not None:
+        if run is None or not plan.hot or run.tracker is not None:
             return await self._task_slow(task, plan, run, inputs)
-        body = plan.fn(**convert_inputs_in_place(task, plan, inputs))
-        del inputs  # the body holds its arguments now
-        token = TASK_FRAME.set(_new_frame(TaskFrame, (task, run, 0, None)))
+        body = start_body(task, plan, inputs)  # converts the inputs and calls the body (the dict is not kept)
+        del inputs
+        token = TASK_FRAME.set([task, run])  # a TaskFrame is made from it only if the body asks (current_frame)
         try:
             result = await body
         except BaseException as e:
@@ -92,11 +89,8 @@ class LocalController:
             raise
         finally:
             TASK_FRAME.reset(token)
-        if plan.out_conv is not None:
-            try:
-                return plan.out_conv(result)
-            except CONVERSION_ERRORS:
-                return convert_single_output(task, plan, result)  # raises the type error naming the output
+        if type(result) is plan.out_exact:
+            return result
         return await convert_outputs(task, plan, result)
 
     async def _task_slow(self, task: PythonTask, plan: TaskPlan, run: RunState | None, inputs: dict[str, Any]) -> Any:

@@ -61,6 +61,14 @@ def _body_of(task: PythonTask) -> tuple[Callable[..., Awaitable[Any]] | None, Bo
     return None, _sync_execute_body
 
 
+def _positional(fn: Callable[..., Any] | None) -> bool:
+    """Whether ``fn``'s first parameter can be passed by position (the engine then passes a sole input so)."""
+    if fn is None:
+        return False
+    params = list(inspect.signature(fn).parameters.values())
+    return bool(params) and params[0].kind in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD)
+
+
 class TaskPlan:
     """What the engine computes once per task (and per ``with_overrides`` copy)."""
 
@@ -73,7 +81,9 @@ class TaskPlan:
         "hot",
         "inputs",
         "out_conv",
+        "out_exact",
         "outputs",
+        "sole_exact",
         "timeout",
     )
 
@@ -89,6 +99,12 @@ class TaskPlan:
         #: the converter of the one bare output, when that is all the output conversion there is
         self.out_conv = self.outputs[0][2] if iface.single_output and self.fast_out else None
         self.fn, self.body = _body_of(task)
+        #: (name, type) of a task's one input when its converter passes values of exactly that type unchanged and
+        #: the body takes it by position
+        exact = [(n, getattr(c, "exact_type", None)) for n, _, c in self.inputs]
+        self.sole_exact = exact[0] if len(exact) == 1 and exact[0][1] is not None and _positional(self.fn) else None
+        #: the type the one bare output's converter passes unchanged, if it has one
+        self.out_exact = getattr(self.out_conv, "exact_type", None)
         #: the controller's inlined path applies: direct, inputs convert without a round trip, an async body
         self.hot = self.direct and self.fast_in and self.fn is not None
 
@@ -135,6 +151,18 @@ async def convert_inputs(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any
         except CONVERSION_ERRORS as e:
             raise_type_error(f"task {task.name}", "input", n, t, v, e)
     return out
+
+
+def start_body(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]) -> Awaitable[Any]:
+    """The body's coroutine, called with the converted inputs (the direct path; ``plan.fn`` is set).
+
+    A sole input whose value is of exactly its type needs no conversion, and is passed by position.
+    """
+    fn: Any = plan.fn
+    sole = plan.sole_exact
+    if sole is not None and type(value := inputs[sole[0]]) is sole[1]:
+        return fn(value)
+    return fn(**convert_inputs_in_place(task, plan, inputs))
 
 
 def convert_single_output(task: PythonTask, plan: TaskPlan, result: Any) -> Any:
@@ -195,18 +223,28 @@ def call_body(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]) -> Await
 
 
 async def run_attempt(
-    task: PythonTask, plan: TaskPlan, run: RunState, inputs: dict[str, Any], attempt: int, call_id: str | None = None
+    task: PythonTask,
+    plan: TaskPlan,
+    run: RunState,
+    inputs: dict[str, Any],
+    attempt: int = 0,
+    call_id: str | None = None,
 ) -> Any:
-    """One attempt: context frame, environment, timeout, the body, then output conversion."""
+    """One attempt with converted inputs: the task's frame, its environment and timeout (when it has them), the
+    body, then output conversion. Every path of the pipeline ends here."""
     token = TASK_FRAME.set(TaskFrame(task, run, attempt, call_id))
     try:
-        with env.applied(task.environment):
-            try:
-                body = call_body(task, plan, inputs)
-                result = await (_with_timeout(task, plan.timeout, body) if plan.timeout else body)
-            except BaseException as e:
-                note(e, task, attempt)
-                raise
+        body = call_body(task, plan, inputs)
+        if plan.timeout:
+            body = _with_timeout(task, plan.timeout, body)
+        if task.environment:
+            with env.applied(task.environment):
+                result = await body
+        else:
+            result = await body
+    except BaseException as e:
+        note(e, task, attempt)
+        raise
     finally:
         TASK_FRAME.reset(token)
     return await convert_outputs(task, plan, result)
@@ -217,7 +255,7 @@ async def run_with_retries(task: PythonTask, plan: TaskPlan, run: RunState, raw:
     retries = task.metadata.retries
     inputs = await convert_inputs(task, plan, raw)
     if not retries:
-        return await run_attempt(task, plan, run, inputs, 0)
+        return await run_attempt(task, plan, run, inputs)
     from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential, wait_random
 
     from aioflyte.engine.config import settings
@@ -249,17 +287,9 @@ async def run_pipeline(task: PythonTask, plan: TaskPlan, run: RunState, inputs: 
 
 
 async def run_direct(task: PythonTask, plan: TaskPlan, run: RunState, inputs: dict[str, Any]) -> Any:
-    """The direct path on its own (the controller inlines it): convert, call, convert."""
-    inputs = convert_inputs_fast(task, plan, inputs) if plan.fast_in else await convert_inputs(task, plan, inputs)
-    token = TASK_FRAME.set(TaskFrame(task, run))
-    try:
-        result = await call_body(task, plan, inputs)
-    except BaseException as e:
-        note(e, task, 0)
-        raise
-    finally:
-        TASK_FRAME.reset(token)
-    return await convert_outputs(task, plan, result)
+    """A task none of whose stages applies: convert the inputs, one attempt (``plan.direct``)."""
+    converted = convert_inputs_fast(task, plan, inputs) if plan.fast_in else await convert_inputs(task, plan, inputs)
+    return await run_attempt(task, plan, run, converted)
 
 
 async def run_task_body(task: Any, inputs: dict[str, Any]) -> Any:

@@ -102,7 +102,11 @@ class TypeTransformer(Generic[T]):
         raise ValueError(f"{self._name} cannot guess a Python type for {literal_type}")
 
     def local_converter(self, t: Any) -> LocalConverter | None:
-        """A sync function equivalent to a literal round trip of a value of type ``t``, or None (round trip)."""
+        """A sync function equivalent to a literal round trip of a value of type ``t``, or None (round trip).
+
+        A converter that returns values of exactly one type unchanged may say so with an ``exact_type`` attribute
+        (the engine then skips calling it for such values).
+        """
         return None
 
     def __repr__(self) -> str:

@@ -49,6 +49,13 @@ def _check_bool(v: Any) -> bool:
     raise mismatch(bool, v)
 
 
+# Each of these returns a value of exactly its type unchanged: the engine may skip the call for such values.
+_check_int.exact_type = int  # type: ignore[attr-defined]
+_check_float.exact_type = float  # type: ignore[attr-defined]
+_check_str.exact_type = str  # type: ignore[attr-defined]
+_check_bool.exact_type = bool  # type: ignore[attr-defined]
+
+
 def _check_none(v: Any) -> None:
     if v is not None:
         raise mismatch(type(None), v)

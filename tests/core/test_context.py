@@ -83,3 +83,30 @@ def test_new_context_gives_a_fresh_run():
     with aioflyte.new_context() as ctx:
         b = ctx.user_space_params.execution_id.name
     assert a != b
+
+
+@task
+async def helpers_see_their_task() -> list[str]:
+    """A direct-path task (no stage applies) whose body asks for its context, also from tasks it starts."""
+    first = current_context()
+    assert current_context() is first  # one context per call, made on first ask
+
+    async def helper(i: int) -> str:
+        await asyncio.sleep(0)
+        ctx = current_context()
+        return f"{ctx.task_id.name}|{ctx.working_directory}|{ctx is first}"
+
+    return await asyncio.gather(*(helper(i) for i in range(3)))
+
+
+async def test_a_task_body_and_the_tasks_it_starts_share_one_context():
+    seen = await helpers_see_their_task()
+    names = {s.split("|")[0] for s in seen}
+    assert names == {helpers_see_their_task.name}
+    assert len({s.split("|")[1] for s in seen}) == 1  # one working directory for the call
+    assert {s.split("|")[2] for s in seen} == {"True"}
+
+
+async def test_each_call_of_the_same_task_gets_its_own_working_directory():
+    a, b = await asyncio.gather(helpers_see_their_task(), helpers_see_their_task())
+    assert a[0].split("|")[1] != b[0].split("|")[1]
