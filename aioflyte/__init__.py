@@ -9,10 +9,9 @@ The default controller (the local engine) is registered here, above the authorin
 
 from __future__ import annotations
 
-import importlib
-import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from aioflyte._lazy import lazy_exports
 from aioflyte._version import __version__
 from aioflyte.core.controller import Controller, set_default_controller_factory
 
@@ -104,34 +103,7 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.types.structured import StructuredDatasetTransformerEngine as StructuredDatasetTransformerEngine
     from aioflyte.types.structured import StructuredDatasetType as StructuredDatasetType
 
-_EXPORT_LINE = re.compile(r"^    from (aioflyte[\w.]*) import (\w+) as \2$", re.MULTILINE)
-_exports: dict[str, str] = {}
-
-
-def _export_list() -> dict[str, str]:
-    """Public name -> module, read from the ``TYPE_CHECKING`` block of this file (once)."""
-    if not _exports:
-        with open(__file__, encoding="utf-8") as f:
-            source = f.read()
-        block = source[source.index("if TYPE_CHECKING:") : source.index("_EXPORT_LINE = ")]
-        _exports.update((name, module) for module, name in _EXPORT_LINE.findall(block))
-    return _exports
-
-
-def __getattr__(name: str) -> Any:
-    if name == "__all__":
-        value: Any = sorted(_export_list())
-    else:
-        module = _export_list().get(name)
-        if module is None:
-            raise AttributeError(f"module 'aioflyte' has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_export_list()))
+__getattr__, __dir__ = lazy_exports(__name__, __file__, globals())
 
 
 def _local_controller() -> Controller:

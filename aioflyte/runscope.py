@@ -10,18 +10,20 @@ loop each see their own.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime
 import os
-import shutil
-import tempfile
-import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aioflyte.models.identifier import WorkflowExecutionIdentifier
+if TYPE_CHECKING:
+    import asyncio
+
+    from aioflyte.models.identifier import WorkflowExecutionIdentifier
+
+# uuid, tempfile, shutil and the identifier model are imported where used: importing aioflyte loads none of them
+# (nor asyncio).
 
 __all__ = [
     "RUN",
@@ -38,6 +40,13 @@ __all__ = [
     "task_frame",
     "working_directory",
 ]
+
+
+def _hex(n: int) -> str:
+    """``n`` random hex digits (from a UUID4, as ids and names here always were)."""
+    import uuid
+
+    return uuid.uuid4().hex[:n]
 
 
 def default_data_dir() -> str:
@@ -98,10 +107,12 @@ class RunState:
     @property
     def execution_id(self) -> WorkflowExecutionIdentifier:
         if self._execution_id is None:
+            from aioflyte.models.identifier import WorkflowExecutionIdentifier
+
             self._execution_id = WorkflowExecutionIdentifier(
                 project=os.environ.get("FLYTE_INTERNAL_EXECUTION_PROJECT", "local"),
                 domain=os.environ.get("FLYTE_INTERNAL_EXECUTION_DOMAIN", "local"),
-                name=os.environ.get("FLYTE_INTERNAL_EXECUTION_ID") or "a" + uuid.uuid4().hex[:19],
+                name=os.environ.get("FLYTE_INTERNAL_EXECUTION_ID") or "a" + _hex(19),
             )
         return self._execution_id
 
@@ -126,12 +137,16 @@ class RunState:
     def tmp_dir(self) -> str:
         """A scratch directory for this run, created on first use and removed by ``close``."""
         if self._tmp_dir is None:
+            import tempfile
+
             self._tmp_dir = tempfile.mkdtemp(prefix=f"aioflyte-{self.execution_id.name}-")
         return self._tmp_dir
 
     def close(self) -> None:
         """Remove the run's scratch directory (outputs under the raw prefix stay)."""
         if self._tmp_dir is not None:
+            import shutil
+
             shutil.rmtree(self._tmp_dir, ignore_errors=True)
             self._tmp_dir = None
 
@@ -153,13 +168,15 @@ class TaskFrame:
     def call_id(self) -> str:
         """Identifies one call of the task across its attempts (checkpoints live under it)."""
         if self._call_id is None:
-            self._call_id = uuid.uuid4().hex[:16]
+            self._call_id = _hex(16)
         return self._call_id
 
     @property
     def working_directory(self) -> str:
         """A directory private to this attempt, inside the run's scratch space (removed when the run ends)."""
         if self._working_dir is None:
+            import tempfile
+
             self._working_dir = tempfile.mkdtemp(prefix="task-", dir=self.run.tmp_dir)
         return self._working_dir
 
@@ -220,6 +237,8 @@ def working_directory() -> str:
         return run.tmp_dir
     if not _process_scratch:
         import atexit
+        import shutil
+        import tempfile
 
         path = tempfile.mkdtemp(prefix="aioflyte-")
         atexit.register(shutil.rmtree, path, True)

@@ -1,89 +1,41 @@
 """Configuration as flytekit 1.16 names it: ``Config`` and its parts, images, config files.
 
 Settings come from ``FLYTE_*`` environment variables, else the config file (flytectl YAML or flytekit INI), else
-defaults. ``SecretsConfig`` and ``DataConfig``/``S3Config``/``GCSConfig``/``AzureBlobStorageConfig`` are the
-classes of ``aioflyte.core.secrets`` and ``aioflyte.io.config``, imported on first use.
+defaults. The package is a leaf: it imports nothing of aioflyte but ``exceptions``, ``image_spec`` and the version.
+Its names are imported on first use (the ``TYPE_CHECKING`` block below is the list), so that code which needs one
+small part (``SecretsConfig``, say) does not load the rest.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from aioflyte.configuration.config import (
-    AuthType,
-    Config,
-    LocalConfig,
-    PlatformConfig,
-    StatsConfig,
-    TaskConfig,
-    secrets_config_auto,
-)
-from aioflyte.configuration.data import data_config_auto
-from aioflyte.configuration.file import (
-    FLYTECTL_CONFIG_ENV_VAR,
-    FLYTECTL_CONFIG_ENV_VAR_OVERRIDE,
-    ConfigEntry,
-    ConfigFile,
-    get_config_file,
-)
-from aioflyte.configuration.image import (
-    DEFAULT_IMAGE_NAME,
-    FLYTE_INTERNAL_IMAGE_ENV_VAR,
-    DefaultImages,
-    Image,
-    ImageConfig,
-)
-from aioflyte.exceptions import ConfigurationError
+from aioflyte._lazy import lazy_exports
 
-if TYPE_CHECKING:  # pragma: no cover
-    from aioflyte.configuration.data import AzureBlobStorageConfig, DataConfig, GCSConfig, S3Config
-    from aioflyte.configuration.secrets import SecretsConfig
+if TYPE_CHECKING:  # the export list
+    from aioflyte.configuration.config import AuthType as AuthType
+    from aioflyte.configuration.config import Config as Config
+    from aioflyte.configuration.config import LocalConfig as LocalConfig
+    from aioflyte.configuration.config import PlatformConfig as PlatformConfig
+    from aioflyte.configuration.config import StatsConfig as StatsConfig
+    from aioflyte.configuration.config import TaskConfig as TaskConfig
+    from aioflyte.configuration.config import secrets_config_auto as secrets_config_auto
+    from aioflyte.configuration.data import AzureBlobStorageConfig as AzureBlobStorageConfig
+    from aioflyte.configuration.data import DataConfig as DataConfig
+    from aioflyte.configuration.data import GCSConfig as GCSConfig
+    from aioflyte.configuration.data import S3Config as S3Config
+    from aioflyte.configuration.data import data_config_auto as data_config_auto
+    from aioflyte.configuration.file import FLYTECTL_CONFIG_ENV_VAR as FLYTECTL_CONFIG_ENV_VAR
+    from aioflyte.configuration.file import FLYTECTL_CONFIG_ENV_VAR_OVERRIDE as FLYTECTL_CONFIG_ENV_VAR_OVERRIDE
+    from aioflyte.configuration.file import ConfigEntry as ConfigEntry
+    from aioflyte.configuration.file import ConfigFile as ConfigFile
+    from aioflyte.configuration.file import get_config_file as get_config_file
+    from aioflyte.configuration.image import DEFAULT_IMAGE_NAME as DEFAULT_IMAGE_NAME
+    from aioflyte.configuration.image import FLYTE_INTERNAL_IMAGE_ENV_VAR as FLYTE_INTERNAL_IMAGE_ENV_VAR
+    from aioflyte.configuration.image import DefaultImages as DefaultImages
+    from aioflyte.configuration.image import Image as Image
+    from aioflyte.configuration.image import ImageConfig as ImageConfig
+    from aioflyte.configuration.secrets import SecretsConfig as SecretsConfig
+    from aioflyte.exceptions import ConfigurationError as ConfigurationError
 
-_LAZY = {
-    "SecretsConfig": "aioflyte.configuration.secrets",
-    "DataConfig": "aioflyte.configuration.data",
-    "S3Config": "aioflyte.configuration.data",
-    "GCSConfig": "aioflyte.configuration.data",
-    "AzureBlobStorageConfig": "aioflyte.configuration.data",
-}
-
-__all__ = [
-    "DEFAULT_IMAGE_NAME",
-    "FLYTECTL_CONFIG_ENV_VAR",
-    "FLYTECTL_CONFIG_ENV_VAR_OVERRIDE",
-    "FLYTE_INTERNAL_IMAGE_ENV_VAR",
-    "AuthType",
-    "AzureBlobStorageConfig",
-    "Config",
-    "ConfigEntry",
-    "ConfigFile",
-    "ConfigurationError",
-    "DataConfig",
-    "DefaultImages",
-    "GCSConfig",
-    "Image",
-    "ImageConfig",
-    "LocalConfig",
-    "PlatformConfig",
-    "S3Config",
-    "SecretsConfig",
-    "StatsConfig",
-    "TaskConfig",
-    "data_config_auto",
-    "get_config_file",
-    "secrets_config_auto",
-]
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, __file__, globals())

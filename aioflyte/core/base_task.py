@@ -8,16 +8,19 @@ import dataclasses
 import datetime
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from aioflyte.core import entity as _entity
 from aioflyte.core.cache import Cache, resolve_cache
 from aioflyte.core.context import _COMPILATION
 from aioflyte.core.controller import _CONTROLLER, _default, get_controller
-from aioflyte.core.entity import Entity, _get_running_loop, value_or_awaitable
+from aioflyte.core.entity import Entity, value_or_awaitable
 from aioflyte.core.interface import Interface
 from aioflyte.core.resources import construct_resources
-from aioflyte.core.secrets import Secret
 from aioflyte.exceptions import FlyteValidationException
+
+if TYPE_CHECKING:
+    from aioflyte.core.secrets import Secret
 
 
 def to_timedelta(entity: str, timeout: datetime.timedelta | int | float | None) -> datetime.timedelta | None:
@@ -204,7 +207,7 @@ class PythonTask(Entity):
             kwargs = self.bind(args, kwargs)
         controller = _CONTROLLER.get() or (_default[0] if _default else get_controller())
         coro = controller.run_task(self, kwargs)
-        return coro if _get_running_loop() is not None else value_or_awaitable(coro)
+        return coro if _entity._get_running_loop() is not None else value_or_awaitable(coro)
 
     def _run_coroutine(self, inputs: dict[str, Any]) -> Coroutine[Any, Any, Any]:
         return get_controller().run_task(self, inputs)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import inspect
-import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, runtime_checkable
 
@@ -31,11 +28,16 @@ class CacheFunctionBody:
 
     def get_version(self, salt: str, params: VersionParameters) -> str:
         try:
+            import inspect
+            import textwrap
+
             src = textwrap.dedent(inspect.getsource(params.func))
         except (OSError, TypeError) as e:
             raise FlyteValidationException(
                 f"cannot read the source of {params.func!r} to version its cache: {e}"
             ) from e
+        import hashlib
+
         return hashlib.sha256((salt + src).encode()).hexdigest()
 
 
@@ -86,6 +88,8 @@ class Cache:
                 raise FlyteValidationException(
                     f"cache policy {p!r} failed to produce a version ({e}); set Cache(version=...)"
                 ) from e
+        import hashlib
+
         return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from aioflyte.models.identifier import Identifier, ResourceType, WorkflowExecutionIdentifier
 from aioflyte.runscope import (
     RUN,
     TASK_FRAME,
@@ -30,6 +28,7 @@ from aioflyte.runscope import (
 
 if TYPE_CHECKING:
     from aioflyte.core.secrets import SecretsManager
+    from aioflyte.models.identifier import Identifier, WorkflowExecutionIdentifier
 
 
 # Set while a workflow (or dynamic) body is being compiled: calls then build graph nodes instead of running.
@@ -119,6 +118,8 @@ class ExecutionParameters:
                 self._working_dir = frame.working_directory
             else:
                 run = self._attrs.get("_run")
+                import tempfile
+
                 base = self._tmp_dir_value or (run.tmp_dir if run is not None else tempfile.gettempdir())
                 self._working_dir = tempfile.mkdtemp(prefix="task-", dir=base)
         return self._working_dir
@@ -183,6 +184,8 @@ def _logger(run: RunState, task_name: str | None) -> Any:
 
 
 def _task_identifier(task: Any, run: RunState) -> Identifier:
+    from aioflyte.models.identifier import Identifier, ResourceType
+
     return Identifier(
         ResourceType.TASK,
         run.execution_id.project,

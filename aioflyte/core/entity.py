@@ -7,7 +7,7 @@ the local engine by default, a Flyte backend under a ``RemoteController``.
 
 from __future__ import annotations
 
-import asyncio
+import sys
 from collections.abc import Coroutine
 from typing import Any, ClassVar
 
@@ -16,7 +16,18 @@ from aioflyte.core.controller import get_controller
 from aioflyte.core.interface import NO_DEFAULT, Interface
 from aioflyte.runscope import run_loop
 
-_get_running_loop = asyncio._get_running_loop  # None outside a loop (no exception raised: cheap on every call)
+
+def _get_running_loop() -> Any:
+    """The running loop of this thread, or None: asyncio's C function, which replaces this stub at first use.
+
+    Importing aioflyte does not import asyncio; wherever a loop can be running, asyncio has been imported.
+    """
+    global _get_running_loop
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None:
+        return None
+    _get_running_loop = asyncio._get_running_loop
+    return _get_running_loop()
 
 
 def value_or_awaitable(coro: Coroutine[Any, Any, Any]) -> Any:
@@ -28,6 +39,8 @@ def value_or_awaitable(coro: Coroutine[Any, Any, Any]) -> Any:
     if _get_running_loop() is None:
         loop = run_loop()
         if loop is not None:
+            import asyncio
+
             return asyncio.run_coroutine_threadsafe(coro, loop).result()
     return coro
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import hashlib
 import math
 import typing
 from typing import Any
@@ -136,6 +135,8 @@ class ArrayNodeMapTask(Entity):
         else:
             mod, short = _name_parts(target)
             key = f"{','.join(sorted(bound))}{concurrency}{min_successes}{min_success_ratio}"
+            import hashlib
+
             digest = hashlib.md5(key.encode("utf-8"), usedforsecurity=False).hexdigest()
             self._name = f"{mod}.map_{short}_{digest}-arraynode"
         self._init_binding(self._interface)

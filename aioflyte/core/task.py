@@ -8,21 +8,22 @@ a task does not have are an error naming the closest valid one (``@task(retires=
 from __future__ import annotations
 
 import datetime
-import difflib
 import functools
 import inspect
 import typing
 import warnings
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any, ParamSpec, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, overload
 
 from aioflyte.core.base_task import PythonTask, TaskMetadata, to_timedelta
 from aioflyte.core.cache import Cache, resolve_cache
 from aioflyte.core.interface import Interface, get_type_hints, raise_type_error, transform_function_to_interface
 from aioflyte.core.python_function_task import PythonFunctionTask
 from aioflyte.core.resources import Resources, construct_resources
-from aioflyte.core.secrets import Secret
 from aioflyte.exceptions import FlyteValidationException
+
+if TYPE_CHECKING:
+    from aioflyte.core.secrets import Secret
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -47,6 +48,8 @@ def _check_parameters(kwargs: dict[str, Any], fn: Callable[..., Any] | None) -> 
     unknown = [k for k in kwargs if k not in _EXTRA_PARAMETERS]
     if not unknown:
         return
+    import difflib
+
     valid = sorted((set(inspect.signature(task).parameters) - {"_task_function", "kwargs"}) | _EXTRA_PARAMETERS)
     where = f"@task on {fn.__module__}.{fn.__qualname__}" if fn is not None else "@task"
     hints = []
@@ -171,6 +174,8 @@ def task(
         if disable_deck is not None and enable_deck is not None:
             raise FlyteValidationException(f"task {name}: set enable_deck or disable_deck, not both")
         deck = bool(enable_deck) if enable_deck is not None else (disable_deck is False)
+        from aioflyte.models.security import Secret
+
         for s in secret_requests or []:
             if not isinstance(s, Secret):
                 raise FlyteValidationException(
