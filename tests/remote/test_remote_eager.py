@@ -15,7 +15,7 @@ import remote_eager_tasks as t
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from servers import task_env
 
-from aioflyte import FlyteRemoteExecutionFailed, RemoteController
+from aioflyte import FlyteRemoteExecutionFailed, RemoteController, use_controller
 from aioflyte.configuration.config import Config
 from aioflyte.remote.remote import FlyteRemote
 from aioflyte.server.testing import ServerProcess
@@ -147,6 +147,20 @@ async def test_eager_task_executed_on_the_backend_runs_its_calls_as_child_execut
     assert len(children) == 3
     assert {c.spec.launch_plan.name for c in children} == {t.square.name}
     assert all(c.closure.phase == Phase.SUCCEEDED for c in children)
+
+
+async def test_under_use_controller_awaiting_an_eager_workflow_runs_it_as_one_execution(remote):
+    """docs/eager.md: with a RemoteController installed, ``await eager_wf(...)`` is one execution on the backend
+    (whose container then runs the calls of the body as child executions)."""
+    async with RemoteController(remote, version="v1", execution_name="use-ctl") as controller:
+        with use_controller(controller):
+            assert await t.gather_squares(n=3) == 0 + 1 + 4
+            assert await t.square(x=7) == 49
+    assert controller.stats["launched"] == 2
+    (parent,) = [c for c in await _children(remote, "use-ctl") if c.spec.launch_plan.name == t.gather_squares.name]
+    # the body's children are named from the parent's name (its first 20 characters)
+    children = await _children(remote, parent.id.name[:20].rstrip("-"))
+    assert len(children) == 3 and {c.spec.launch_plan.name for c in children} == {t.square.name}
 
 
 async def test_any_parent_name_gives_valid_child_names(remote):
