@@ -256,13 +256,24 @@ def task_frame(frame: TaskFrame) -> Iterator[TaskFrame]:
         TASK_FRAME.reset(token)
 
 
-@contextlib.contextmanager
-def run_scope(run: RunState, *, close: bool = True) -> Iterator[RunState]:
-    """Make ``run`` the current run for the block; with ``close``, remove its scratch space afterwards."""
-    token = RUN.set(run)
-    try:
-        yield run
-    finally:
-        RUN.reset(token)
-        if close:
-            run.close()
+class run_scope:
+    """Make ``run`` the current run for the block; with ``close``, remove its scratch space afterwards.
+
+    A small class rather than a generator-based context manager: the engine enters one for every call made
+    outside a run.
+    """
+
+    __slots__ = ("_close", "_token", "run")
+
+    def __init__(self, run: RunState, *, close: bool = True) -> None:
+        self.run = run
+        self._close = close
+
+    def __enter__(self) -> RunState:
+        self._token = RUN.set(self.run)
+        return self.run
+
+    def __exit__(self, *exc: object) -> None:
+        RUN.reset(self._token)
+        if self._close:
+            self.run.close()

@@ -8,8 +8,8 @@
 (f) 1,000 sync tasks sleeping 10 ms, map concurrency 50, vs the ideal 0.2 s and vs plain asyncio.
 
 Timings are CPU time of this process (``time.process_time``: time this shared machine gives to other processes
-is not counted), the best of several rounds in which aioflyte and raw asyncio alternate, so that both see the same
-machine. Every figure is reported with the raw asyncio figure beside it; read the ratios.
+is not counted), over rounds in which raw asyncio and aioflyte alternate: the times are each one's best, the ratio
+is the median over rounds of aioflyte's time over raw's in the same round. Read the ratios.
 
     python benchmarks/bench_engine.py [--eager-n 10000 100000] [--map-n 100000 1000000] [--rounds 9] [--quick]
 """
@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import gc
 import json
+import statistics
 import time
 import tracemalloc
 from collections.abc import Callable, Coroutine
@@ -67,20 +68,21 @@ def _cpu(job: Job) -> float:
     return time.process_time() - start
 
 
-def _race(raw: Job, aio: Job, rounds: int) -> tuple[float, float]:
-    """Best CPU time of each over ``rounds`` alternating runs (each on a fresh loop)."""
-    best_raw = best_aio = float("inf")
+def _race(raw: Job, aio: Job, rounds: int) -> tuple[float, float, float]:
+    """(best raw, best aioflyte, median ratio of the pairs) over ``rounds`` rounds of one raw run then one
+    aioflyte run, each on a fresh loop: a pair sees the same machine, so its ratio is steadier than either time."""
+    raws, aios = [], []
     for _ in range(rounds):
-        best_raw = min(best_raw, _cpu(raw))
-        best_aio = min(best_aio, _cpu(aio))
-    return best_raw, best_aio
+        raws.append(_cpu(raw))
+        aios.append(_cpu(aio))
+    return min(raws), min(aios), statistics.median(a / r for r, a in zip(raws, aios))
 
 
-def _per(raw: float, aio: float, n: int, unit: str) -> dict[str, float]:
+def _per(raw: float, aio: float, ratio: float, n: int, unit: str) -> dict[str, float]:
     return {
         f"raw_us_per_{unit}": round(raw / n * 1e6, 2),
         f"aioflyte_us_per_{unit}": round(aio / n * 1e6, 2),
-        "ratio": round(aio / raw, 2),
+        "ratio": round(ratio, 2),
     }
 
 

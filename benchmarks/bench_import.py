@@ -1,8 +1,8 @@
 """Import time of aioflyte's public API, beside ``import asyncio`` alone, measured with ``-X importtime``.
 
-Prints one JSON line: the median (and the best) over alternating runs of the microseconds the statement's imports took (sum of the
-top-level cumulative entries ``-X importtime`` reports, interpreter start-up excluded). Target: < 75 ms.
-Importing aioflyte loads neither asyncio nor the engine: ``import asyncio`` alone is the baseline printed beside it.
+Prints one JSON line: the median (and the best) over alternating runs of the microseconds the statement's imports
+took (sum of the top-level cumulative entries ``-X importtime`` reports, interpreter start-up excluded). Target:
+< 75 ms. Importing aioflyte loads neither asyncio nor the engine: ``import asyncio`` alone is the baseline beside it.
 
     python benchmarks/bench_import.py [--runs 7]
 """

@@ -21,7 +21,7 @@ from aioflyte.core.workflow import WorkflowBase
 from aioflyte.engine.slots import parallelism
 from aioflyte.engine.task_runner import (
     CONVERSION_ERRORS,
-    TaskPlan,
+    convert_hot_inputs,
     convert_outputs,
     note,
     plan_for,
@@ -70,19 +70,24 @@ class LocalController:
     async def run_task(self, task: PythonTask, inputs: dict[str, Any]) -> Any:
         """Run a task (a new run unless called inside one); its Python return value.
 
-        The direct path (an async function with no cache, retries, timeout or environment, inputs that convert
-        without a literal round trip) is written out here, in this one small coroutine frame: convert the inputs
-        in place, set the task's frame, await the body, convert the output. ``inputs`` is the caller's own dict
+        The direct path (no cache, retries, timeout or environment; inputs that convert without a literal round
+        trip) is written out here, in this one small coroutine frame: convert the inputs in place and start the
+        body (an async function's coroutine, or a sync one's worker-thread future), set the task's frame, await
+        the body, convert the output. ``inputs`` is the caller's own dict
         (a call's keyword arguments): it is not kept.
         """
         plan = task._plan or plan_for(task)
         run = RUN.get()
-        if run is None or not plan.hot or run.tracker is not None:
-            return await self._task_slow(task, plan, run, inputs)
-        body = start_body(task, plan, inputs)  # converts the inputs and calls the body (the dict is not kept)
-        del inputs
+        if run is None:  # a call outside any run starts one
+            with run_scope(_new_run()):
+                return await self.run_task(task, inputs)
+        if not plan.hot or run.tracker is not None:
+            return await self._task_in_run(task, plan, run, inputs)
+        convert_hot_inputs(task, plan, inputs)
         token = TASK_FRAME.set([task, run])  # a TaskFrame is made from it only if the body asks (current_frame)
-        try:
+        try:  # the frame is set before the body starts: a sync body's thread copies this context
+            body = start_body(task, plan, inputs)
+            del inputs  # the body holds its arguments now
             result = await body
         except BaseException as e:
             note(e, task, 0)
@@ -92,12 +97,6 @@ class LocalController:
         if type(result) is plan.out_exact:
             return result
         return await convert_outputs(task, plan, result)
-
-    async def _task_slow(self, task: PythonTask, plan: TaskPlan, run: RunState | None, inputs: dict[str, Any]) -> Any:
-        if run is None:
-            with run_scope(_new_run()) as run:
-                return await self._task_in_run(task, plan, run, inputs)
-        return await self._task_in_run(task, plan, run, inputs)
 
     async def _task_in_run(self, task: PythonTask, plan: Any, run: RunState, inputs: dict[str, Any]) -> Any:
         if run.tracker is not None:

@@ -29,14 +29,17 @@ def thread_pool() -> concurrent.futures.ThreadPoolExecutor:
     return _thread_pool[0]
 
 
-async def run_in_thread(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
-    """Run a sync callable on the shared pool; the caller's contextvars are visible in the thread.
-
-    On cancellation (e.g. a timeout) the await returns at once; the thread finishes on its own, since
-    Python cannot stop a running thread.
-    """
+def in_thread(fn: Callable[..., Any], kwargs: dict[str, Any]) -> asyncio.Future[Any]:
+    """Start a sync callable on the shared pool; a future of its result. The caller's contextvars are visible in
+    the thread. On cancellation (e.g. a timeout) the await returns at once; the thread finishes on its own, since
+    Python cannot stop a running thread."""
     ctx = contextvars.copy_context()
-    return await asyncio.get_running_loop().run_in_executor(thread_pool(), lambda: ctx.run(fn, **kwargs))
+    return asyncio.get_running_loop().run_in_executor(thread_pool(), lambda: ctx.run(fn, **kwargs))
+
+
+async def run_in_thread(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    """Run a sync callable on the shared pool (``in_thread``, awaited)."""
+    return await in_thread(fn, kwargs)
 
 
 def _process_entry(module: str, name: str, kwargs: dict[str, Any]) -> Any:

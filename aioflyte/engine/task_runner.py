@@ -28,8 +28,8 @@ CONVERSION_ERRORS = (TypeTransformerFailedError, TypeError, ValueError, Assertio
 Body = Callable[[PythonTask, dict[str, Any]], Awaitable[Any]]
 
 
-async def _thread_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
-    return await pools.run_in_thread(task.task_function, inputs)
+def _thread_body(task: PythonTask, inputs: dict[str, Any]) -> Awaitable[Any]:
+    return pools.in_thread(task.task_function, inputs)
 
 
 async def _process_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
@@ -41,8 +41,8 @@ async def _async_execute_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
     return await task.execute(**inputs)
 
 
-async def _sync_execute_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
-    return await pools.run_in_thread(task.execute, inputs)
+def _sync_execute_body(task: PythonTask, inputs: dict[str, Any]) -> Awaitable[Any]:
+    return pools.in_thread(task.execute, inputs)
 
 
 def _body_of(task: PythonTask) -> tuple[Callable[..., Awaitable[Any]] | None, Body]:
@@ -105,8 +105,8 @@ class TaskPlan:
         self.sole_exact = exact[0] if len(exact) == 1 and exact[0][1] is not None and _positional(self.fn) else None
         #: the type the one bare output's converter passes unchanged, if it has one
         self.out_exact = getattr(self.out_conv, "exact_type", None)
-        #: the controller's inlined path applies: direct, inputs convert without a round trip, an async body
-        self.hot = self.direct and self.fast_in and self.fn is not None
+        #: the controller's inlined path applies: direct, and inputs convert without a round trip
+        self.hot = self.direct and self.fast_in
 
 
 def plan_for(task: PythonTask) -> TaskPlan:
@@ -116,9 +116,12 @@ def plan_for(task: PythonTask) -> TaskPlan:
     return plan
 
 
-def convert_inputs_fast(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]) -> dict[str, Any]:
-    """The inputs converted into a new dict (``plan.fast_in``: every converter is sync)."""
-    out = {}
+def convert_inputs_fast(
+    task: PythonTask, plan: TaskPlan, inputs: dict[str, Any], into: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The inputs converted (``plan.fast_in``: every converter is sync) into ``into``: a new dict, or ``inputs``
+    itself when the caller does not keep it."""
+    out: dict[str, Any] = {} if into is None else into
     for n, t, conv in plan.inputs:
         v = inputs[n]
         try:
@@ -126,17 +129,6 @@ def convert_inputs_fast(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]
         except CONVERSION_ERRORS as e:
             raise_type_error(f"task {task.name}", "input", n, t, v, e)
     return out
-
-
-def convert_inputs_in_place(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]) -> dict[str, Any]:
-    """The inputs converted in ``inputs`` itself (``plan.fast_in``), for a dict the caller does not keep."""
-    for n, t, conv in plan.inputs:
-        v = inputs[n]
-        try:
-            inputs[n] = conv(v)  # type: ignore[misc]
-        except CONVERSION_ERRORS as e:
-            raise_type_error(f"task {task.name}", "input", n, t, v, e)
-    return inputs
 
 
 async def convert_inputs(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -153,16 +145,22 @@ async def convert_inputs(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any
     return out
 
 
-def start_body(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]) -> Awaitable[Any]:
-    """The body's coroutine, called with the converted inputs (the direct path; ``plan.fn`` is set).
-
-    A sole input whose value is of exactly its type needs no conversion, and is passed by position.
-    """
-    fn: Any = plan.fn
+def convert_hot_inputs(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]) -> None:
+    """Convert the inputs of a direct-path call in place (``plan.hot``); a sole input whose value is of exactly
+    its type needs nothing."""
     sole = plan.sole_exact
-    if sole is not None and type(value := inputs[sole[0]]) is sole[1]:
-        return fn(value)
-    return fn(**convert_inputs_in_place(task, plan, inputs))
+    if sole is None or type(inputs[sole[0]]) is not sole[1]:
+        convert_inputs_fast(task, plan, inputs, inputs)
+
+
+def start_body(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]) -> Awaitable[Any]:
+    """The body's awaitable, started with converted inputs (``plan.hot``): an async function's coroutine (a sole
+    input passed by position), or the future of a sync body on the worker threads."""
+    fn: Any = plan.fn
+    if fn is None:
+        return plan.body(task, inputs)
+    sole = plan.sole_exact
+    return fn(inputs[sole[0]]) if sole is not None else fn(**inputs)
 
 
 def convert_single_output(task: PythonTask, plan: TaskPlan, result: Any) -> Any:

@@ -110,3 +110,16 @@ async def test_a_task_body_and_the_tasks_it_starts_share_one_context():
 async def test_each_call_of_the_same_task_gets_its_own_working_directory():
     a, b = await asyncio.gather(helpers_see_their_task(), helpers_see_their_task())
     assert a[0].split("|")[1] != b[0].split("|")[1]
+
+
+@task
+def sync_sees_its_task() -> str:
+    ctx = current_context()
+    assert current_context() is ctx and ctx.working_directory == current_context().working_directory
+    return ctx.task_id.name
+
+
+async def test_a_sync_task_sees_its_own_context_in_its_worker_thread():
+    assert await sync_sees_its_task() == sync_sees_its_task.name
+    names = await asyncio.gather(*(sync_sees_its_task() for _ in range(5)))
+    assert set(names) == {sync_sees_its_task.name}
