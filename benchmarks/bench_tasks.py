@@ -80,7 +80,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--sync-n", type=int, default=5_000)
     ap.add_argument("--mem-n", type=int, default=10_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
 
     asyncio.run(_aio(10))  # warm up: plans and converters are computed once per task
