@@ -4,7 +4,7 @@ Prints one JSON line. Async: N trivial ``int -> int`` tasks awaited with asyncio
 the same plain coroutine. Sync: N trivial sync tasks (worker threads) beside ``asyncio.to_thread``.
 Memory: tracemalloc peak during a gather of N, per task. Results are ratios: this machine is noisy.
 
-    python benchmarks/bench_tasks.py [--n 10000 100000] [--sync-n 5000] [--repeat 3]
+    python benchmarks/bench_tasks.py [--n 10000 100000] [--sync-n 5000] [--repeat 5]
 """
 
 from __future__ import annotations
