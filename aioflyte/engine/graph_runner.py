@@ -37,9 +37,10 @@ def current_prefix() -> str:
 class _GraphPlan:
     """What a run of a graph needs, computed once per graph."""
 
-    __slots__ = ("bindings", "dependents", "fail_fast", "indegree", "nodes", "roots", "unpack")
+    __slots__ = ("bindings", "dependents", "fail_fast", "indegree", "nodes", "roots", "source", "unpack")
 
     def __init__(self, graph: WorkflowGraph) -> None:
+        self.source = graph.nodes  # the list this plan was made from (a new compile makes a new list)
         self.nodes: list[Node] = list(graph.nodes)
         index = {n.id: i for i, n in enumerate(self.nodes)}
         self.dependents: list[list[int]] = [[] for _ in self.nodes]
@@ -68,7 +69,7 @@ class _GraphPlan:
 
 def _plan(graph: WorkflowGraph) -> _GraphPlan:
     plan = graph.__dict__.get("_run_plan")
-    if plan is None or plan.nodes != graph.nodes:
+    if plan is None or plan.source is not graph.nodes or len(plan.nodes) != len(graph.nodes):
         plan = graph.__dict__["_run_plan"] = _GraphPlan(graph)
     return plan
 
