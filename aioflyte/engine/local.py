@@ -195,11 +195,7 @@ class LocalController:
         return await self._dispatch(entity, inputs, run, prefix)
 
     async def _dispatch(self, entity: Any, inputs: dict[str, Any], run: RunState, prefix: str = "") -> Any:
-        """The local interpreter of each node kind."""
-        if isinstance(entity, PythonTask):
-            return await self._task_in_run(entity, entity._plan or plan_for(entity), run, inputs)
-        if isinstance(entity, WorkflowBase):
-            return await self._workflow_in(entity, inputs, run)
+        """The local interpreter of each node kind other than tasks and workflows (which the callers run)."""
         if isinstance(entity, ArrayNodeMapTask):
             from aioflyte.engine.map_runner import run_map
 

@@ -154,8 +154,8 @@ def convert_hot_inputs(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any])
 
 
 def start_body(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]) -> Awaitable[Any]:
-    """The body's awaitable, started with converted inputs (``plan.hot``): an async function's coroutine (a sole
-    input passed by position), or the future of a sync body on the worker threads."""
+    """The awaitable that runs the task's body once with converted inputs: an async function's coroutine (a sole
+    input passed by position), or the body runner's (a sync body's worker-thread future, a subclass's execute)."""
     fn: Any = plan.fn
     if fn is None:
         return plan.body(task, inputs)
@@ -214,12 +214,6 @@ async def _with_timeout(task: PythonTask, seconds: float, body: Awaitable[Any]) 
         raise
 
 
-def call_body(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]) -> Awaitable[Any]:
-    """The awaitable that runs the task's body once with converted inputs."""
-    fn = plan.fn
-    return fn(**inputs) if fn is not None else plan.body(task, inputs)
-
-
 async def run_attempt(
     task: PythonTask,
     plan: TaskPlan,
@@ -232,7 +226,7 @@ async def run_attempt(
     body, then output conversion. Every path of the pipeline ends here."""
     token = TASK_FRAME.set(TaskFrame(task, run, attempt, call_id))
     try:
-        body = call_body(task, plan, inputs)
+        body = start_body(task, plan, inputs)
         if plan.timeout:
             body = _with_timeout(task, plan.timeout, body)
         if task.environment:
@@ -294,6 +288,6 @@ async def run_task_body(task: Any, inputs: dict[str, Any]) -> Any:
     """Run the body once with already-converted inputs, where the engine runs bodies (the container entrypoint's
     way to run a task: no conversions, retries or timeout, which are the platform's job there)."""
     if isinstance(task, PythonTask):
-        return await call_body(task, plan_for(task), inputs)
+        return await start_body(task, plan_for(task), inputs)
     result = task.execute(**inputs)  # a task-like object of another kind (e.g. the eager cleanup handler)
     return await result if inspect.isawaitable(result) else result
