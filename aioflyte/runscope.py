@@ -75,6 +75,7 @@ class RunState:
         "_execution_id",
         "_raw_base",
         "_tmp_dir",
+        "hashes",
         "local",
         "loop",
         "max_parallelism",
@@ -103,6 +104,7 @@ class RunState:
         self.tracker: Any = None  # the engine's node-state tracker, when the run was started with a handle
         self.signals: Any = None  # the engine's signal values, when the run waits on gates
         self.overwrite_cache = False  # run every cached task and replace its stored outputs
+        self.hashes: Any = None  # the engine's record of outputs' HashMethod hashes (by value identity)
 
     @property
     def execution_id(self) -> WorkflowExecutionIdentifier:

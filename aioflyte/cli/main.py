@@ -1,6 +1,8 @@
-"""The ``aioflyte`` command: ``run``, ``serve`` and ``package`` under one group with ``--pkgs``.
+"""The ``aioflyte`` command: ``run``, ``serve``, ``package``, ``register`` and ``cache``, under one group with
+``--pkgs``.
 
 aioflyte run workflows.py my_wf --n 3
+aioflyte cache info
 aioflyte serve --port 8089 --state-dir ./state
 aioflyte --pkgs mymodule package --output flyte-package.tgz
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import click
 
+from aioflyte.cli.cache import cache, local_cache
 from aioflyte.cli.package import CTX_PACKAGES, package
 from aioflyte.cli.register import register
 from aioflyte.cli.run import run
@@ -34,6 +37,8 @@ main.add_command(run)
 main.add_command(serve)
 main.add_command(package)
 main.add_command(register)
+main.add_command(cache)
+main.add_command(local_cache)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,22 +5,27 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from aioflyte.engine._cache_store import DB_FILENAME, CacheStore
+from flyteidl.core import literals_pb2
+
+from aioflyte.engine._cache_store import DB_FILENAME, CacheStore, CorruptEntry, Entry
 
 if TYPE_CHECKING:
-    from flyteidl.core import literals_pb2
+    from aioflyte.configuration.config import LocalConfig
 
 __all__ = [
     "DB_FILENAME",
     "CacheStore",
+    "Entry",
     "cache_dir",
+    "cache_info",
     "cache_key",
     "clear_cache",
     "clear_cache_sync",
     "get_store",
+    "local_cache_settings",
     "wait_for_entry",
 ]
 
@@ -40,9 +45,29 @@ def cache_dir() -> str:
     return os.path.join(default_data_dir(), "cache")
 
 
+def _env_reader(names: tuple[str, ...]) -> Any:
+    """A function returning the current values of ``names`` (looked up on every call, cheaply: os.environ's
+    mapping decodes every value it returns, which costs more than a cache hit should)."""
+    data = getattr(os.environ, "_data", None)
+    if os.name == "posix" and isinstance(data, dict):
+        keys = tuple(os.fsencode(n) for n in names)
+        return lambda: tuple(map(data.get, keys))
+    return lambda: tuple(map(os.environ.get, names))
+
+
+_by_env: dict[tuple[Any, ...], CacheStore] = {}
+_dir_env = _env_reader((CACHE_DIR_ENV, "AIOFLYTE_HOME", "XDG_DATA_HOME", "HOME"))
+
+
 def get_store(directory: str | None = None) -> CacheStore:
     """The store for ``directory`` (default: the current ``cache_dir()``), memoized per path."""
-    path = os.path.abspath(os.path.expanduser(directory if directory is not None else cache_dir()))
+    if directory is None:
+        env = _dir_env()
+        found = _by_env.get(env)
+        if found is None:
+            found = _by_env[env] = get_store(cache_dir())
+        return found
+    path = os.path.abspath(os.path.expanduser(directory))
     store = _stores.get(path)
     if store is None:
         store = _stores[path] = CacheStore(path)
@@ -54,6 +79,30 @@ async def clear_cache(task_name: str | None = None) -> int:
     return await get_store().clear(task_name)
 
 
+async def cache_info() -> dict[str, Any]:
+    """The cache's location, entries (per task) and sizes, and this process's hit/miss/error counters."""
+    return await get_store().info()
+
+
+_settings: dict[tuple[Any, ...], LocalConfig] = {}
+_settings_env = _env_reader(("FLYTE_LOCAL_CACHE_ENABLED", "FLYTE_LOCAL_CACHE_OVERWRITE", "FLYTECTL_CONFIG", "HOME"))
+
+
+def local_cache_settings() -> LocalConfig:
+    """flytekit's local cache switches (``FLYTE_LOCAL_CACHE_ENABLED``, ``FLYTE_LOCAL_CACHE_OVERWRITE``, or
+    ``[local] cache_enabled`` / ``cache_overwrite`` in the config file), read again when these variables or the
+    config file's location change (not when the file's contents change: a new process reads those)."""
+    key = _settings_env()
+    found = _settings.get(key)
+    if found is None:
+        from aioflyte.configuration.config import LocalConfig
+
+        if len(_settings) > 64:
+            _settings.clear()
+        found = _settings[key] = LocalConfig.auto()
+    return found
+
+
 def clear_cache_sync(task_name: str | None = None) -> int:
     """Blocking ``clear_cache`` for scripts and the CLI; not callable from a running event loop."""
     try:
@@ -63,14 +112,17 @@ def clear_cache_sync(task_name: str | None = None) -> int:
     raise RuntimeError("clear_cache_sync() was called from a running event loop; use `await clear_cache(...)` instead")
 
 
-def _frame(h: hashlib._Hash, tag: bytes, data: bytes) -> None:
+def _frame(h: bytearray, tag: bytes, data: bytes) -> None:
     """Feed one tagged, length-prefixed field, so that different field sequences never collide."""
-    h.update(tag)
-    h.update(len(data).to_bytes(8, "big"))
-    h.update(data)
+    h += tag
+    h += len(data).to_bytes(8, "big")
+    h += data
 
 
-def _feed_literal(h: hashlib._Hash, literal: literals_pb2.Literal) -> None:
+_prefixes: dict[tuple[str, str], Any] = {}
+
+
+def _feed_literal(h: bytearray, literal: literals_pb2.Literal) -> None:
     """Hash one literal: its ``hash`` override if set, recursing into collections and maps."""
     if literal.hash:
         _frame(h, b"H", literal.hash.encode())
@@ -94,33 +146,49 @@ def _feed_literal(h: hashlib._Hash, literal: literals_pb2.Literal) -> None:
 def cache_key(
     task_name: str,
     version: str,
-    inputs: literals_pb2.LiteralMap,
+    inputs: literals_pb2.LiteralMap | Mapping[str, literals_pb2.Literal],
     ignored_inputs: Iterable[str] = (),
 ) -> str:
-    """sha256 hex of the task name, cache version and input literals (minus ``ignored_inputs``)."""
-    ignored = frozenset(ignored_inputs)
-    h = hashlib.sha256()
-    _frame(h, b"S", _KEY_SCHEME)
-    _frame(h, b"T", task_name.encode())
-    _frame(h, b"V", version.encode())
-    names = sorted(name for name in inputs.literals if name not in ignored)
-    _frame(h, b"N", len(names).to_bytes(8, "big"))
+    """sha256 hex of the task name, cache version and input literals (minus ``ignored_inputs``): a LiteralMap or
+    the literals by name."""
+    prefix = _prefixes.get((task_name, version))
+    if prefix is None:
+        head = bytearray()
+        _frame(head, b"S", _KEY_SCHEME)
+        _frame(head, b"T", task_name.encode())
+        _frame(head, b"V", version.encode())
+        if len(_prefixes) > 4096:
+            _prefixes.clear()
+        prefix = _prefixes[(task_name, version)] = hashlib.sha256(head)
+    h = prefix.copy()
+    buf = bytearray()
+    literals = inputs.literals if isinstance(inputs, literals_pb2.LiteralMap) else inputs
+    names = sorted(name for name in literals if name not in ignored_inputs) if ignored_inputs else sorted(literals)
+    _frame(buf, b"N", len(names).to_bytes(8, "big"))
     for name in names:
-        _frame(h, b"K", name.encode())
-        _feed_literal(h, inputs.literals[name])
+        _frame(buf, b"K", name.encode())
+        _feed_literal(buf, literals[name])
+    h.update(buf)
     return h.hexdigest()
 
 
-async def wait_for_entry(store: CacheStore, key: str, owner: str, ttl: float, poll: float = 0.05) -> bytes | None:
+async def _entry(store: CacheStore, key: str) -> Entry | None:
+    try:
+        return await store.get(key)
+    except CorruptEntry:
+        return None  # rerun and replace it
+
+
+async def wait_for_entry(store: CacheStore, key: str, owner: str, ttl: float, poll: float = 0.05) -> Entry | None:
     """The entry once written, or None once ``owner`` holds the reservation (then run, put, release)."""
     # A holder that dies stops extending its reservation; when it expires, a waiter here takes over.
     while True:
-        value = await store.get(key)
+        value = await _entry(store, key)
         if value is not None:
             return value
         if await store.reserve(key, owner, ttl):
             # The previous holder may have written and released between our get and reserve.
-            value = await store.get(key)
+            value = await _entry(store, key)
             if value is None:
                 return None
             await store.release(key, owner)

@@ -18,6 +18,7 @@ from typing import Any
 from aioflyte.core.context import TASK_FRAME, TaskFrame
 from aioflyte.core.task import PythonFunctionTask, PythonTask, raise_type_error
 from aioflyte.engine import env, pools
+from aioflyte.engine.hashes import output_hashers, record
 from aioflyte.exceptions import FlyteTimeout, TypeTransformerFailedError, is_retryable
 from aioflyte.runscope import RunState
 from aioflyte.types.engine import TypeEngine
@@ -78,6 +79,7 @@ class TaskPlan:
         "fast_in",
         "fast_out",
         "fn",
+        "hashers",
         "hot",
         "inputs",
         "out_conv",
@@ -95,7 +97,9 @@ class TaskPlan:
         self.fast_out = all(c is not None for _, _, c in self.outputs)
         md = task.metadata
         self.timeout = md.timeout.total_seconds() if md.timeout is not None else None
-        self.direct = not (md.cache or md.retries or self.timeout or task.environment)
+        #: outputs annotated with a HashMethod, whose hashes the run remembers for downstream cache keys
+        self.hashers = output_hashers(iface)
+        self.direct = not (md.cache or md.retries or self.timeout or task.environment or self.hashers)
         #: the converter of the one bare output, when that is all the output conversion there is
         self.out_conv = self.outputs[0][2] if iface.single_output and self.fast_out else None
         self.fn, self.body = _body_of(task)
@@ -221,9 +225,11 @@ async def run_attempt(
     inputs: dict[str, Any],
     attempt: int = 0,
     call_id: str | None = None,
+    convert: bool = True,
 ) -> Any:
     """One attempt with converted inputs: the task's frame, its environment and timeout (when it has them), the
-    body, then output conversion. Every path of the pipeline ends here."""
+    body, then output conversion (unless ``convert`` is false: the cache converts them itself). Every path of
+    the pipeline ends here."""
     token = TASK_FRAME.set(TaskFrame(task, run, attempt, call_id))
     try:
         body = start_body(task, plan, inputs)
@@ -239,15 +245,17 @@ async def run_attempt(
         raise
     finally:
         TASK_FRAME.reset(token)
-    return await convert_outputs(task, plan, result)
+    return await convert_outputs(task, plan, result) if convert else result
 
 
-async def run_with_retries(task: PythonTask, plan: TaskPlan, run: RunState, raw: dict[str, Any]) -> Any:
+async def run_with_retries(
+    task: PythonTask, plan: TaskPlan, run: RunState, raw: dict[str, Any], convert: bool = True
+) -> Any:
     """Flyte's retry rule: recoverable user errors and system errors retry up to ``retries`` times."""
     retries = task.metadata.retries
     inputs = await convert_inputs(task, plan, raw)
     if not retries:
-        return await run_attempt(task, plan, run, inputs)
+        return await run_attempt(task, plan, run, inputs, convert=convert)
     from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential, wait_random
 
     from aioflyte.engine.config import settings
@@ -265,7 +273,7 @@ async def run_with_retries(task: PythonTask, plan: TaskPlan, run: RunState, raw:
             n = attempt.retry_state.attempt_number - 1
             # Each attempt gets fresh inputs, as on a cluster where every attempt reads inputs.pb.
             fresh = inputs if n == 0 else await convert_inputs(task, plan, raw)
-            return await run_attempt(task, plan, run, fresh, n, call_id)
+            return await run_attempt(task, plan, run, fresh, n, call_id, convert)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -274,8 +282,12 @@ async def run_pipeline(task: PythonTask, plan: TaskPlan, run: RunState, inputs: 
     if task.metadata.cache:
         from aioflyte.engine.cached import run_cached
 
-        return await run_cached(task, plan, run, inputs)
-    return await run_with_retries(task, plan, run, inputs)
+        result = await run_cached(task, plan, run, inputs)
+    else:
+        result = await run_with_retries(task, plan, run, inputs)
+    if plan.hashers:
+        record(run, task.python_interface, plan.hashers, result)
+    return result
 
 
 async def run_direct(task: PythonTask, plan: TaskPlan, run: RunState, inputs: dict[str, Any]) -> Any:

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from flyteidl.core import literals_pb2
 
-from aioflyte.engine import _cache_store
+from aioflyte.engine import _cache_store, _sqlite_worker
 from aioflyte.engine.cache import (
     CacheStore,
+    Entry,
     cache_dir,
     cache_key,
     clear_cache,
@@ -55,20 +56,20 @@ def _inputs(**items: literals_pb2.Literal) -> literals_pb2.LiteralMap:
     return literals_pb2.LiteralMap(literals=items)
 
 
-def _outputs(v: int) -> bytes:
-    """A serialized output LiteralMap ``{"o0": v}``."""
-    return _inputs(o0=_int(v)).SerializeToString()
+def _outputs(v: int) -> Entry:
+    """An entry holding the serialized output LiteralMap ``{"o0": v}``."""
+    return Entry("literals", _inputs(o0=_int(v)).SerializeToString())
 
 
 def _sqlite_threads() -> list[threading.Thread]:
-    """aiosqlite's per-connection worker threads still alive."""
-    return [t for t in threading.enumerate() if "_connection_worker_thread" in t.name]
+    """The stores' worker threads still alive."""
+    return [t for t in threading.enumerate() if t.name == "aioflyte-cache"]
 
 
 async def _settled_thread_count(timeout: float = 5.0) -> int:
-    """The thread count once earlier connections' worker threads have exited (a clean baseline)."""
+    """The thread count once earlier stores' idle worker threads have exited (a clean baseline)."""
     deadline = time.monotonic() + timeout
-    while _sqlite_threads() and time.monotonic() < deadline:  # noqa: ASYNC110  (threads of aiosqlite: no event)
+    while _sqlite_threads() and time.monotonic() < deadline:  # noqa: ASYNC110  (threads that retire when idle: no event)
         await asyncio.sleep(0.01)
     return threading.active_count()
 
@@ -195,7 +196,8 @@ async def test_put_get_count_clear(cdir: Path) -> None:
     await store.put("k2", _outputs(2), task_name="a", version="1")
     await store.put("k3", _outputs(3), task_name="b", version="1")
     assert await store.count() == 3
-    assert literals_pb2.LiteralMap.FromString(await store.get("k2")) == _inputs(o0=_int(2))
+    got = await store.get("k2")
+    assert got is not None and literals_pb2.LiteralMap.FromString(got.payload) == _inputs(o0=_int(2))
     await store.put("k2", _outputs(22), task_name="a", version="2")  # upsert
     assert await store.count() == 3
     assert await store.get("k2") == _outputs(22)
@@ -218,18 +220,49 @@ async def test_wal_mode(cdir: Path) -> None:
         conn.close()
 
 
-async def test_schema_created_once_per_path(cdir: Path) -> None:
+async def test_synchronous_normal_and_schema_version(cdir: Path) -> None:
+    import sqlite3
+
     store = CacheStore(str(cdir))
-    assert store.path not in _cache_store._initialized
-    await store.count()
-    assert store.path in _cache_store._initialized
+    assert await store._run("pragma", lambda c: c.execute("PRAGMA synchronous").fetchone()[0]) == 1  # NORMAL
+    conn = sqlite3.connect(cdir / "cache.db")
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == _cache_store.SCHEMA_VERSION
+    finally:
+        conn.close()
+
+
+async def test_files_are_owner_only(cdir: Path) -> None:
+    store = get_store()
+    await store.put("k", _outputs(1), task_name="t", version="1")
+    assert os.stat(cdir).st_mode & 0o777 == 0o700
+    for name in ("cache.db", "cache.key", "cache.db-wal"):
+        assert os.stat(cdir / name).st_mode & 0o777 == 0o600, name
+
+
+async def test_an_entry_that_fails_its_mac_is_corrupt(cdir: Path) -> None:
+    import sqlite3
+
+    store = get_store()
+    await store.put("k", _outputs(1), task_name="t", version="1")
+    store.close()
+    conn = sqlite3.connect(cdir / "cache.db")
+    conn.execute("UPDATE entries SET payload = ? WHERE key = 'k'", (_outputs(2).payload,))
+    conn.commit()
+    conn.close()
+    fresh = CacheStore(str(cdir))  # no memo of the entry
+    with pytest.raises(_cache_store.CorruptEntry, match="integrity"):
+        await fresh.get("k")
 
 
 async def test_many_concurrent_operations(cdir: Path) -> None:
     store = get_store()
+    before = len(_sqlite_threads())
     await asyncio.gather(*[store.put(f"k{i}", _outputs(i), task_name="t", version="1") for i in range(30)])
+    store.forget()
     values = await asyncio.gather(*[store.get(f"k{i}") for i in range(30)])
     assert values == [_outputs(i) for i in range(30)]
+    assert len(_sqlite_threads()) == before + 1  # one worker thread for the store, whatever the concurrency
 
 
 def test_clear_cache_sync(cdir: Path) -> None:
@@ -256,13 +289,13 @@ def test_persistence_across_processes(cdir: Path) -> None:
         f"""
         import asyncio
         from flyteidl.core import literals_pb2
-        from aioflyte.engine.cache import cache_key, get_store
+        from aioflyte.engine.cache import Entry, cache_key, get_store
 
         lit = literals_pb2.Literal(scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(integer=5)))
         key = cache_key("proc_task", "1", literals_pb2.LiteralMap(literals={{"a": lit}}))
         assert key == {key!r}, key
         out = literals_pb2.LiteralMap(literals={{"o0": lit}}).SerializeToString()
-        asyncio.run(get_store().put(key, out, task_name="proc_task", version="1"))
+        asyncio.run(get_store().put(key, Entry("literals", out), task_name="proc_task", version="1"))
         """
     )
     proc = subprocess.run(
@@ -270,7 +303,7 @@ def test_persistence_across_processes(cdir: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
 
-    async def read() -> bytes | None:
+    async def read() -> Entry | None:
         return await get_store().get(key)
 
     assert asyncio.run(read()) == _outputs(5)
@@ -282,11 +315,11 @@ def test_concurrent_first_use_from_several_processes(cdir: Path) -> None:
     script = textwrap.dedent(
         """
         import asyncio, sys
-        from aioflyte.engine.cache import get_store
+        from aioflyte.engine.cache import Entry, get_store
 
         async def main(n: str) -> None:
             store = get_store()
-            puts = [store.put(f"{n}-{i}", b"x", task_name="t", version="1") for i in range(10)]
+            puts = [store.put(f"{n}-{i}", Entry("pickle", b"x"), task_name="t", version="1") for i in range(10)]
             await asyncio.gather(*puts)
             won = await asyncio.gather(*[store.reserve("shared", f"{n}-{i}", 30) for i in range(3)])
             print(sum(won))
@@ -379,7 +412,7 @@ async def test_serialized_waiters_run_body_once(cdir: Path) -> None:
     store = get_store()
     runs = 0
 
-    async def worker(owner: str) -> bytes:
+    async def worker(owner: str) -> Entry:
         nonlocal runs
         value = await wait_for_entry(store, "k", owner, ttl=30, poll=0.01)
         if value is None:
@@ -407,7 +440,7 @@ async def test_cache_dir_that_is_a_file_raises_cache_error(tmp_path: Path) -> No
             if op == "get":
                 await store.get("k")
             elif op == "put":
-                await store.put("k", b"", task_name="t", version="1")
+                await store.put("k", _outputs(0), task_name="t", version="1")
             elif op == "count":
                 await store.count()
             else:
@@ -415,18 +448,26 @@ async def test_cache_dir_that_is_a_file_raises_cache_error(tmp_path: Path) -> No
         assert str(f) in str(ei.value) and op in str(ei.value)
 
 
-async def test_corrupt_database_raises_cache_error(tmp_path: Path) -> None:
+async def test_corrupt_database_raises_cache_error_and_clear_removes_it(tmp_path: Path) -> None:
     d = tmp_path / "corrupt"
     d.mkdir()
     (d / "cache.db").write_bytes(b"this is not a sqlite database" * 100)
     store = CacheStore(str(d))
-    with pytest.raises(FlyteCacheError, match=r"corrupt.*cache\.db"):
+    with pytest.raises(FlyteCacheError, match=r"cache\.db is corrupt.*aioflyte cache clear"):
         await store.count()
-    with pytest.raises(FlyteCacheError, match="clear"):
-        await store.clear()
+    assert await store.clear() == 0  # clearing everything removes the corrupt file
+    assert await store.count() == 0
+    await store.put("k", _outputs(1), task_name="t", version="1")
+    assert await store.count() == 1
 
 
-async def test_no_threads_left_behind(cdir: Path) -> None:
+@pytest.fixture
+def quick_idle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Store worker threads retire after 50 ms idle instead of seconds."""
+    monkeypatch.setattr(_sqlite_worker, "_IDLE_S", 0.05)
+
+
+async def test_no_threads_left_behind(cdir: Path, quick_idle: None) -> None:
     baseline = await _settled_thread_count()
     store = get_store()
     await store.put("k", _outputs(1), task_name="t", version="1")
@@ -438,16 +479,19 @@ async def test_no_threads_left_behind(cdir: Path) -> None:
     await store.clear()
     with pytest.raises(FlyteCacheError):
         await CacheStore(str(cdir / "cache.db")).count()  # a file used as the directory
-    assert await _wait_threads(baseline) == baseline
+    assert await _wait_threads(baseline) == baseline  # the idle workers retired
+    assert _sqlite_threads() == []
+    assert await store.count() == 0  # and a later operation starts a new one
+    store.close()
     assert _sqlite_threads() == []
 
 
-async def test_cancelled_operations_leave_no_threads(cdir: Path) -> None:
+async def test_cancelled_operations_leave_no_threads(cdir: Path, quick_idle: None) -> None:
     store = get_store()
     await store.count()
     baseline = await _settled_thread_count()
     for i in range(60):
-        op = store.reserve("k", f"o{i}", ttl=1) if i % 2 else store.put("k", b"x", task_name="t", version="1")
+        op = store.reserve("k", f"o{i}", ttl=1) if i % 2 else store.put("k", _outputs(i), task_name="t", version="1")
         task = asyncio.create_task(op)
         await asyncio.sleep((i % 6) * 0.0005)
         task.cancel()
