@@ -436,3 +436,59 @@ def test_store_files_have_owner_only_modes(cache_path: Path) -> None:
     assert os.stat(cache_path).st_mode & 0o777 == 0o700
     assert os.stat(cache_path / "cache.db").st_mode & 0o777 == 0o600
     assert os.stat(cache_path / _cache_store.KEY_FILENAME).st_mode & 0o777 == 0o600
+
+
+# --- across processes ------------------------------------------------------------------------------------------
+
+HOLDER = """
+import asyncio, sys
+from aioflyte import Cache, task
+
+@task(cache=Cache(version="1", serialize=True), name="xproc.slow")
+async def slow(x: int) -> int:
+    with open(sys.argv[1], "a") as f:
+        f.write("started\\n")
+    await asyncio.sleep(float(sys.argv[2]))
+    return x + 100
+
+print(asyncio.run(slow(x=1)))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["killed", "interrupted"])
+async def test_a_waiter_takes_over_when_the_runner_process_dies_or_is_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    import signal
+    import sys
+
+    monkeypatch.setenv("AIOFLYTE_CACHE_RESERVATION_TTL", "1")
+    script, log = tmp_path / "holder.py", tmp_path / "log"
+    script.write_text(HOLDER)
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), str(log), "60", env=dict(os.environ), stdout=asyncio.subprocess.PIPE
+    )
+    for _ in range(600):  # a hang guard, not a measurement
+        if log.exists():
+            break
+        await asyncio.sleep(0.05)
+    assert log.read_text() == "started\n"
+
+    from aioflyte.engine import config
+
+    monkeypatch.setattr(config.settings, "cache_reservation_ttl", 1.0)
+
+    @task(cache=Cache(version="1", serialize=True), name="xproc.slow")
+    async def slow(x: int) -> int:
+        with open(log, "a") as f:
+            f.write("taken over\n")
+        return x + 100
+
+    waiter = asyncio.ensure_future(slow(x=1))
+    await asyncio.sleep(0.3)
+    assert not waiter.done()  # waiting for the holder's reservation
+    holder.send_signal(signal.SIGKILL if how == "killed" else signal.SIGINT)
+    await holder.wait()
+    assert await asyncio.wait_for(waiter, 30) == 101
+    assert log.read_text() == "started\ntaken over\n"
