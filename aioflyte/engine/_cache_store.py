@@ -61,6 +61,8 @@ DROP TABLE IF EXISTS cache_entries;
 """
 
 T = TypeVar("T")
+_ASK_WORKER: Any = object()
+_READ_HERE_BYTES = 64 << 10  # entries up to this size are read on the caller's thread
 
 
 class Entry(NamedTuple):
@@ -152,6 +154,9 @@ class CacheStore:
         self._memo_lock = threading.Lock()
         self._generation: tuple[int, int, int] | None = None
         self._lookups: dict[str, asyncio.Future[Entry | None]] = {}
+        self._reader: sqlite3.Connection | None = None  # for reading small entries on the caller's thread
+        self._reader_pid = 0
+        self._reader_lock = threading.Lock()
         self._logged: set[str] = set()
 
     def __repr__(self) -> str:
@@ -174,15 +179,16 @@ class CacheStore:
     async def _run(self, operation: str, fn: Callable[..., T], *args: Any) -> T:
         try:
             return await self._worker.submit(fn, *args)
-        except sqlite3.DatabaseError as e:
-            if _is_corrupt(e):
-                raise FlyteCacheError(
-                    f"local cache {operation} failed: {self.path} is corrupt or not a cache database ({e}); "
-                    "`aioflyte cache clear` removes it"
-                ) from e
-            raise FlyteCacheError(f"local cache {operation} failed for {self.path}: {e}") from e
-        except OSError as e:
-            raise FlyteCacheError(f"local cache {operation} failed for {self.path}: {e}") from e
+        except (sqlite3.DatabaseError, OSError) as e:
+            raise self._error(operation, e) from e
+
+    def _error(self, operation: str, e: BaseException) -> FlyteCacheError:
+        if isinstance(e, sqlite3.DatabaseError) and _is_corrupt(e):
+            return FlyteCacheError(
+                f"local cache {operation} failed: {self.path} is corrupt or not a cache database ({e}); "
+                "`aioflyte cache clear` removes it"
+            )
+        return FlyteCacheError(f"local cache {operation} failed for {self.path}: {e}")
 
     def _mac(self, key: str, fmt: str, refs: str, payload: bytes) -> bytes:
         assert self._key is not None
@@ -274,6 +280,11 @@ class CacheStore:
         if entry is not None:
             self.stats.memo_hits += 1
             return entry
+        found = self._read_here(key)
+        if found is not _ASK_WORKER:
+            if found is not None:
+                self._memo_put(key, found)
+            return found
         pending = self._lookups.get(key)
         if pending is not None and pending.get_loop() is asyncio.get_running_loop():
             return await asyncio.shield(pending)
@@ -287,8 +298,37 @@ class CacheStore:
             self._memo_put(key, entry)
         return entry
 
+    def _read_here(self, key: str) -> Any:
+        """Read a small entry on this thread, on its own read-only use of the file: the entry, None, or
+        ``_ASK_WORKER`` (a large entry, a store not opened yet, or anything unusual: the worker then reads it and
+        reports errors). Under WAL a reader never waits for writers, so this does not block the loop."""
+        if self._key is None or not self._reader_lock.acquire(blocking=False):
+            return _ASK_WORKER  # the worker opens the store (folder, key, schema) first; or another thread reads
+        try:
+            conn = self._reader
+            if conn is None or self._reader_pid != os.getpid():
+                conn = self._reader = sqlite3.connect(
+                    self.path, timeout=0, isolation_level=None, check_same_thread=False
+                )
+                self._reader_pid = os.getpid()
+            row = conn.execute(
+                "SELECT format, CASE WHEN size <= ? THEN payload END, refs, mac FROM entries WHERE key = ?",
+                (_READ_HERE_BYTES, key),
+            ).fetchone()
+        except sqlite3.Error:
+            self._close_reader()
+            return _ASK_WORKER
+        finally:
+            self._reader_lock.release()
+        if row is not None and row[1] is None:
+            return _ASK_WORKER  # too large to read on the loop
+        return self._entry(key, row)
+
     def _get(self, conn: sqlite3.Connection, key: str) -> Entry | None:
         row = conn.execute("SELECT format, payload, refs, mac FROM entries WHERE key = ?", (key,)).fetchone()
+        return self._entry(key, row)
+
+    def _entry(self, key: str, row: Any) -> Entry | None:
         if row is None:
             return None
         fmt, payload, refs, mac = row
@@ -302,6 +342,24 @@ class CacheStore:
         self.forget(key)
         await self._run("put", self._put, key, entry, task_name, version, replace)
         self._memo_put(key, entry)
+
+    def put_behind(self, key: str, entry: Entry, *, task_name: str, version: str, what: str) -> None:
+        """``put`` without waiting for the write (this process sees the entry at once, through the memo; the
+        worker writes it next, before any later operation); a failure is counted and logged as ``what``."""
+        self.forget(key)
+        self._memo_put(key, entry)
+        fut = self._worker.submit(self._put, key, entry, task_name, version, False)
+        fut.add_done_callback(lambda f: self._written(f, key, what))
+
+    def _written(self, fut: Any, key: str, what: str) -> None:
+        if fut.cancelled():
+            return
+        e = fut.exception()
+        if e is None:
+            self.stats.puts += 1
+        else:
+            self.forget(key)  # what this process remembers is what is stored
+            self.note_error(what, self._error("put", e) if isinstance(e, (sqlite3.DatabaseError, OSError)) else e)
 
     def _put(
         self, conn: sqlite3.Connection, key: str, entry: Entry, task_name: str, version: str, replace: bool
@@ -373,7 +431,9 @@ class CacheStore:
     async def info(self) -> dict[str, Any]:
         """What ``aioflyte cache info`` shows: where the store is, its entries and sizes, and this process's
         counters."""
-        return await self._run("info", self._info)
+        report = await self._run("info", self._info)
+        report["stats"] = self.stats.as_dict()  # counted on the loops, after the writes queued before this
+        return report
 
     def _info(self, conn: sqlite3.Connection) -> dict[str, Any]:
         rows = conn.execute(
@@ -391,7 +451,6 @@ class CacheStore:
             "payload_bytes": sum(r[2] or 0 for r in rows),
             "disk_bytes": files + objects,
             "tasks": {r[0]: {"entries": r[1], "payload_bytes": r[2] or 0} for r in rows},
-            "stats": self.stats.as_dict(),
         }
 
     # --- reservations (cache_serialize across processes) ---------------------------------------------------------
@@ -418,8 +477,16 @@ class CacheStore:
         return await self._run("extend", _extend)
 
     def close(self) -> None:
-        """End the worker thread (it also ends by itself after a few idle seconds)."""
+        """End the worker thread (it also ends by itself after a few idle seconds) and close the reader (both
+        start again if the store is used again)."""
         self._worker.stop()
+        with self._reader_lock:
+            self._close_reader()
+
+    def _close_reader(self) -> None:
+        conn, self._reader = self._reader, None
+        if conn is not None and self._reader_pid == os.getpid():
+            conn.close()
 
 
 def _reserve(conn: sqlite3.Connection, key: str, owner: str, ttl: float) -> bool:

@@ -33,6 +33,7 @@ CACHE_DIR_ENV = "AIOFLYTE_CACHE_DIR"
 _KEY_SCHEME = b"aioflyte-cache-key-v1"
 
 _stores: dict[str, CacheStore] = {}
+_MAX_STORES = 8
 
 
 def cache_dir() -> str:
@@ -70,6 +71,12 @@ def get_store(directory: str | None = None) -> CacheStore:
     path = os.path.abspath(os.path.expanduser(directory))
     store = _stores.get(path)
     if store is None:
+        if len(_stores) >= _MAX_STORES:  # a process that used many cache dirs (tests): close the oldest
+            oldest = next(iter(_stores))
+            _stores.pop(oldest).close()
+            for env, s in list(_by_env.items()):
+                if s.directory == oldest:
+                    del _by_env[env]
         store = _stores[path] = CacheStore(path)
     return store
 

@@ -168,7 +168,16 @@ async def run_cached(task: PythonTask, plan: Any, run: RunState, raw: dict[str, 
             return value
     if not md.cache_serialize:
         value, entry = await _execute(task, plan, run, inputs, store)
-        await _put(task, store, key, entry, overwrite)
+        if overwrite:
+            await _put(task, store, key, entry, overwrite)
+        else:  # the write goes on behind the caller's back (a serialized call's waiters need it written)
+            store.put_behind(
+                key,
+                entry,
+                task_name=task.name,
+                version=md.cache_version,
+                what=f"could not store the outputs of task {task.name}",
+            )
         return value
     return await _serialized(task, plan, run, inputs, store, key, overwrite)
 
