@@ -3,8 +3,11 @@
 (1) hit: µs per call over N sequential hits of one cached ``int -> int`` async task (after its one miss), beside
     the same body as an uncached task and a raw sqlite3 ``SELECT`` of one blob by primary key (one connection
     kept open; also one connection per op) on a table like the store's;
+(1b) stored hit: N entries written by one process, then read back by a new process, once each (no in-process
+    memory of them): µs per call, beside the uncached task and raw ``SELECT``s there;
 (2) miss: µs per call over N sequential calls with distinct inputs (body run, outputs written), beside the
     uncached task and a raw sqlite3 ``INSERT OR REPLACE`` per op (WAL, ``synchronous=NORMAL``, autocommit);
+    entries are written behind the calls, so also the same until every entry is written (``us_per_miss_written``);
 (3) concurrent hits: ``asyncio.gather`` of N identical calls at once after one warm call, for each N (its own
     process): wall seconds, RSS growth (``/proc/self/statm``; peak from ``VmHWM``, reset before the gather),
     tracemalloc peak growth (a second gather: tracing slows it down), calls that raised, calls the store could not
@@ -25,9 +28,9 @@ same round. This machine is shared and noisy: read the ratios.
 
     python benchmarks/bench_cache.py [--hits 10000] [--misses 2000] [--concurrent 1000 10000] [--big 1000000]
         [--procs 4] [--calls 50] [--sleep 0.5] [--rounds 5] [--big-rounds 3] [--trials 3]
-        [--only hit miss concurrent big serialize] [--quick]
+        [--only hit stored_hit miss concurrent big serialize] [--quick]
 
-A full run took ~7 minutes before issue 11 (the gather of 10^4 hits alone ~1 minute, twice); ``--quick`` ~30 s.
+A full run took ~7 minutes before issue 11 (the gather of 10^4 hits alone ~1 minute, twice); now ~1 minute.
 """
 
 from __future__ import annotations
@@ -53,9 +56,9 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aioflyte import Cache, task
-from aioflyte.engine.cache import clear_cache
+from aioflyte.engine.cache import cache_info, clear_cache
 
-SCENARIOS = ("hit", "miss", "concurrent", "big", "serialize")
+SCENARIOS = ("hit", "stored_hit", "miss", "concurrent", "big", "serialize")
 RUNS_FILE_ENV = "BENCH_CACHE_RUNS_FILE"  # where the serialized body appends one line per run
 LOCKED = "database is locked"
 MB = 2**20
@@ -295,7 +298,7 @@ def scenario_miss(p: dict[str, Any]) -> dict[str, Any]:
     assert asyncio.run(cached_inc(x=-1)) == 0  # warm: the store's file and schema exist from here
     asyncio.run(_sequential(uncached_inc, range(100), lambda x: x + 1)())
     db = _raw_connect(os.path.join(scratch, "raw.db"))
-    raw, plain, miss = [], [], []
+    raw, plain, miss, written = [], [], [], []
     for r in range(rounds):
         xs = range(r * n, (r + 1) * n)  # inputs never seen before: every call misses
         keys = [_raw_key("miss", x) for x in xs]
@@ -304,17 +307,75 @@ def scenario_miss(p: dict[str, Any]) -> dict[str, Any]:
         before = _body_runs["inc"]
         miss.append(_run_timed(_sequential(cached_inc, xs, lambda x: x + 1)))
         assert _body_runs["inc"] - before == n, "a call with a new input did not run the body"
+        # the same, until every entry is written (entries are written behind the calls; cache_info() answers
+        # after the writes queued before it)
+        xs = range((rounds + r) * n, (rounds + r + 1) * n)
+        written.append(_run_timed(_then_written(_sequential(cached_inc, xs, lambda x: x + 1))))
     db.close()
     return {
         "n": n,
         "rounds": rounds,
         "us_per_miss": _us(min(miss), n),
+        "us_per_miss_written": _us(min(written), n),
         "uncached_us_per_call": _us(min(plain), n),
         "raw_sqlite_insert_us": _us(min(raw), n),
         "ratio_to_uncached": round(statistics.median(m / u for m, u in zip(miss, plain)), 2),
         "ratio_to_raw_sqlite": round(statistics.median(m / r for m, r in zip(miss, raw)), 2),
         **warnings.summary(),
         "target_us_per_miss": 300,
+    }
+
+
+def _then_written(job: Callable[[], Coroutine[Any, Any, Any]]) -> Callable[[], Coroutine[Any, Any, Any]]:
+    async def both() -> Any:
+        out = await job()
+        await cache_info()
+        return out
+
+    return both
+
+
+def scenario_stored_hit(p: dict[str, Any]) -> dict[str, Any]:
+    """Hits that this process has never seen (no in-process memory of them): N entries written by this process,
+    then read back by a new process, each once, beside the uncached task and raw SELECTs in that process."""
+    n = p["n"]
+    warnings = _Warnings.install()
+    asyncio.run(_then_written(_sequential(cached_inc, range(n), lambda x: x + 1))())
+    assert _body_runs["inc"] == n
+    proc = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--child", "stored_hit_read", json.dumps(p)],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-800:])
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), **warnings.summary()}
+
+
+def scenario_stored_hit_read(p: dict[str, Any]) -> dict[str, Any]:
+    n, scratch = p["n"], p["scratch"]
+    warnings = _Warnings.install()
+    asyncio.run(_sequential(uncached_inc, range(100), lambda x: x + 1)())
+    plain = _run_timed(_sequential(uncached_inc, range(n), lambda x: x + 1))
+    hit = _run_timed(_sequential(cached_inc, range(n), lambda x: x + 1))
+    db = _raw_connect(os.path.join(scratch, "raw-read.db"))
+    keys = [_raw_key("stored", x) for x in range(n)]
+    _raw_inserts(db, keys)
+    start = time.perf_counter()
+    for k in keys:
+        db.execute(_RAW_SELECT, (k,)).fetchone()
+    raw = time.perf_counter() - start
+    db.close()
+    return {
+        "n": n,
+        "us_per_hit": _us(hit, n),
+        "uncached_us_per_call": _us(plain, n),
+        "raw_sqlite_select_us": _us(raw, n),
+        "body_runs_during_hits": _body_runs["inc"],
+        **warnings.summary(),
+        "target_us_per_hit": 25,
     }
 
 
@@ -428,6 +489,8 @@ def serialize_worker(p: dict[str, Any]) -> dict[str, Any]:
 
 CHILDREN: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "hit": scenario_hit,
+    "stored_hit": scenario_stored_hit,
+    "stored_hit_read": scenario_stored_hit_read,
     "miss": scenario_miss,
     "concurrent": scenario_concurrent,
     "big": scenario_big,
@@ -595,6 +658,8 @@ def main() -> None:
     try:
         if "hit" in args.only:
             result["hit"] = _child(root, "hit", {"n": args.hits, "rounds": args.rounds}, args.timeout)
+        if "stored_hit" in args.only:
+            result["stored_hit"] = _child(root, "stored_hit", {"n": args.hits}, args.timeout)
         if "miss" in args.only:
             result["miss"] = _child(root, "miss", {"n": args.misses, "rounds": args.rounds}, args.timeout)
         if "concurrent" in args.only:

@@ -13,7 +13,6 @@ directory is created owner-only (0700), the database and key files 0600.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import logging
 import os
@@ -192,12 +191,8 @@ class CacheStore:
 
     def _mac(self, key: str, fmt: str, refs: str, payload: bytes) -> bytes:
         assert self._key is not None
-        h = hmac.new(self._key, digestmod=hashlib.sha256)
-        for part in (key.encode(), fmt.encode(), refs.encode()):
-            h.update(len(part).to_bytes(8, "big"))
-            h.update(part)
-        h.update(payload)
-        return h.digest()
+        head = b"".join(len(p).to_bytes(8, "big") + p for p in (key.encode(), fmt.encode(), refs.encode()))
+        return hmac.digest(self._key, head + payload, "sha256")
 
     # --- errors -------------------------------------------------------------------------------------------------
 
@@ -221,7 +216,8 @@ class CacheStore:
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def _memo_get(self, key: str) -> Entry | None:
-        if not self._memo:
+        entry = self._memo.get(key)
+        if entry is None:
             return None
         gen = self._generation_now()  # another process cleared or overwrote entries: forget what we know
         if gen != self._generation:
@@ -229,8 +225,7 @@ class CacheStore:
             self._generation = gen
             return None
         with self._memo_lock:
-            entry = self._memo.get(key)
-            if entry is not None:
+            if key in self._memo:
                 self._memo.move_to_end(key)
         return entry
 
