@@ -90,12 +90,16 @@ class Stats:
 
 
 def _owner_only_dir(path: str) -> None:
-    """Create ``path`` (and parents) with mode 0700; tighten it if this process's user created it looser."""
+    """Create ``path`` (and parents) with mode 0700; tighten it if it is this user's cache folder (empty, or holding
+    a cache database) left looser by an older version. Another folder named by ``$AIOFLYTE_CACHE_DIR`` keeps its
+    mode: the entries in it are verified anyway."""
     if not os.path.isdir(path):
         os.makedirs(path, mode=0o700, exist_ok=True)
     st = os.stat(path)
-    if st.st_uid == os.getuid() and st.st_mode & 0o077 and os.path.basename(path) in ("cache", OBJECTS_DIRNAME):
-        os.chmod(path, 0o700)
+    if st.st_uid == os.getuid() and st.st_mode & 0o077:
+        names = os.listdir(path)
+        if not names or DB_FILENAME in names:
+            os.chmod(path, 0o700)
 
 
 def _owner_only_file(path: str) -> None:
