@@ -74,8 +74,35 @@ def _is_simple(t: Any) -> bool:
     return t in (int, float, str, bool)
 
 
+def _admits_none(t: Any) -> bool:
+    if typing.get_origin(t) is typing.Annotated:
+        t = typing.get_args(t)[0]
+    return t is type(None) or (_is_union(t) and type(None) in typing.get_args(t))
+
+
+def _is_union(t: Any) -> bool:
+    import types
+
+    return typing.get_origin(t) is typing.Union or isinstance(t, types.UnionType)
+
+
+def _list_of_optional_into_list(src: Any, expected: Any) -> bool:
+    """A list whose items may be None bound where items may not (e.g. a map task with ``min_success_ratio < 1``
+    feeding a ``list[int]`` input): flytekit refuses it when compiling, as it does no other None mismatch."""
+    while typing.get_origin(src) is list and typing.get_origin(expected) is list:
+        (src,), (expected,) = typing.get_args(src) or (Any,), typing.get_args(expected) or (Any,)
+        if expected is not Any and _admits_none(src) and not _admits_none(expected):
+            return True
+    return False
+
+
 def _check_ref_type(p: Promise, expected: Any, where: str) -> None:
     src = p.python_type
+    if _list_of_optional_into_list(src, expected):
+        raise compile_error(
+            f"{where}: expected type {expected!r} does not match upstream type {src!r} of {p!r} "
+            "(its items may be None)"
+        )
     if not (_is_simple(src) and _is_simple(expected)) or src is expected:
         return
     if src is int and expected is float:

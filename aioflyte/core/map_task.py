@@ -40,6 +40,10 @@ def _target_kind(target: Any) -> str:
         )
     if kind == "array":
         raise FlyteValidationException(f"map_task({target.name}): mapping over a map task is not supported")
+    if kind == "workflow":
+        raise FlyteValidationException(
+            f"map_task({target.name}): a workflow cannot be mapped; map a task, or a launch plan of the workflow"
+        )
     mode = getattr(target, "execution_mode", None)
     if kind == "task" and mode is not None and getattr(mode, "name", "DEFAULT") != "DEFAULT":
         raise FlyteValidationException(
@@ -55,6 +59,43 @@ def _name_parts(target: Any) -> tuple[str, str]:
         return fn.__module__, fn.__name__.rsplit(".", 1)[-1]
     mod, _, short = target.name.rpartition(".")
     return mod, short
+
+
+def _with_metadata(target: Any, metadata: Any) -> Any:
+    """A copy of the mapped task whose metadata is ``metadata`` (each item runs with its retries, timeout and
+    cache settings)."""
+    from aioflyte.core.base_task import TaskMetadata
+
+    if not isinstance(metadata, TaskMetadata):
+        raise FlyteValidationException(
+            f"map_task({target.name}): metadata expected a TaskMetadata, got {type(metadata).__name__}"
+        )
+    if getattr(target, "node_kind", None) != "task" or not hasattr(target, "with_overrides_applied"):
+        raise FlyteValidationException(f"map_task({target.name}): metadata= applies to mapped tasks only")
+    import dataclasses
+
+    md = dataclasses.replace(metadata)
+    t = copy.copy(target)
+    t._metadata = md
+    t._plan = None
+    t._cache_config = None
+    if md.cache:
+        from aioflyte.core.cache import resolve_cache
+
+        cfg, version, serialize, ignored = resolve_cache(
+            target.name,
+            getattr(target, "task_function", None),
+            True,
+            md.cache_version or None,
+            md.cache_serialize,
+            md.cache_ignore_input_vars,
+            None,
+            None,
+            None,
+        )
+        md.cache_version, md.cache_serialize, md.cache_ignore_input_vars = version, serialize, ignored
+        t._cache_config = cfg
+    return t
 
 
 class ArrayNodeMapTask(Entity):
@@ -114,7 +155,14 @@ class ArrayNodeMapTask(Entity):
         self._run_all_sub_nodes = bool(run_all_sub_nodes)
         self._bound_inputs = frozenset(bound)
         self._bound_values = dict(fixed)
+        metadata = kwargs.pop("metadata", None)
         self._extra = kwargs
+        if metadata is not None:
+            # flytekit's map_task(t, metadata=TaskMetadata(...)): the array node's own metadata (retries, timeout,
+            # cache, ... of each item), in place of the mapped task's
+            target = self._target = _with_metadata(target, metadata)
+            metadata = target.metadata
+        self._metadata = metadata
         self._optional_outputs = min_successes is not None or self._min_success_ratio != 1
 
         inputs: dict[str, tuple[Any, Any]] = {}
@@ -157,7 +205,7 @@ class ArrayNodeMapTask(Entity):
 
     @property
     def target_kind(self) -> str:
-        """``node_kind`` of the mapped entity: ``task``, ``launch_plan`` or ``workflow``."""
+        """``node_kind`` of the mapped entity: ``task`` or ``launch_plan``."""
         return self._kind
 
     @property
@@ -201,7 +249,8 @@ class ArrayNodeMapTask(Entity):
 
     @property
     def metadata(self) -> Any:
-        return getattr(self._target, "metadata", None)
+        """The ``metadata=`` given to ``map_task``, else the mapped task's."""
+        return self._metadata if self._metadata is not None else getattr(self._target, "metadata", None)
 
     @property
     def task_type(self) -> str:

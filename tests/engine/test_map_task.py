@@ -143,14 +143,6 @@ async def test_map_in_a_workflow_between_upstream_and_downstream_nodes():
     assert await wf(n=10) == sum(x * x for x in range(10))
 
 
-async def test_map_over_a_workflow_target():
-    @workflow
-    def sub(x: int) -> int:
-        return square(x=square(x=x))
-
-    assert await map_task(sub, concurrency=3)(x=[1, 2, 3]) == [1, 16, 81]
-
-
 async def test_map_over_a_launch_plan_with_fixed_inputs():
     @workflow
     def sub(x: int, factor: int) -> int:
