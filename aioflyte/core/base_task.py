@@ -64,6 +64,13 @@ class TaskMetadata:
         if self.cache and not self.cache_version:
             raise FlyteValidationException("caching is enabled but cache_version is empty")
 
+    @property
+    def retry_strategy(self) -> Any:
+        """The retries as flyteidl's ``RetryStrategy`` message (what flytekit's property gives, with ``retries``)."""
+        from flyteidl.core import literals_pb2
+
+        return literals_pb2.RetryStrategy(retries=self.retries)
+
 
 class PythonTask(Entity):
     """Base of tasks that run Python in this process: name, typed interface, metadata, call protocol."""

@@ -100,8 +100,7 @@ def _check_ref_type(p: Promise, expected: Any, where: str) -> None:
     src = p.python_type
     if _list_of_optional_into_list(src, expected):
         raise compile_error(
-            f"{where}: expected type {expected!r} does not match upstream type {src!r} of {p!r} "
-            "(its items may be None)"
+            f"{where}: expected type {expected!r} does not match upstream type {src!r} of {p!r} (its items may be None)"
         )
     if not (_is_simple(src) and _is_simple(expected)) or src is expected:
         return

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from aioflyte.core._idl import IdlHelpers
 from aioflyte.exceptions import FlyteValidationException
 
 
@@ -18,7 +19,7 @@ def _check_type(owner: str, name: str, value: Any, expected: type, optional: boo
 
 
 @dataclass(frozen=True)
-class Description:
+class Description(IdlHelpers):
     """A long description, inline (``value``) or by ``uri``, in a ``format`` clients can render."""
 
     class DescriptionFormat(enum.IntEnum):
@@ -41,8 +42,7 @@ class Description:
             except ValueError as e:
                 raise FlyteValidationException(f"Description: unknown format {self.format!r}") from e
         _check_type("Description", "format", self.format, Description.DescriptionFormat, optional=False)
-        if self.value is not None and self.uri is not None:
-            raise FlyteValidationException("Description: give value= or uri=, not both")
+        # value= and uri= together are accepted, as in flytekit; the message holds one of them: the uri
 
     def to_flyte_idl(self) -> Any:
         """The ``flyteidl.admin.description_entity_pb2.Description`` message."""
@@ -66,7 +66,7 @@ class Description:
 
 
 @dataclass(frozen=True)
-class SourceCode:
+class SourceCode(IdlHelpers):
     """A link to the source code that defines the entity."""
 
     link: str | None = None
@@ -86,7 +86,7 @@ class SourceCode:
 
 
 @dataclass(frozen=True)
-class Documentation:
+class Documentation(IdlHelpers):
     """What a task, workflow or launch plan is for: a short line, a long ``Description``, a source link."""
 
     short_description: str | None = None

@@ -176,6 +176,11 @@ class LaunchPlan(Entity):
         return dict(self._fixed_inputs)
 
     @property
+    def saved_inputs(self) -> dict[str, Any]:
+        """The fixed inputs, by name (flytekit's name for them)."""
+        return dict(self._fixed_inputs)
+
+    @property
     def parameters(self) -> dict[str, tuple[Any, Any]]:
         """Inputs a caller may pass: name -> (type, default or NO_DEFAULT)."""
         return dict(self._interface.inputs)

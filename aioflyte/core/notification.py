@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable
 
+from aioflyte.core._idl import IdlHelpers
 from aioflyte.exceptions import FlyteValidationException
 
 
@@ -62,12 +63,26 @@ def _phases(owner: str, phases: Any) -> list[WorkflowExecutionPhase]:
 
 
 @dataclass(frozen=True)
-class Notification:
+class Notification(IdlHelpers):
     """Base of the notification kinds: the terminal ``phases`` to notify on, and who to tell."""
 
     phases: list[WorkflowExecutionPhase]
     recipients_email: list[str]
     _kind: ClassVar[str] = ""  # the flyteidl oneof field: email, slack or pager_duty
+    VALID_PHASES: ClassVar[tuple[WorkflowExecutionPhase, ...]] = ()  # set below: the terminal phases
+
+    @property
+    def email(self) -> Any:
+        """The email part of the message (None unless this is an ``Email``), as flytekit's model has it."""
+        return self.to_flyte_idl().email if self._kind == "email" else None
+
+    @property
+    def slack(self) -> Any:
+        return self.to_flyte_idl().slack if self._kind == "slack" else None
+
+    @property
+    def pager_duty(self) -> Any:
+        return self.to_flyte_idl().pager_duty if self._kind == "pager_duty" else None
 
     def __post_init__(self) -> None:
         owner = type(self).__name__
@@ -127,3 +142,6 @@ class PagerDuty(Notification):
     """Notify PagerDuty (through its email addresses ``recipients_email``) on ``phases``."""
 
     _kind: ClassVar[str] = "pager_duty"
+
+
+Notification.VALID_PHASES = _TERMINAL_PHASES

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from aioflyte.core._idl import IdlHelpers
 from aioflyte.core.notification import Notification
 from aioflyte.exceptions import FlyteValidationException
 from aioflyte.models.security import Identity, SecurityContext
@@ -41,7 +42,7 @@ def _str_dict(owner: str, values: Any) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class Labels:
+class Labels(IdlHelpers):
     """Kubernetes labels applied to an execution's resources."""
 
     values: dict[str, str]
@@ -61,7 +62,7 @@ class Labels:
 
 
 @dataclass(frozen=True)
-class Annotations:
+class Annotations(IdlHelpers):
     """Kubernetes annotations applied to an execution's resources."""
 
     values: dict[str, str]

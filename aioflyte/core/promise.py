@@ -113,13 +113,29 @@ class _NotAValue:
 class Promise(_NotAValue):
     """A node output (or workflow input) to be known when the workflow runs."""
 
-    __slots__ = ("_node", "_path", "_type", "_var")
+    __slots__ = ("_node", "_path", "_type", "_val", "_var")
 
-    def __init__(self, node: Node | None, var: str, python_type: Any, path: tuple[Any, ...] = ()) -> None:
+    def __init__(self, node: Any, var: Any, python_type: Any = None, path: tuple[Any, ...] = ()) -> None:
+        if isinstance(node, str):  # flytekit's Promise(var, val[, type]): a promise already holding its value
+            self._node, self._var, self._val = None, node, var
+            self._type = python_type
+            self._path: tuple[Any, ...] = ()
+            return
         self._node = node
         self._var = var
+        self._val = None
         self._type = python_type
         self._path = path
+
+    @property
+    def val(self) -> Any:
+        """The value (a literal) of a promise made as ``Promise(var, val)``; None for a node's output."""
+        return self._val
+
+    @property
+    def is_ready(self) -> bool:
+        """Whether the promise holds its value already (``Promise(var, val)``), as in flytekit."""
+        return self._val is not None
 
     @property
     def node(self) -> Node | None:

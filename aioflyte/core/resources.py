@@ -51,6 +51,28 @@ class Resources:
 
         return Resources(pick(self.cpu), pick(self.mem), pick(self.gpu), pick(self.ephemeral_storage))
 
+    def to_dict(self) -> dict[str, Any]:
+        """The four fields by name (None where unset), as flytekit's ``Resources.to_dict()``."""
+        return {f: getattr(self, f) for f in ("cpu", "mem", "gpu", "ephemeral_storage")}
+
+    def to_json(self) -> str:
+        import json
+
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Resources:
+        unknown = sorted(set(d) - {"cpu", "mem", "gpu", "ephemeral_storage"})
+        if unknown:
+            raise FlyteValidationException(f"Resources.from_dict: unknown field(s) {unknown}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+    @classmethod
+    def from_json(cls, s: str | bytes) -> Resources:
+        import json
+
+        return cls.from_dict(json.loads(s))
+
     @property
     def requests(self) -> Resources:
         return self._part(0)

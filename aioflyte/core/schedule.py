@@ -7,10 +7,24 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from aioflyte.core._idl import IdlHelpers
 from aioflyte.exceptions import FlyteValidationException
 
-# Aliases Flyte accepts with or without the leading "@" (any case); croniter itself knows the "@" forms.
-_BARE_ALIASES = frozenset({"hourly", "daily", "weekly", "monthly", "yearly", "annually"})
+# Aliases Flyte accepts with or without the leading "@" (any case), and the plural forms flytekit accepts, as the
+# "@" forms croniter knows.
+_ALIASES = {
+    "hourly": "@hourly",
+    "hours": "@hourly",
+    "daily": "@daily",
+    "days": "@daily",
+    "weekly": "@weekly",
+    "weeks": "@weekly",
+    "monthly": "@monthly",
+    "months": "@monthly",
+    "yearly": "@yearly",
+    "years": "@yearly",
+    "annually": "@annually",
+}
 # ISO 8601 duration with at least one component; fractions only on time components.
 _ISO_DURATION = re.compile(
     r"[+-]?P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?"
@@ -28,12 +42,63 @@ def _check_type(owner: str, name: str, value: Any, expected: type, optional: boo
 
 
 def _croniter_form(expression: str) -> str:
-    """The expression as croniter reads it: bare aliases (``daily``) get their ``@``."""
-    return "@" + expression.lower() if expression.lower() in _BARE_ALIASES else expression
+    """The expression as croniter reads it: aliases (``daily``, ``DAYS``, ``@Daily``) as their ``@`` form."""
+    return _ALIASES.get(expression.lower().removeprefix("@"), expression)
+
+
+class FixedRateUnit:
+    """Units of a fixed rate, with flyteidl's values (``MINUTE`` 0, ``HOUR`` 1, ``DAY`` 2)."""
+
+    MINUTE = 0
+    HOUR = 1
+    DAY = 2
+
+    @classmethod
+    def enum_to_string(cls, value: int) -> str:
+        return {0: "MINUTE", 1: "HOUR", 2: "DAY"}.get(value, "<UNKNOWN>")
 
 
 @dataclass(frozen=True)
-class CronSchedule:
+class CronExpression:
+    """A schedule's cron part as flytekit's models show it (``schedule.cron_schedule``)."""
+
+    schedule: str
+    offset: str | None = None
+
+    def to_flyte_idl(self) -> Any:
+        from flyteidl.admin import schedule_pb2
+
+        return schedule_pb2.CronSchedule(schedule=self.schedule, offset=self.offset)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A schedule's fixed rate as flytekit's models show it (``schedule.rate``): ``value`` of ``unit``."""
+
+    value: int
+    unit: int
+
+    def to_flyte_idl(self) -> Any:
+        from flyteidl.admin import schedule_pb2
+
+        return schedule_pb2.FixedRate(value=self.value, unit=self.unit)  # type: ignore[arg-type]
+
+
+class _ScheduleModel(IdlHelpers):
+    """What flytekit's schedule model adds to both kinds: the parts, and the message helpers."""
+
+    FixedRateUnit = FixedRateUnit
+    cron_schedule: CronExpression | None = None
+    rate: Rate | None = None
+
+    @property
+    def schedule_expression(self) -> CronExpression | Rate | None:
+        """The cron part or the rate, whichever this schedule has."""
+        return self.cron_schedule or self.rate
+
+
+@dataclass(frozen=True)
+class CronSchedule(_ScheduleModel):
     """Run a launch plan on a cron ``schedule`` (5 fields, or an alias such as ``@daily``)."""
 
     cron_expression: str | None = None
@@ -70,6 +135,11 @@ class CronSchedule:
                 f"CronSchedule: schedule {expression!r} is not a valid cron expression: {e}"
             ) from e
 
+    @property
+    def cron_schedule(self) -> CronExpression:  # type: ignore[override]
+        """The cron expression and offset (flytekit's ``cron_schedule`` model)."""
+        return CronExpression(self.schedule or "", self.offset)
+
     def next_after(self, dt: datetime.datetime) -> datetime.datetime:
         """The first time strictly after ``dt`` that the schedule fires (same tz-awareness as ``dt``)."""
         from croniter import croniter
@@ -103,7 +173,7 @@ class CronSchedule:
 
 
 @dataclass(frozen=True)
-class FixedRate:
+class FixedRate(_ScheduleModel):
     """Run a launch plan every ``duration`` (whole minutes; sent in days, hours or minutes)."""
 
     duration: datetime.timedelta
@@ -128,6 +198,16 @@ class FixedRate:
             if not self.duration % size:
                 return self.duration // size, unit
         return self.duration // datetime.timedelta(minutes=1), "MINUTE"
+
+    @property
+    def rate(self) -> Rate:  # type: ignore[override]
+        """The rate as a count of the largest whole unit (flytekit's ``rate`` model)."""
+        value, unit = self._value_and_unit()
+        return Rate(value, getattr(FixedRateUnit, unit))
+
+    @property
+    def cron_expression(self) -> None:
+        return None
 
     def next_after(self, dt: datetime.datetime) -> datetime.datetime:
         """The next firing after a run at ``dt``: ``dt + duration``."""

@@ -165,6 +165,7 @@ class PythonFunctionWorkflow(WorkflowBase, Generic[P, R]):
                 "use @eager for an async workflow"
             )
         self._workflow_function = workflow_function
+        self.__wrapped__ = workflow_function  # as flytekit's workflows (and functools.wraps) expose it
         name = name or f"{workflow_function.__module__}.{workflow_function.__qualname__}"
         if kwargs.get("pickle_untyped"):
             from aioflyte.core.task import _interface_for

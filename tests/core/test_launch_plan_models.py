@@ -447,8 +447,8 @@ def test_documentation_models() -> None:
     assert Description().format is F.RST
     assert Description(value="x", format=1).format is F.MARKDOWN
     assert Documentation().to_flyte_idl().SerializeToString() == b""
-    with pytest.raises(ValueError, match="Description: give value= or uri=, not both"):
-        Description(value="a", uri="b")
+    both = Description(value="a", uri="b")  # accepted, as in flytekit 1.16: the message keeps the uri
+    assert both.to_flyte_idl().uri == "b" and both.to_flyte_idl().WhichOneof("content") == "uri"
     with pytest.raises(ValueError, match="Description: unknown format 7"):
         Description(value="a", format=7)
     with pytest.raises(TypeError, match="Description: parameter 'format' expects DescriptionFormat, got str"):
