@@ -1,4 +1,8 @@
-"""Execution options of launch plans and runs: ``Options`` and the pieces it carries, as flytekit names them."""
+"""Execution options of launch plans and runs: ``Options`` and the pieces it carries, as flytekit names them.
+
+``Labels``, ``Annotations``, ``AuthRole`` and ``RawOutputDataConfig`` are the model classes of
+``aioflyte.models.common`` (flytekit's ``flytekit.models.common``).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,12 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from aioflyte.core._idl import IdlHelpers
 from aioflyte.core.notification import Notification
 from aioflyte.exceptions import FlyteValidationException
+from aioflyte.models.common import Annotations as Annotations
+from aioflyte.models.common import AuthRole as AuthRole
+from aioflyte.models.common import Labels as Labels
+from aioflyte.models.common import RawOutputDataConfig as RawOutputDataConfig
 from aioflyte.models.security import Identity, SecurityContext
 
 
@@ -27,102 +34,6 @@ class WorkflowFailurePolicy(enum.IntEnum):
 
     FAIL_IMMEDIATELY = 0
     FAIL_AFTER_EXECUTABLE_NODES_COMPLETE = 1
-
-
-def _str_dict(owner: str, values: Any) -> dict[str, str]:
-    if not isinstance(values, dict):
-        raise TypeError(f"{owner}: parameter 'values' expects dict[str, str], got {type(values).__name__}")
-    for k, v in values.items():
-        if not isinstance(k, str) or not isinstance(v, str):
-            raise TypeError(
-                f"{owner}: parameter 'values' expects dict[str, str], got item {k!r}: {v!r} "
-                f"({type(k).__name__}: {type(v).__name__})"
-            )
-    return dict(values)
-
-
-@dataclass(frozen=True)
-class Labels(IdlHelpers):
-    """Kubernetes labels applied to an execution's resources."""
-
-    values: dict[str, str]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "values", _str_dict("Labels", self.values))
-
-    def to_flyte_idl(self) -> Any:
-        """The ``flyteidl.admin.common_pb2.Labels`` message."""
-        from flyteidl.admin import common_pb2
-
-        return common_pb2.Labels(values=self.values)
-
-    @classmethod
-    def from_flyte_idl(cls, pb: Any) -> Labels:
-        return cls(dict(pb.values))
-
-
-@dataclass(frozen=True)
-class Annotations(IdlHelpers):
-    """Kubernetes annotations applied to an execution's resources."""
-
-    values: dict[str, str]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "values", _str_dict("Annotations", self.values))
-
-    def to_flyte_idl(self) -> Any:
-        """The ``flyteidl.admin.common_pb2.Annotations`` message."""
-        from flyteidl.admin import common_pb2
-
-        return common_pb2.Annotations(values=self.values)
-
-    @classmethod
-    def from_flyte_idl(cls, pb: Any) -> Annotations:
-        return cls(dict(pb.values))
-
-
-@dataclass(frozen=True)
-class AuthRole:
-    """The IAM role and/or Kubernetes service account an execution runs as (older form of ``SecurityContext``)."""
-
-    assumable_iam_role: str | None = None
-    kubernetes_service_account: str | None = None
-
-    def __post_init__(self) -> None:
-        _check_type("AuthRole", "assumable_iam_role", self.assumable_iam_role, str)
-        _check_type("AuthRole", "kubernetes_service_account", self.kubernetes_service_account, str)
-
-    def to_flyte_idl(self) -> Any:
-        """The ``flyteidl.admin.common_pb2.AuthRole`` message."""
-        from flyteidl.admin import common_pb2
-
-        return common_pb2.AuthRole(
-            assumable_iam_role=self.assumable_iam_role, kubernetes_service_account=self.kubernetes_service_account
-        )
-
-    @classmethod
-    def from_flyte_idl(cls, pb: Any) -> AuthRole:
-        return cls(pb.assumable_iam_role or None, pb.kubernetes_service_account or None)
-
-
-@dataclass(frozen=True)
-class RawOutputDataConfig:
-    """Where an execution writes offloaded data (files, dataframes): a prefix such as ``s3://bucket/path``."""
-
-    output_location_prefix: str
-
-    def __post_init__(self) -> None:
-        _check_type("RawOutputDataConfig", "output_location_prefix", self.output_location_prefix, str, optional=False)
-
-    def to_flyte_idl(self) -> Any:
-        """The ``flyteidl.admin.common_pb2.RawOutputDataConfig`` message."""
-        from flyteidl.admin import common_pb2
-
-        return common_pb2.RawOutputDataConfig(output_location_prefix=self.output_location_prefix)
-
-    @classmethod
-    def from_flyte_idl(cls, pb: Any) -> RawOutputDataConfig:
-        return cls(pb.output_location_prefix)
 
 
 @dataclass
