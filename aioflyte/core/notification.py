@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable
 
 from aioflyte.core._idl import IdlHelpers
 from aioflyte.exceptions import FlyteValidationException
-
-
-class WorkflowExecutionPhase(enum.IntEnum):
-    """Phases of a workflow execution, with flyteidl's ``core.WorkflowExecution.Phase`` values."""
-
-    UNDEFINED = 0
-    QUEUED = 1
-    RUNNING = 2
-    SUCCEEDING = 3
-    SUCCEEDED = 4
-    FAILING = 5
-    FAILED = 6
-    ABORTED = 7
-    TIMED_OUT = 8
-    ABORTING = 9
-
-    @staticmethod
-    def enum_to_string(int_value: int) -> str:
-        """The phase's name (flytekit compatibility), or the number itself for unknown values."""
-        try:
-            return WorkflowExecutionPhase(int_value).name
-        except ValueError:
-            return str(int_value)
-
+from aioflyte.models.core.execution import WorkflowExecutionPhase as WorkflowExecutionPhase
 
 _TERMINAL_PHASES = (
     WorkflowExecutionPhase.SUCCEEDED,
