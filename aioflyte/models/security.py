@@ -1,19 +1,23 @@
-"""Who an execution runs as and what it may read: ``SecurityContext``, ``Identity`` (flyteidl ``core.security``)."""
+"""Who an execution runs as and what it may read: ``SecurityContext``, ``Identity`` (flyteidl ``core.security``).
+
+flytekit's ``flytekit.models.security``; ``Secret`` is also what tasks request (``aioflyte.Secret``).
+"""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from aioflyte.exceptions import FlyteValidationException
+from aioflyte.models._base import FlyteIdlEntity, _check_type
 
 if TYPE_CHECKING:
     from flyteidl.core import security_pb2
 
+_SEC = "flyteidl.core.security_pb2"
 
-@dataclass(frozen=True)
-class Secret:
+
+class Secret(FlyteIdlEntity, idl=f"{_SEC}:Secret", none_if_empty=("group", "key", "group_version", "env_var")):
     """A secret a task requests by ``group`` and ``key`` (as in flytekit's ``Secret``)."""
 
     class MountType(enum.IntEnum):
@@ -32,39 +36,12 @@ class Secret:
             raise FlyteValidationException("Secret needs a group or a key (Secret(group=..., key=...))")
 
 
-def _check_type(owner: str, name: str, value: Any, expected: type, optional: bool = True) -> None:
-    """Raise TypeError naming the class, the parameter, the expected and the actual type."""
-    if (value is None and optional) or isinstance(value, expected):
-        return
-    want = expected.__name__ + (" or None" if optional else "")
-    raise TypeError(f"{owner}: parameter {name!r} expects {want}, got {type(value).__name__} ({value!r})")
-
-
 def secret_idl(secret: Secret) -> security_pb2.Secret:
-    """The ``flyteidl.core.security_pb2.Secret`` message of a secret request."""
-    from flyteidl.core import security_pb2
-
-    return security_pb2.Secret(
-        group=secret.group,
-        group_version=secret.group_version,
-        key=secret.key,
-        mount_requirement=cast(security_pb2.Secret.MountType, int(secret.mount_requirement)),  # the same numbers
-        env_var=secret.env_var,
-    )
+    """The ``flyteidl.core.security_pb2.Secret`` message of a secret request (``secret.to_flyte_idl()``)."""
+    return secret.to_flyte_idl()
 
 
-def _secret_from_idl(pb: Any) -> Secret:
-    return Secret(
-        group=pb.group or None,
-        key=pb.key or None,
-        group_version=pb.group_version or None,
-        mount_requirement=Secret.MountType(pb.mount_requirement),
-        env_var=pb.env_var or None,
-    )
-
-
-@dataclass(frozen=True)
-class OAuth2Client:
+class OAuth2Client(FlyteIdlEntity, idl=f"{_SEC}:OAuth2Client"):
     """An OAuth2 client: its id, and the ``Secret`` that holds its client secret."""
 
     client_id: str
@@ -74,19 +51,13 @@ class OAuth2Client:
         _check_type("OAuth2Client", "client_id", self.client_id, str, optional=False)
         _check_type("OAuth2Client", "client_secret", self.client_secret, Secret, optional=False)
 
-    def to_flyte_idl(self) -> Any:
-        """The ``flyteidl.core.security_pb2.OAuth2Client`` message."""
-        from flyteidl.core import security_pb2
 
-        return security_pb2.OAuth2Client(client_id=self.client_id, client_secret=secret_idl(self.client_secret))
-
-    @classmethod
-    def from_flyte_idl(cls, pb: Any) -> OAuth2Client:
-        return cls(client_id=pb.client_id, client_secret=_secret_from_idl(pb.client_secret))
-
-
-@dataclass(frozen=True)
-class OAuth2TokenRequest:
+class OAuth2TokenRequest(
+    FlyteIdlEntity,
+    idl=f"{_SEC}:OAuth2TokenRequest",
+    rename={"type_": "type"},
+    none_if_empty=("idp_discovery_endpoint", "token_endpoint"),
+):
     """A token the platform fetches for the execution with ``client``'s credentials."""
 
     class Type(enum.IntEnum):
@@ -104,31 +75,12 @@ class OAuth2TokenRequest:
         _check_type("OAuth2TokenRequest", "idp_discovery_endpoint", self.idp_discovery_endpoint, str)
         _check_type("OAuth2TokenRequest", "token_endpoint", self.token_endpoint, str)
 
-    def to_flyte_idl(self) -> Any:
-        """The ``flyteidl.core.security_pb2.OAuth2TokenRequest`` message."""
-        from flyteidl.core import security_pb2
 
-        return security_pb2.OAuth2TokenRequest(
-            name=self.name,
-            type=cast(security_pb2.OAuth2TokenRequest.Type, int(self.type_)),  # the same numbers
-            client=self.client.to_flyte_idl(),
-            idp_discovery_endpoint=self.idp_discovery_endpoint,
-            token_endpoint=self.token_endpoint,
-        )
-
-    @classmethod
-    def from_flyte_idl(cls, pb: Any) -> OAuth2TokenRequest:
-        return cls(
-            name=pb.name,
-            client=OAuth2Client.from_flyte_idl(pb.client),
-            idp_discovery_endpoint=pb.idp_discovery_endpoint or None,
-            token_endpoint=pb.token_endpoint or None,
-            type_=cls.Type(pb.type),
-        )
-
-
-@dataclass(frozen=True)
-class Identity:
+class Identity(
+    FlyteIdlEntity,
+    idl=f"{_SEC}:Identity",
+    none_if_empty=("iam_role", "k8s_service_account", "execution_identity"),
+):
     """The identity an execution runs as: IAM role, Kubernetes service account, OAuth2 client, user."""
 
     iam_role: str | None = None
@@ -140,26 +92,6 @@ class Identity:
         for name in ("iam_role", "k8s_service_account", "execution_identity"):
             _check_type("Identity", name, getattr(self, name), str)
         _check_type("Identity", "oauth2_client", self.oauth2_client, OAuth2Client)
-
-    def to_flyte_idl(self) -> Any:
-        """The ``flyteidl.core.security_pb2.Identity`` message."""
-        from flyteidl.core import security_pb2
-
-        return security_pb2.Identity(
-            iam_role=self.iam_role,
-            k8s_service_account=self.k8s_service_account,
-            oauth2_client=self.oauth2_client.to_flyte_idl() if self.oauth2_client else None,
-            execution_identity=self.execution_identity,
-        )
-
-    @classmethod
-    def from_flyte_idl(cls, pb: Any) -> Identity:
-        return cls(
-            iam_role=pb.iam_role or None,
-            k8s_service_account=pb.k8s_service_account or None,
-            oauth2_client=OAuth2Client.from_flyte_idl(pb.oauth2_client) if pb.HasField("oauth2_client") else None,
-            execution_identity=pb.execution_identity or None,
-        )
 
 
 def _list_of(owner: str, name: str, value: Any, item_type: type) -> list[Any] | None:
@@ -176,8 +108,7 @@ def _list_of(owner: str, name: str, value: Any, item_type: type) -> list[Any] | 
     return list(items)
 
 
-@dataclass(frozen=True)
-class SecurityContext:
+class SecurityContext(FlyteIdlEntity, idl=f"{_SEC}:SecurityContext", unset_if_empty=("secrets", "tokens")):
     """What an execution runs as (``run_as``) and the ``secrets`` and OAuth2 ``tokens`` it may use."""
 
     run_as: Identity | None = None
@@ -196,22 +127,16 @@ class SecurityContext:
 
     def to_flyte_idl(self) -> Any:
         """The ``flyteidl.core.security_pb2.SecurityContext`` message, or ``None`` when nothing is set."""
-        from flyteidl.core import security_pb2
-
-        if self.is_empty:
-            return None
-        return security_pb2.SecurityContext(
-            run_as=self.run_as.to_flyte_idl() if self.run_as else None,
-            secrets=[secret_idl(s) for s in self.secrets or ()],
-            tokens=[t.to_flyte_idl() for t in self.tokens or ()],
-        )
+        return None if self.is_empty else super().to_flyte_idl()
 
     @classmethod
-    def from_flyte_idl(cls, pb: Any) -> SecurityContext:
+    def from_flyte_idl(cls, pb: Any) -> Self:
         """Read a message; empty lists read as ``None``, unless that would turn the message into ``None``."""
-        run_as = Identity.from_flyte_idl(pb.run_as) if pb.HasField("run_as") else None
-        secrets = [_secret_from_idl(s) for s in pb.secrets] or None
-        tokens = [OAuth2TokenRequest.from_flyte_idl(t) for t in pb.tokens] or None
-        if run_as is None and secrets is None and tokens is None:
+        kwargs = cls._from_kwargs(pb)
+        secrets, tokens = kwargs["secrets"] or None, kwargs["tokens"] or None
+        if kwargs["run_as"] is None and secrets is None and tokens is None:
             secrets = []
-        return cls(run_as=run_as, secrets=secrets, tokens=tokens)
+        return cls(run_as=kwargs["run_as"], secrets=secrets, tokens=tokens)
+
+
+__all__ = ["Identity", "OAuth2Client", "OAuth2TokenRequest", "Secret", "SecurityContext", "secret_idl"]
