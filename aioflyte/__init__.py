@@ -83,8 +83,14 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.exceptions import MapTaskFailure as MapTaskFailure
     from aioflyte.exceptions import TypeTransformerFailedError as TypeTransformerFailedError
     from aioflyte.image_spec.image_spec import ImageSpec as ImageSpec
+    from aioflyte.models.core.types import BlobType as BlobType
+    from aioflyte.models.literals import Blob as Blob
+    from aioflyte.models.literals import BlobMetadata as BlobMetadata
+    from aioflyte.models.literals import Literal as Literal
+    from aioflyte.models.literals import Scalar as Scalar
     from aioflyte.models.security import Identity as Identity
     from aioflyte.models.security import SecurityContext as SecurityContext
+    from aioflyte.models.types import LiteralType as LiteralType
     from aioflyte.remote.controller import RemoteController as RemoteController
     from aioflyte.remote.remote import FlyteRemote as FlyteRemote
     from aioflyte.remote.serialization import FastSerializationSettings as FastSerializationSettings
