@@ -6,7 +6,9 @@ The hex strings are the deterministic serializations of ``model_cases.cases`` bu
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from model_cases import cases
@@ -169,6 +171,22 @@ def test_serializes_as_flytekit_does(name):
     assert pb.SerializeToString(deterministic=True).hex() == GOLDEN[name]
 
 
+def _shape(value: Any, path: str) -> dict[str, type]:
+    """The model class of every model reachable through model fields, lists and dicts (equality by message alone
+    would not tell a model from the message it converts to)."""
+    out = {path: type(value)} if isinstance(value, common.FlyteIdlEntity) else {}
+    if dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            out |= _shape(getattr(value, f.name), f"{path}.{f.name}")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            out |= _shape(item, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for k, item in value.items():
+            out |= _shape(item, f"{path}[{k}]")
+    return out
+
+
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_reads_back_what_it_wrote(name):
     obj = CASES[name]
@@ -177,4 +195,5 @@ def test_reads_back_what_it_wrote(name):
     assert type(back) is type(obj)
     assert back == obj and hash(back) == hash(obj)
     assert back.to_flyte_idl() == pb
+    assert _shape(back, name) == _shape(obj, name)
     assert type(obj).from_flyte_idl(type(pb).FromString(bytes.fromhex(GOLDEN[name]))) == obj  # flytekit's bytes
