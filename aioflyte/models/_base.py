@@ -10,7 +10,8 @@ order and names its message; ``to_flyte_idl`` and ``from_flyte_idl`` are derived
 Each field is converted by what its annotation and the message's field say: a model class converts through its own
 ``to_flyte_idl``/``from_flyte_idl`` (a flyteidl message given in its place is used as is), ``datetime`` and
 ``timedelta`` through ``Timestamp`` and ``Duration``, ``dict`` over a ``Struct`` through JSON, ``dict[str, str]``
-over repeated ``KeyValuePair`` as pairs, an ``IntEnum`` by number; anything else passes through unchanged. Lists and
+over repeated ``KeyValuePair`` as pairs, an ``IntEnum`` by number; anything else passes through unchanged (so does
+a field whose annotation names something imported only for type checking, such as a flyteidl class). Lists and
 maps follow the message's repeated and map fields. An unset message field (or an unset ``oneof``/``optional``
 scalar) reads as ``None``. The class keywords adjust that to flytekit's reading of a few fields: ``rename``
 (attribute -> message field), ``always`` (an unset message field reads as its empty model, not ``None``),
@@ -224,7 +225,8 @@ class FlyteIdlEntity:
     """The base of the model classes: a Python object with ``to_flyte_idl()`` and ``from_flyte_idl()``.
 
     Two models are equal when their messages are, and a model also equals its own flyteidl message
-    (``Literal(...) == literals_pb2.Literal(...)``). A model hashes by its deterministic serialization.
+    (``Literal(...) == literals_pb2.Literal(...)``). A model hashes by its deterministic serialization. ``str()``
+    is ``short_string()``, an outline of the message; ``repr()`` names the fields that are set.
     A class that names no message (``idl=``) is a plain subclass: it writes its own ``__init__`` and
     ``to_flyte_idl``/``from_flyte_idl``, as plugin models written for flytekit do.
     """
@@ -379,10 +381,6 @@ class FlyteIdlEntity:
         if isinstance(other, Message):
             return bool(self.to_flyte_idl() == other)
         return NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
 
     def __hash__(self) -> int:
         return hash(self._serialized())
