@@ -12,6 +12,7 @@ import asyncio
 from typing import Any
 
 from aioflyte.core.conditional import Branch
+from aioflyte.core.context import execution_scope
 from aioflyte.core.gate import Gate
 from aioflyte.core.graph import Node, WorkflowGraph
 from aioflyte.core.launch_plan import LaunchPlan
@@ -141,7 +142,8 @@ class LocalController:
 
         iface = wf.python_interface
         inputs = await _convert_io("input", wf, iface.input_types, inputs)
-        outputs = await run_graph(self, wf.graph, inputs, run, prefix)
+        with execution_scope("workflow"):  # what ExecutionState.mode reports in its nodes
+            outputs = await run_graph(self, wf.graph, inputs, run, prefix)
         outputs = await _convert_io("output", wf, iface.outputs, outputs)
         return iface.pack_outputs(outputs)
 
