@@ -108,7 +108,7 @@ class ExecutionState:
         )
     )
 
-    __slots__ = ("_engine_dir", "_frame", "_params", "_run", "_working_dir", "branch_eval_mode", "derived", "mode")
+    __slots__ = ("_derived", "_engine_dir", "_frame", "_params", "_run", "_working_dir", "branch_eval_mode", "mode")
 
     def __init__(
         self,
@@ -126,7 +126,7 @@ class ExecutionState:
         self._run: RunState | None = RUN.get()
         self._frame: TaskFrame | None = current_frame()
         #: made by aioflyte from the context variables (not installed by with_context: it is what they say)
-        self.derived = False
+        self._derived = False
 
     @classmethod
     def _of(cls, run: RunState | None, frame: TaskFrame | None, mode: ExecutionState.Mode | None) -> ExecutionState:
@@ -136,7 +136,7 @@ class ExecutionState:
         state._working_dir = state._engine_dir = None
         state._params = None
         state._run, state._frame = run, frame
-        state.derived = False
+        state._derived = False
         return state
 
     @property
@@ -267,7 +267,7 @@ class FlyteContext:
         if self._es is None:
             frame = self.frame
             self._es = ExecutionState._of(self._run, frame, _mode(self._run, frame, self._scope))
-            self._es.derived = True
+            self._es._derived = True
         return self._es
 
     @property
@@ -443,7 +443,7 @@ def _current_values() -> tuple[Any, ...]:
 
 def _values_of(ctx: FlyteContext) -> tuple[Any, ...]:
     es = ctx._es
-    installed_state = (ctx._raw_frame, es) if es is not None and not es.derived else None
+    installed_state = (ctx._raw_frame, es) if es is not None and not es._derived else None
     return (
         ctx._run,
         ctx._raw_frame,
