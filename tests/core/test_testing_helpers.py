@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import typing
 from unittest.mock import AsyncMock, MagicMock, call
 
 import pytest
@@ -288,6 +287,17 @@ def test_secrets_manager_is_reexported():
     assert SecretsManager is Original
 
 
-def test_type_hints_of_a_mocked_entity_are_untouched():
+def test_nothing_is_monkeypatched():
+    before = dict(double.__dict__)
     with task_mock(double):
-        assert typing.get_type_hints(double.task_function) == {"x": int, "return": int}
+        assert double.__dict__ == before and double.task_function(x=2) == 4  # the function itself is untouched
+    assert ran == ["double"]
+
+
+async def test_mocking_a_launch_plan():
+    with task_mock(sub_lp) as m:
+        m.return_value = 5
+        assert await wf_lp(x=1) == 5
+        assert await sub_lp(x=2) == 5
+    assert m.call_args_list == [call(x=1), call(x=2)]
+    assert ran == []
