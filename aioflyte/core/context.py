@@ -210,7 +210,8 @@ class ExecutionParameters:
         return ExecutionParameters.Builder(current=current)
 
     class Builder:
-        """Makes an ``ExecutionParameters``; fields left unset get the values of the code building it."""
+        """Makes an ``ExecutionParameters`` (from ``current``'s fields, if given); ``build()`` fills a field left None
+        with a default: now, a new ``Stats``, a structlog logger, the current raw output prefix."""
 
         def __init__(self, current: ExecutionParameters | None = None) -> None:
             self.execution_date: datetime.datetime | None = current._execution_date if current else None
