@@ -27,10 +27,10 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.core.compile import create_node as create_node
     from aioflyte.core.conditional import conditional as conditional
     from aioflyte.core.context import ExecutionParameters as ExecutionParameters
-    from aioflyte.core.context import FlyteContext as FlyteContext
-    from aioflyte.core.context import FlyteContextManager as FlyteContextManager
     from aioflyte.core.context import current_context as current_context
     from aioflyte.core.context import new_context as new_context
+    from aioflyte.core.context_manager import FlyteContext as FlyteContext
+    from aioflyte.core.context_manager import FlyteContextManager as FlyteContextManager
     from aioflyte.core.controller import Controller as Controller
     from aioflyte.core.controller import use_controller as use_controller
     from aioflyte.core.documentation import Description as Description

@@ -8,6 +8,7 @@ body runs exactly once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
@@ -291,6 +292,31 @@ async def _run_dynamic(task: Any, kwargs: dict[str, Any], run: RunState, req: Re
     return {"futures.pb": spec.SerializeToString()}
 
 
+def serialization_settings_of_container() -> Any:
+    """Install the serialization settings the platform passes (``_F_SS_C``) for the task's run, where
+    ``FlyteContextManager.current_context().serialization_settings`` reads them, as flytekit's entrypoint does;
+    without them (or when they do not parse: a dynamic task then reports it), nothing changes."""
+    from aioflyte.core.context import SERIALIZATION_SETTINGS
+    from aioflyte.remote.serialization import SERIALIZED_CONTEXT_ENV_VAR, SerializationSettings
+
+    transport = os.environ.get(SERIALIZED_CONTEXT_ENV_VAR)
+    try:
+        settings = SerializationSettings.from_transport(transport) if transport else None
+    except Exception as e:
+        log.warning("the serialization settings in %s do not parse: %s", SERIALIZED_CONTEXT_ENV_VAR, e)
+        settings = None
+    return _installed(SERIALIZATION_SETTINGS, settings) if settings is not None else contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def _installed(var: Any, value: Any) -> Any:
+    token = var.set(value)
+    try:
+        yield value
+    finally:
+        var.reset(token)
+
+
 async def execute(req: Request) -> str | None:
     """Run the request; returns the name of the error file written under the output prefix, or None."""
     from aioflyte.io import default_provider
@@ -306,7 +332,7 @@ async def execute(req: Request) -> str | None:
             log.info("--test: resolved %r (%s); not running it", getattr(entity, "name", entity), kind)
             return None
         run = ContainerRun(execution_id(), req.raw_output_prefix, local=False, loop=asyncio.get_running_loop())
-        with run_scope(run):
+        with run_scope(run), serialization_settings_of_container():
             files = await _run(entity, kind, req, run, provider)
         try:
             for name, data in files.items():

@@ -160,6 +160,7 @@ class PythonTask(Entity):
     def with_overrides_applied(self, overrides: dict[str, Any]) -> PythonTask:
         """A copy of this task with a node's ``with_overrides`` applied (the original is untouched)."""
         t = copy.copy(self)
+        t.__dict__.setdefault("_overridden_from", self)  # the original: what task_mock() keys mocks by
         md = dataclasses.replace(self._metadata)
         where = f"task {self._name} (with_overrides)"
         if "retries" in overrides:

@@ -3,6 +3,12 @@
 Two variables carry it: ``aioflyte.runscope.RUN`` (one ``RunState`` per top-level run) and ``TASK_FRAME``
 (the task attempt being executed). ``current_context()`` builds the user-facing ``ExecutionParameters`` lazily
 from them, so a task that never asks for its context pays nothing for it.
+
+The variables defined here: ``_COMPILATION`` (the workflow or dynamic body being compiled), ``EXECUTION_SCOPE``
+(which kind of graph or body the running code is part of: what ``ExecutionState.mode`` reports),
+``SERIALIZATION_SETTINGS`` and ``EXECUTION_STATE`` (an ``ExecutionState`` installed with
+``FlyteContextManager.with_context``). flytekit's ``FlyteContext`` view over all of them is in
+``aioflyte.core.context_manager``.
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ import contextlib
 import datetime
 import os
 from collections import Counter
-from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +28,7 @@ from aioflyte.runscope import (
     current_frame,
     default_data_dir,
     default_raw_output_prefix,
+    raw_output_prefix,
     task_frame,
 )
 
@@ -33,6 +39,38 @@ if TYPE_CHECKING:
 
 # Set while a workflow (or dynamic) body is being compiled: calls then build graph nodes instead of running.
 _COMPILATION: ContextVar[Any] = ContextVar("aioflyte_compilation", default=None)
+
+#: What the running code is part of: ``"workflow"`` (a local workflow's graph), ``"dynamic"`` (a dynamic task's
+#: graph) or ``"eager"`` (an eager workflow's body); None elsewhere. Set by whoever runs those (``execution_scope``);
+#: read only to answer ``ExecutionState.mode``.
+EXECUTION_SCOPE: ContextVar[str | None] = ContextVar("aioflyte_execution_scope", default=None)
+
+#: The serialization settings in force (flytekit's ``FlyteContext.serialization_settings``): set in a task
+#: container when the platform passes them, and by ``FlyteContextManager.with_context``.
+SERIALIZATION_SETTINGS: ContextVar[Any] = ContextVar("aioflyte_serialization_settings", default=None)
+
+#: An ``ExecutionState`` installed by ``FlyteContextManager.with_context``, with the ``TASK_FRAME`` value it was
+#: installed under: it describes the code of that block only, so a task started in the block (a new frame) sees
+#: its own state and context again.
+EXECUTION_STATE: ContextVar[tuple[Any, Any] | None] = ContextVar("aioflyte_execution_state", default=None)
+
+
+class execution_scope:
+    """Mark the block as part of a ``kind`` of execution (``"workflow"``, ``"dynamic"`` or ``"eager"``).
+
+    A small class rather than a generator-based context manager: the engine enters one per workflow run.
+    """
+
+    __slots__ = ("_kind", "_token")
+
+    def __init__(self, kind: str) -> None:
+        self._kind = kind
+
+    def __enter__(self) -> None:
+        self._token = EXECUTION_SCOPE.set(self._kind)
+
+    def __exit__(self, *exc: object) -> None:
+        EXECUTION_SCOPE.reset(self._token)
 
 
 class Stats:
@@ -163,6 +201,61 @@ class ExecutionParameters:
     def has_attr(self, attr_name: str) -> bool:
         return attr_name in self._attrs or hasattr(self, attr_name)
 
+    def builder(self) -> ExecutionParameters.Builder:
+        """A builder starting from this context (e.g. to add a plugin's session with ``add_attr``)."""
+        return ExecutionParameters.Builder(current=self)
+
+    @staticmethod
+    def new_builder(current: ExecutionParameters | None = None) -> ExecutionParameters.Builder:
+        return ExecutionParameters.Builder(current=current)
+
+    class Builder:
+        """Makes an ``ExecutionParameters`` (from ``current``'s fields, if given); ``build()`` fills a field left None
+        with a default: now, a new ``Stats``, a structlog logger, the current raw output prefix."""
+
+        def __init__(self, current: ExecutionParameters | None = None) -> None:
+            self.execution_date: datetime.datetime | None = current._execution_date if current else None
+            self.working_dir: str | None = current._tmp_dir_value if current else None
+            self.stats: Stats | None = current._stats if current else None
+            self.execution_id: WorkflowExecutionIdentifier | None = current._execution_id if current else None
+            self.logging: Any = current._logging if current else None
+            self.raw_output_prefix: str | None = current._raw_output_prefix if current else None
+            self.output_metadata_prefix: str | None = current._output_metadata_prefix if current else None
+            self.checkpoint: Any = current._checkpoint if current else None
+            self.decks: list[Any] = list(current._decks) if current else []
+            self.task_id: Identifier | None = current._task_id if current else None
+            self.enable_deck: bool = current._enable_deck if current else False
+            self.secrets: SecretsManager | None = current._secrets if current else None
+            self.attempt_number: int = current._attempt_number if current else 0
+            self.attrs: dict[str, Any] = dict(current._attrs) if current else {}
+
+        def add_attr(self, key: str, value: Any) -> ExecutionParameters.Builder:
+            """Task-type specific context, read back with ``ExecutionParameters.get(key)`` (or as an attribute)."""
+            self.attrs[key] = value
+            return self
+
+        def build(self) -> ExecutionParameters:
+            if self.logging is None:
+                import structlog
+
+                self.logging = structlog.get_logger("aioflyte.task")
+            return ExecutionParameters(
+                execution_date=self.execution_date or datetime.datetime.now(datetime.timezone.utc),
+                tmp_dir=self.working_dir,
+                stats=self.stats if self.stats is not None else Stats(),
+                execution_id=self.execution_id,
+                logging=self.logging,
+                raw_output_prefix=self.raw_output_prefix or raw_output_prefix(),
+                output_metadata_prefix=self.output_metadata_prefix,
+                checkpoint=self.checkpoint,
+                decks=self.decks,
+                task_id=self.task_id,
+                enable_deck=self.enable_deck,
+                secrets=self.secrets,
+                attempt_number=self.attempt_number,
+                **self.attrs,
+            )
+
     def get(self, key: str) -> Any:
         """Task-type specific context (e.g. a plugin's session), by key; a clear error when absent."""
         if key in self._attrs:
@@ -230,14 +323,12 @@ def _checkpoint_for(run: RunState, frame: TaskFrame) -> Any:
 _outside: dict[str, ExecutionParameters] = {}
 
 
-def current_context() -> ExecutionParameters:
-    """The context of the task (or run) that is calling: its own, even among concurrent runs in one loop."""
-    frame = current_frame()
+def params_for(run: RunState | None, frame: TaskFrame | None) -> ExecutionParameters:
+    """The user-facing context of the task attempt ``frame``, else of ``run``, else the process default."""
     if frame is not None:
         if frame.params is None:
             frame.params = execution_parameters(frame.run, frame)
         return frame.params
-    run = RUN.get()
     if run is None:
         # Outside any run: a per-process default context, like flytekit's local default.
         params = _outside.get("default")
@@ -247,91 +338,38 @@ def current_context() -> ExecutionParameters:
     return execution_parameters(run, None)
 
 
-class FlyteContext:
-    """The internal context: compilation state, execution state (run and task), user-space parameters.
-
-    It is a snapshot of the context variables; ``FlyteContextManager.with_context`` installs a modified one.
-    """
-
-    __slots__ = ("compilation_state", "frame", "run")
-
-    def __init__(self, run: RunState | None, frame: TaskFrame | None, compilation_state: Any) -> None:
-        self.run = run
-        self.frame = frame
-        self.compilation_state = compilation_state
-
-    @property
-    def user_space_params(self) -> ExecutionParameters:
-        if self.frame is not None:
-            if self.frame.params is None:
-                self.frame.params = execution_parameters(self.frame.run, self.frame)
-            return self.frame.params
-        return execution_parameters(self.run, None) if self.run is not None else current_context()
-
-    @property
-    def execution_state(self) -> FlyteContext:
-        """Kept for flytekit code that reads ``ctx.execution_state.user_space_params``."""
-        return self
-
-    def is_local_execution(self) -> bool:
-        return self.run is None or self.run.local
-
-    def new_builder(self) -> FlyteContext.Builder:
-        return FlyteContext.Builder(self.run, self.frame, self.compilation_state)
-
-    @staticmethod
-    def current_context() -> FlyteContext:
-        return FlyteContextManager.current_context()
-
-    class Builder:
-        def __init__(self, run: RunState | None, frame: TaskFrame | None, compilation_state: Any) -> None:
-            self.run = run
-            self.frame = frame
-            self.compilation_state = compilation_state
-
-        def with_run(self, run: RunState | None) -> FlyteContext.Builder:
-            self.run = run
-            return self
-
-        def with_compilation_state(self, state: Any) -> FlyteContext.Builder:
-            self.compilation_state = state
-            return self
-
-        def build(self) -> FlyteContext:
-            return FlyteContext(self.run, self.frame, self.compilation_state)
+def current_context() -> ExecutionParameters:
+    """The context of the task (or run) that is calling: its own, even among concurrent runs in one loop."""
+    installed = EXECUTION_STATE.get()
+    if installed is not None and installed[0] is TASK_FRAME.get():
+        params: ExecutionParameters = installed[1].user_space_params
+        return params
+    return params_for(RUN.get(), current_frame())
 
 
-class FlyteContextManager:
-    """Reads and installs ``FlyteContext``s on contextvars (no global stack, safe across tasks and threads)."""
+def new_context() -> contextlib.AbstractContextManager[Any]:
+    """A fresh run context (new execution id) installed for the ``with`` block; yields its ``FlyteContext``."""
+    from aioflyte.core.context_manager import FlyteContextManager
 
-    @staticmethod
-    def current_context() -> FlyteContext:
-        return FlyteContext(RUN.get(), current_frame(), _COMPILATION.get())
-
-    @staticmethod
-    @contextlib.contextmanager
-    def with_context(ctx: FlyteContext | FlyteContext.Builder) -> Iterator[FlyteContext]:
-        if isinstance(ctx, FlyteContext.Builder):
-            ctx = ctx.build()
-        tokens = (RUN.set(ctx.run), TASK_FRAME.set(ctx.frame), _COMPILATION.set(ctx.compilation_state))
-        try:
-            yield ctx
-        finally:
-            _COMPILATION.reset(tokens[2])
-            TASK_FRAME.reset(tokens[1])
-            RUN.reset(tokens[0])
-
-
-def new_context() -> contextlib.AbstractContextManager[FlyteContext]:
-    """A fresh run context (new execution id) installed for the ``with`` block."""
     return FlyteContextManager.with_context(FlyteContextManager.current_context().new_builder().with_run(RunState()))
 
 
+def __getattr__(name: str) -> Any:
+    # FlyteContext and FlyteContextManager live in aioflyte.core.context_manager (flytekit's module name); they
+    # stay importable from here, where they were first.
+    if name in ("FlyteContext", "FlyteContextManager"):
+        from aioflyte.core import context_manager
+
+        return getattr(context_manager, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "EXECUTION_SCOPE",
+    "EXECUTION_STATE",
+    "SERIALIZATION_SETTINGS",
     "TASK_FRAME",
     "ExecutionParameters",
-    "FlyteContext",
-    "FlyteContextManager",
     "RunState",
     "Stats",
     "TaskFrame",
@@ -340,6 +378,8 @@ __all__ = [
     "default_data_dir",
     "default_raw_output_prefix",
     "execution_parameters",
+    "execution_scope",
     "new_context",
+    "params_for",
     "task_frame",
 ]

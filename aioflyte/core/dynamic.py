@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from aioflyte.core.compile import CompilationState
+from aioflyte.core.context import execution_scope
 from aioflyte.core.controller import get_controller
 from aioflyte.core.graph import WorkflowGraph
 from aioflyte.core.promise import Promise
@@ -25,7 +26,8 @@ class DynamicTask(PythonFunctionTask[Any, Any]):
     async def execute(self, **kwargs: Any) -> Any:
         """Compile the body with the real inputs, then run the graph it built through the current controller."""
         graph = self.compile_with(kwargs)
-        outputs = await get_controller().run_graph(graph, kwargs)
+        with execution_scope("dynamic"):  # what ExecutionState.mode reports in the graph's nodes
+            outputs = await get_controller().run_graph(graph, kwargs)
         return self.python_interface.pack_outputs(outputs)
 
 

@@ -285,6 +285,7 @@ class ArrayNodeMapTask(Entity):
     def with_overrides_applied(self, overrides: dict[str, Any]) -> ArrayNodeMapTask:
         """A copy whose mapped task has a node's ``with_overrides`` applied (resources, retries, ... per item)."""
         t = copy.copy(self)
+        t.__dict__.setdefault("_overridden_from", self)  # the original: what task_mock() keys mocks by
         if hasattr(self._target, "with_overrides_applied"):
             t._target = self._target.with_overrides_applied(overrides)
         return t

@@ -12,11 +12,13 @@ import asyncio
 from typing import Any
 
 from aioflyte.core.conditional import Branch
+from aioflyte.core.context import execution_scope
 from aioflyte.core.gate import Gate
 from aioflyte.core.graph import Node, WorkflowGraph
 from aioflyte.core.launch_plan import LaunchPlan
 from aioflyte.core.map_task import ArrayNodeMapTask
 from aioflyte.core.task import PythonTask, raise_type_error
+from aioflyte.core.testing import MOCKED, answer_mocked, mock_for
 from aioflyte.core.workflow import WorkflowBase
 from aioflyte.engine.slots import parallelism
 from aioflyte.engine.task_runner import (
@@ -76,6 +78,8 @@ class LocalController:
         the body, convert the output. ``inputs`` is the caller's own dict
         (a call's keyword arguments): it is not kept.
         """
+        if MOCKED and (mock := mock_for(task)) is not None:  # aioflyte.testing.task_mock / patch
+            return await answer_mocked(task, mock, inputs)
         plan = task._plan or plan_for(task)
         run = RUN.get()
         if run is None:  # a call outside any run starts one
@@ -129,6 +133,8 @@ class LocalController:
         self, wf: WorkflowBase, inputs: dict[str, Any], *, max_parallelism: int | None = None
     ) -> Any:
         """Run a workflow's graph (a new run unless called inside one); its Python return value."""
+        if MOCKED and (mock := mock_for(wf)) is not None:
+            return await answer_mocked(wf, mock, inputs)
         run = RUN.get()
         if run is not None:
             return await self._workflow_in(wf, inputs, run)
@@ -141,7 +147,8 @@ class LocalController:
 
         iface = wf.python_interface
         inputs = await _convert_io("input", wf, iface.input_types, inputs)
-        outputs = await run_graph(self, wf.graph, inputs, run, prefix)
+        with execution_scope("workflow"):  # what ExecutionState.mode reports in its nodes
+            outputs = await run_graph(self, wf.graph, inputs, run, prefix)
         outputs = await _convert_io("output", wf, iface.outputs, outputs)
         return iface.pack_outputs(outputs)
 
@@ -159,6 +166,8 @@ class LocalController:
 
     async def run_entity(self, entity: Any, inputs: dict[str, Any]) -> Any:
         """Run any entity outside a graph (a new run unless called inside one)."""
+        if MOCKED and (mock := mock_for(entity)) is not None:
+            return await answer_mocked(entity, mock, inputs)
         if isinstance(entity, PythonTask):
             return await self.run_task(entity, inputs)
         if isinstance(entity, WorkflowBase):
@@ -172,6 +181,8 @@ class LocalController:
     async def run_node(self, node: Node, inputs: dict[str, Any], run: RunState, prefix: str = "") -> Any:
         """Run one graph node inside ``run``; task and array nodes take one of the run's parallelism slots."""
         entity = node.__dict__.get("_entity_with_overrides") or _node_entity(node)
+        if MOCKED and (mock := mock_for(entity)) is not None:
+            return await answer_mocked(entity, mock, inputs)
         if isinstance(entity, PythonTask):
             slots = run.parallelism or parallelism(run)
             if not slots.try_acquire():

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aioflyte.core.context import TASK_FRAME, TaskFrame
+from aioflyte.core.context import TASK_FRAME, TaskFrame, execution_scope
 from aioflyte.core.task import PythonFunctionTask, PythonTask, raise_type_error
 from aioflyte.engine import env, pools
 from aioflyte.engine.hashes import output_hashers, record
@@ -42,6 +42,12 @@ async def _async_execute_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
     return await task.execute(**inputs)
 
 
+async def _eager_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
+    """An eager workflow's body: what it calls runs in its execution scope (``ExecutionState.mode``)."""
+    with execution_scope("eager"):
+        return await task.task_function(**inputs)
+
+
 def _sync_execute_body(task: PythonTask, inputs: dict[str, Any]) -> Awaitable[Any]:
     return pools.in_thread(task.execute, inputs)
 
@@ -55,6 +61,8 @@ def _body_of(task: PythonTask) -> tuple[Callable[..., Awaitable[Any]] | None, Bo
     """
     if isinstance(task, PythonFunctionTask) and type(task).execute is PythonFunctionTask.execute:
         if task.is_async:
+            if task.execution_mode is PythonFunctionTask.ExecutionBehavior.EAGER:
+                return None, _eager_body
             return task.task_function, _async_execute_body
         return None, _process_body if task.executor == "process" else _thread_body
     if inspect.iscoroutinefunction(type(task).execute):

@@ -17,6 +17,7 @@ import tempfile
 import uuid
 import weakref
 from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
 from aioflyte import runscope
@@ -538,10 +539,17 @@ def _close_at_loop_shutdown(loop: asyncio.AbstractEventLoop, per_loop: dict[str,
 
 _KEEP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
 _DEFAULT: FileAccessProvider | None = None
+#: A provider installed for a block (``FlyteContextManager.with_context(ctx.with_file_access(fa))``): per asyncio
+#: task and thread, it replaces the process-wide one for the code in the block and the tasks it starts.
+FILE_ACCESS: ContextVar[FileAccessProvider | None] = ContextVar("aioflyte_file_access", default=None)
 
 
 def default_provider() -> FileAccessProvider:
-    """The process-wide provider; its prefix follows the current run, its settings the environment."""
+    """The provider installed for this context, else the process-wide one (its prefix follows the current run,
+    its settings the environment)."""
+    installed = FILE_ACCESS.get()
+    if installed is not None:
+        return installed
     global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = FileAccessProvider()
