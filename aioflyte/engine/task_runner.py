@@ -240,13 +240,11 @@ async def run_attempt(
     the pipeline ends here."""
     token = TASK_FRAME.set(TaskFrame(task, run, attempt, call_id))
     try:
-        body = start_body(task, plan, inputs)
-        if plan.timeout:
-            body = _with_timeout(task, plan.timeout, body)
-        if task.environment:
-            with env.applied(task.environment):
-                result = await body
-        else:
+        # the environment is set before the body starts: a sync body's thread starts running at once
+        with env.applied(task.environment):
+            body = start_body(task, plan, inputs)
+            if plan.timeout:
+                body = _with_timeout(task, plan.timeout, body)
             result = await body
     except BaseException as e:
         note(e, task, attempt)
