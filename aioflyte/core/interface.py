@@ -7,7 +7,7 @@ import inspect
 import typing
 from typing import Any, Callable
 
-from aioflyte.exceptions import FlyteInterfaceException, FlyteTypeException
+from aioflyte.exceptions import FlyteInterfaceException, FlyteMissingTypeException, FlyteTypeException
 
 
 class _NoDefault:
@@ -163,7 +163,7 @@ def transform_function_to_interface(fn: Callable[..., Any], entity_kind: str = "
                 "annotated parameter"
             )
         if name not in hints:
-            raise FlyteInterfaceException(
+            raise FlyteMissingTypeException(
                 f"{entity_kind} {qualname}: parameter {name!r} has no type annotation; annotate it, e.g. '{name}: int'"
             )
         t = hints[name]

@@ -15,7 +15,8 @@ from aioflyte.core.controller import get_controller
 from aioflyte.core.entity import Entity
 from aioflyte.core.graph import Node, WorkflowGraph
 from aioflyte.core.interface import NO_DEFAULT, Interface, transform_function_to_interface
-from aioflyte.core.promise import NodeHandle, Promise, PromiseTuple, VoidPromise, compile_error
+from aioflyte.core.promise import NodeHandle, Promise, PromiseTuple, VoidPromise, compile_error, user_location
+from aioflyte.exceptions import FlyteFailureNodeInputMismatchException
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -107,9 +108,9 @@ class WorkflowBase(Entity):
         hin = handler.python_interface.inputs
         missing = [n for n, (_, d) in hin.items() if n not in inputs and n != "err" and d is NO_DEFAULT]
         if missing:
-            raise compile_error(
+            raise FlyteFailureNodeInputMismatchException(
                 f"on_failure handler {handler.name} must take the workflow's inputs (and optionally err); "
-                f"it has inputs {missing} the workflow does not"
+                f"it has inputs {missing} the workflow does not (at {user_location()})"
             )
         bindings = {n: inputs[n].ref for n in hin if n in inputs}
         return Node(f"{state.prefix}fn0", handler, bindings)
