@@ -38,6 +38,8 @@ NAMES = {
         "flyte_dataset_transformer", "get_supported_types",
     ],
     "aioflyte.types.pickle": ["FlytePickle"],
+    "aioflyte.types.iterator": ["FlyteIterator"],
+    # left out: JSON, json_iterator (Iterator[JSON] as a JSON Lines file: not in aioflyte yet)
     "aioflyte.types.error": ["FlyteError"],
     "aioflyte.types.schema": [
         "FlyteSchema", "FlyteSchemaTransformer", "LocalIOSchemaReader", "LocalIOSchemaWriter", "SchemaEngine",
