@@ -213,3 +213,13 @@ def test_scoped_exceptions_expose_the_wrapped_error():
     assert "FlyteRecoverableException: again" in inner.verbose_message
     plain = scopes.FlyteScopedUserException(ValueError, ValueError("v"), None)
     assert plain.error_code == "USER:Unknown" and plain.kind == errors_pb2.ContainerError.NON_RECOVERABLE
+
+
+async def test_missing_data_is_not_mistaken_for_a_union_variant_mismatch():
+    """FlyteDataNotFoundException is a ValueError now (as in flytekit): a union still reports the missing data."""
+    import typing
+
+    from aioflyte.types.engine import TypeEngine
+
+    with pytest.raises(user.FlyteDataNotFoundException, match="no such file"):
+        await TypeEngine.to_literal(None, aioflyte.FlyteFile("/nonexistent/x.txt"), typing.Optional[aioflyte.FlyteFile])
