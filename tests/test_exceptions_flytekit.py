@@ -217,9 +217,7 @@ def test_scoped_exceptions_expose_the_wrapped_error():
 
 async def test_missing_data_is_not_mistaken_for_a_union_variant_mismatch():
     """FlyteDataNotFoundException is a ValueError now (as in flytekit): a union still reports the missing data."""
-    import typing
-
     from aioflyte.types.engine import TypeEngine
 
     with pytest.raises(user.FlyteDataNotFoundException, match="no such file"):
-        await TypeEngine.to_literal(None, aioflyte.FlyteFile("/nonexistent/x.txt"), typing.Optional[aioflyte.FlyteFile])
+        await TypeEngine.to_literal(None, aioflyte.FlyteFile("/nonexistent/x.txt"), aioflyte.FlyteFile | None)
