@@ -18,6 +18,8 @@ from aioflyte.core.controller import Controller, set_default_controller_factory
 if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte._run import run as run
     from aioflyte.configuration.config import Config as Config
+    from aioflyte.configuration.serialization import FastSerializationSettings as FastSerializationSettings
+    from aioflyte.configuration.serialization import SerializationSettings as SerializationSettings
     from aioflyte.core.base_task import TaskMetadata as TaskMetadata
     from aioflyte.core.cache import Cache as Cache
     from aioflyte.core.cache import CacheFunctionBody as CacheFunctionBody
@@ -93,8 +95,6 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.models.types import LiteralType as LiteralType
     from aioflyte.remote.controller import RemoteController as RemoteController
     from aioflyte.remote.remote import FlyteRemote as FlyteRemote
-    from aioflyte.remote.serialization import FastSerializationSettings as FastSerializationSettings
-    from aioflyte.remote.serialization import SerializationSettings as SerializationSettings
     from aioflyte.types.directory import BatchSize as BatchSize
     from aioflyte.types.directory import FlyteDirectory as FlyteDirectory
     from aioflyte.types.engine import HashMethod as HashMethod

@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-_EXPORT_LINE = re.compile(r"^    from (aioflyte[\w.]*) import (\w+) as \2$", re.MULTILINE)
+# ``from M import N as N``, or the form a formatter wraps a long one in: ``from M import (\n N as N,\n)``
+_EXPORT_LINE = re.compile(r"^    from (aioflyte[\w.]*) import (?:\(\s*)?(\w+) as \2(?:,\s*\))?$", re.MULTILINE)
 
 
 def export_list(path: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from aioflyte._entrypoint.resolver import load_resolver
 from aioflyte.core.context import execution_parameters
 from aioflyte.engine.task_runner import run_task_body
 from aioflyte.exceptions import FlyteArrayIndexError as FlyteArrayIndexError
-from aioflyte.exceptions import FlyteSystemException, FlyteUserException, TypeTransformerFailedError
+from aioflyte.exceptions import FlyteSystemException, FlyteUserException, IgnoreOutputs, TypeTransformerFailedError
 from aioflyte.io.literals import read_literal_map
 from aioflyte.models.identifier import Identifier, ResourceType, WorkflowExecutionIdentifier
 from aioflyte.runscope import RunState, TaskFrame, run_scope, task_frame
@@ -341,6 +341,9 @@ async def execute(req: Request) -> str | None:
             raise errors.system_failure(e) from e
         return None
     except errors.TaskFailure as f:
+        if isinstance(f.cause, IgnoreOutputs) and f.origin == errors.USER:
+            log.warning("the task raised IgnoreOutputs (%s): no outputs are written", f.cause)
+            return None
         name = errors.error_file_name()
         doc = errors.error_document(f)
         how = "recoverable" if f.kind == errors.RECOVERABLE else "non-recoverable"

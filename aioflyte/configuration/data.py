@@ -1,4 +1,5 @@
-"""Data configuration as flytekit names it: ``DataConfig`` with ``S3Config``, ``GCSConfig``, ``AzureBlobStorageConfig``.
+"""Data configuration as flytekit names it: ``DataConfig`` with ``S3Config``, ``GCSConfig``, ``AzureBlobStorageConfig``
+and ``GenericPersistenceConfig``.
 
 Values come from the ``FLYTE_AWS_*``, ``FLYTE_GCP_*`` and ``FLYTE_AZURE_*`` variables, over the INI
 ``[aws]``/``[gcp]``/``[azure]`` sections and the flytectl ``storage.connection`` keys, over defaults (the same
@@ -7,6 +8,7 @@ precedence as every other setting). The data plane (``aioflyte.io``) reads them.
 
 from __future__ import annotations
 
+import datetime
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +31,7 @@ def s3_config_auto(config_file: ConfigFileLike = None) -> S3Config:
             enable_debug=aws.ENABLE_DEBUG,
             retries=aws.RETRIES,
             backoff=aws.BACKOFF_SECONDS,
+            adressing_style=aws.S3_ADDRESSING_STYLE,
         )
     )
 
@@ -60,7 +63,10 @@ def data_config_auto(config_file: ConfigFileLike = None) -> DataConfig:
     raw = os.environ.get(_IO_CONCURRENCY_ENV_VAR)
     if raw and raw.strip():
         kwargs["max_concurrency"] = parse_int(raw, f"environment variable {_IO_CONCURRENCY_ENV_VAR}")
-    return DataConfig(s3=s3_config_auto(cfg), gcs=gcs_config_auto(cfg), azure=azure_config_auto(cfg), **kwargs)
+    generic = GenericPersistenceConfig.auto(cfg)
+    return DataConfig(
+        s3=s3_config_auto(cfg), gcs=gcs_config_auto(cfg), azure=azure_config_auto(cfg), generic=generic, **kwargs
+    )
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,12 @@ class S3Config:
     secret_access_key: str | None = None
     enable_debug: bool = False
     retries: int = 3
-    backoff: float = 0.2  # seconds, first retry delay (exponential with jitter)
+    backoff: float = 0.2  # seconds, first retry delay (exponential with jitter); a timedelta is taken too
+    adressing_style: str | None = None  # flytekit's spelling: "virtual" or "path" (s3fs' addressing_style)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.backoff, datetime.timedelta):  # flytekit's type for it
+            object.__setattr__(self, "backoff", self.backoff.total_seconds())
 
     @classmethod
     def auto(cls, config_file: Any = None) -> S3Config:
@@ -91,6 +102,8 @@ class S3Config:
         # aioflyte retries transfers itself (tenacity, ``retries``/``backoff``); botocore's own retries would
         # multiply the attempts and hide them from the error message.
         opts["config_kwargs"] = {"retries": {"max_attempts": 1, "mode": "standard"}}
+        if self.adressing_style:
+            opts["config_kwargs"]["s3"] = {"addressing_style": self.adressing_style}
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         if region:
             opts.setdefault("client_kwargs", {})["region_name"] = region
@@ -128,12 +141,28 @@ class AzureBlobStorageConfig:
 
 
 @dataclass(frozen=True)
+class GenericPersistenceConfig:
+    """Settings for every store. ``attach_execution_metadata`` is read (flytekit's ``[persistence]`` setting) but
+    aioflyte does not attach the execution's metadata to the objects it writes."""
+
+    attach_execution_metadata: bool = True
+
+    @classmethod
+    def auto(cls, config_file: Any = None) -> GenericPersistenceConfig:
+        """From ``FLYTE_PERSISTENCE_ATTACH_EXECUTION_METADATA`` over the config file over the default."""
+        cfg = get_config_file(config_file)
+        entries = read_entries(cfg, attach_execution_metadata=_internal.Persistence.ATTACH_EXECUTION_METADATA)
+        return cls(**entries)
+
+
+@dataclass(frozen=True)
 class DataConfig:
     """Where and how data moves: per-store settings, and the transfer concurrency bound."""
 
     s3: S3Config = field(default_factory=S3Config)
     gcs: GCSConfig = field(default_factory=GCSConfig)
     azure: AzureBlobStorageConfig = field(default_factory=AzureBlobStorageConfig)
+    generic: GenericPersistenceConfig = field(default_factory=GenericPersistenceConfig)
     max_concurrency: int = 32  # file transfers in flight for directories and lists of blobs
 
     @classmethod

@@ -1,14 +1,16 @@
 """``TaskMetadata`` (the per-task settings Flyte keeps in a task template's metadata) and ``PythonTask``, the base of
-tasks that run Python: identity, settings, ``with_overrides`` and the call protocol."""
+tasks that run Python: identity, settings, ``with_overrides`` and the call protocol. Also flytekit's other names of
+this module: ``TaskResolverMixin`` (the base of task resolvers), ``IgnoreOutputs``, ``kwtypes`` and ``Task``."""
 
 from __future__ import annotations
 
+import abc
 import copy
 import dataclasses
 import datetime
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aioflyte.core import entity as _entity
 from aioflyte.core.cache import Cache, resolve_cache
@@ -16,11 +18,16 @@ from aioflyte.core.context import _COMPILATION
 from aioflyte.core.controller import _CONTROLLER, _default, get_controller
 from aioflyte.core.entity import Entity, value_or_awaitable
 from aioflyte.core.interface import Interface
+from aioflyte.core.interface import kwtypes as kwtypes
 from aioflyte.core.resources import construct_resources
 from aioflyte.exceptions import FlyteValidationException
+from aioflyte.exceptions import IgnoreOutputs as IgnoreOutputs
 
 if TYPE_CHECKING:
     from aioflyte.core.secrets import Secret
+
+#: The type of a task's ``task_config`` (flytekit's ``PythonTask[T]``).
+T = TypeVar("T")
 
 
 def to_timedelta(entity: str, timeout: datetime.timedelta | int | float | None) -> datetime.timedelta | None:
@@ -73,14 +80,22 @@ class TaskMetadata:
 
 
 class PythonTask(Entity):
-    """Base of tasks that run Python in this process: name, typed interface, metadata, call protocol."""
+    """Base of tasks that run Python in this process: name, typed interface, metadata, call protocol.
+
+    ``PythonTask[MyConfig]`` is ``PythonTask`` (flytekit's plugins subclass it that way, naming their config type).
+    """
+
+    if not TYPE_CHECKING:
+
+        def __class_getitem__(cls, item: Any) -> type:
+            return cls
 
     def __init__(
         self,
         task_type: str,
         name: str,
-        interface: Interface,
-        metadata: TaskMetadata,
+        interface: Interface | None = None,
+        metadata: TaskMetadata | None = None,
         task_config: Any = None,
         *,
         environment: dict[str, str] | None = None,
@@ -91,10 +106,11 @@ class PythonTask(Entity):
         cache_config: Cache | None = None,
         **kwargs: Any,
     ) -> None:
+        interface = interface if interface is not None else Interface()
         self._task_type = task_type
         self._name = name
         self._interface = interface
-        self._metadata = metadata
+        self._metadata = metadata if metadata is not None else TaskMetadata()
         self._task_config = task_config
         self._environment = dict(environment or {})
         self._secret_requests = list(secret_requests or [])
@@ -227,3 +243,37 @@ class PythonTask(Entity):
         worker threads).
         """
         raise NotImplementedError(f"{type(self).__name__} {self._name!r} does not implement execute()")
+
+
+#: flytekit's base class of every task; in aioflyte every task is a ``PythonTask``.
+Task = PythonTask
+
+
+class TaskResolverMixin(abc.ABC):
+    """How a task container finds its task: a resolver at ``location`` (``module.attribute``) turns the arguments
+    ``loader_args`` wrote at registration back into the task (``load_task``).
+
+    Give a task one with ``@task(task_resolver=...)``; the container entrypoint loads it from ``location``.
+    """
+
+    @property
+    @abc.abstractmethod
+    def location(self) -> str: ...
+
+    @abc.abstractmethod
+    def name(self) -> str: ...
+
+    @abc.abstractmethod
+    def load_task(self, loader_args: list[str]) -> PythonTask:
+        """The task the arguments name (an error if there is none)."""
+
+    @abc.abstractmethod
+    def loader_args(self, settings: Any, t: PythonTask) -> list[str]:
+        """The arguments that find ``t`` again in a container."""
+
+    @abc.abstractmethod
+    def get_all_tasks(self) -> list[PythonTask]: ...
+
+    def task_name(self, t: PythonTask) -> str | None:
+        """A custom name for ``t``, or None."""
+        return None

@@ -11,6 +11,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from aioflyte.exceptions import FlytePromiseAttributeResolveException
+
 START_NODE = "start-node"
 END_NODE = "end-node"
 
@@ -58,12 +60,21 @@ def refs_of(b: BindingData) -> list[Ref]:
 
 
 def follow_path(value: Any, path: tuple[Any, ...]) -> Any:
-    """Apply an attribute / index path to a resolved value (dataclass fields, NamedTuple, list, dict)."""
-    for step in path:
-        if isinstance(step, str) and not isinstance(value, dict):
-            value = getattr(value, step)
-        else:
-            value = value[step]
+    """Apply an attribute / index path to a resolved value (dataclass fields, NamedTuple, list, dict).
+
+    A step the value does not have is a ``FlytePromiseAttributeResolveException`` naming it (flytekit's error).
+    """
+    for i, step in enumerate(path):
+        try:
+            if isinstance(step, str) and not isinstance(value, dict):
+                value = getattr(value, step)
+            else:
+                value = value[step]
+        except (AttributeError, KeyError, IndexError, TypeError) as e:
+            where = "".join(f".{s}" if isinstance(s, str) else f"[{s!r}]" for s in path[: i + 1])
+            raise FlytePromiseAttributeResolveException(
+                f"cannot resolve {where} of an output of type {type(value).__name__}: {type(e).__name__}: {e}"
+            ) from e
     return value
 
 

@@ -7,7 +7,7 @@ import inspect
 import typing
 from typing import Any, Callable
 
-from aioflyte.exceptions import FlyteInterfaceException, FlyteTypeException
+from aioflyte.exceptions import FlyteInterfaceException, FlyteMissingTypeException, FlyteTypeException
 
 
 class _NoDefault:
@@ -36,6 +36,11 @@ def _is_union(origin: Any) -> bool:
     return origin is typing.Union or (hasattr(_types, "UnionType") and origin is _types.UnionType)
 
 
+def _named_tuple(name: str, fields: dict[str, Any]) -> type:
+    made: Any = typing.NamedTuple(name, list(fields.items()))  # type: ignore[misc]  # a class made at run time
+    return typing.cast(type, made)
+
+
 def _is_named_tuple(t: Any) -> bool:
     return isinstance(t, type) and issubclass(t, tuple) and hasattr(t, "_fields") and hasattr(t, "__annotations__")
 
@@ -51,14 +56,21 @@ class Interface:
 
     def __init__(
         self,
-        inputs: dict[str, tuple[Any, Any]] | None = None,
+        inputs: dict[str, Any] | None = None,
         outputs: dict[str, Any] | None = None,
         output_tuple: type | None = None,
         positional_outputs: bool = False,
         docstring: str | None = None,
+        *,
+        output_tuple_name: str | None = None,
     ) -> None:
-        self.inputs: dict[str, tuple[Any, Any]] = dict(inputs or {})
+        # flytekit's forms too: an input may be a bare type (required) and the outputs' NamedTuple may be named
+        self.inputs: dict[str, tuple[Any, Any]] = {
+            k: v if isinstance(v, tuple) and len(v) == 2 else (v, NO_DEFAULT) for k, v in (inputs or {}).items()
+        }
         self.outputs: dict[str, Any] = dict(outputs or {})
+        if output_tuple is None and output_tuple_name and self.outputs:
+            output_tuple = _named_tuple(output_tuple_name, self.outputs)
         self.output_tuple = output_tuple
         self.positional_outputs = positional_outputs
         self.docstring = docstring
@@ -129,6 +141,21 @@ def outputs_from_annotation(ret: Any) -> tuple[dict[str, Any], type | None, bool
     return {"o0": ret}, None, False
 
 
+def output_name_generator(length: int) -> typing.Generator[str, None, None]:
+    """The names of ``length`` unnamed outputs: ``o0``, ``o1``, ..."""
+    for i in range(length):
+        yield default_output_name(i)
+
+
+def default_output_name(index: int = 0) -> str:
+    return f"o{index}"
+
+
+def extract_return_annotation(return_annotation: Any) -> dict[str, Any]:
+    """The outputs a return annotation declares, by name (``o0``, ... unless a NamedTuple names them)."""
+    return outputs_from_annotation(return_annotation)[0]
+
+
 def _caller_locals() -> dict[str, Any]:
     """Locals of the nearest frame outside aioflyte: where a nested function's string annotations live."""
     import sys
@@ -163,7 +190,7 @@ def transform_function_to_interface(fn: Callable[..., Any], entity_kind: str = "
                 "annotated parameter"
             )
         if name not in hints:
-            raise FlyteInterfaceException(
+            raise FlyteMissingTypeException(
                 f"{entity_kind} {qualname}: parameter {name!r} has no type annotation; annotate it, e.g. '{name}: int'"
             )
         t = hints[name]

@@ -362,3 +362,13 @@ class NodeHandle:
     def with_overrides(self, **overrides: Any) -> NodeHandle:
         apply_overrides(self.node, overrides)
         return self
+
+
+def __getattr__(name: str) -> Any:
+    """``ComparisonExpression`` and ``ConjunctionExpression`` (flytekit has them here; they live in core.condition,
+    which imports this module)."""
+    if name in ("ComparisonExpression", "ConjunctionExpression"):
+        from aioflyte.core import condition
+
+        return getattr(condition, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,7 +24,17 @@ _EXECUTORS = ("thread", "process")
 
 
 class PythonFunctionTask(PythonTask, Generic[P, R]):
-    """A task made from a Python function (``@task``)."""
+    """A task made from a Python function (``@task``).
+
+    ``PythonFunctionTask[MyConfig]`` (one argument, as flytekit's plugins write it) is ``PythonFunctionTask``.
+    """
+
+    if not TYPE_CHECKING:
+
+        def __class_getitem__(cls, params: Any) -> Any:
+            if not isinstance(params, tuple):  # flytekit's PythonFunctionTask[TaskConfig]
+                return cls
+            return super(PythonTask, cls).__class_getitem__(params)  # Generic's (PythonTask's ignores them)
 
     class ExecutionBehavior(enum.Enum):
         DEFAULT = 1
@@ -116,4 +126,33 @@ class PythonFunctionTask(PythonTask, Generic[P, R]):
         return self._task_function(**kwargs)
 
 
-__all__ = ["PythonFunctionTask"]
+class PythonInstanceTask(PythonTask):
+    """A task whose body is its own ``execute`` method (flytekit's base of class-based tasks and plugins):
+    ``PythonInstanceTask(name, task_config, task_type, interface=Interface(...))``, with ``execute(**kwargs)``
+    (``def`` or ``async def``) overridden. A module-level instance is found by the container's default resolver."""
+
+    def __init__(
+        self,
+        name: str,
+        task_config: Any = None,
+        task_type: str = "python-task",
+        task_resolver: Any = None,
+        *,
+        interface: Interface | None = None,
+        metadata: TaskMetadata | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if task_resolver is not None:
+            kwargs["task_resolver"] = task_resolver
+        super().__init__(task_type, name, interface, metadata, task_config, **kwargs)
+
+
+class AsyncPythonFunctionTask(PythonFunctionTask[P, R]):
+    """A task made from an ``async def`` function (what ``@task`` makes of one)."""
+
+
+class EagerAsyncPythonFunctionTask(AsyncPythonFunctionTask[P, R]):
+    """An eager workflow (what ``@eager`` makes)."""
+
+
+__all__ = ["AsyncPythonFunctionTask", "EagerAsyncPythonFunctionTask", "PythonFunctionTask", "PythonInstanceTask"]

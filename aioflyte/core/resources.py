@@ -12,6 +12,10 @@ _QUANTITY = re.compile(r"^([0-9]+(\.[0-9]+)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti
 
 Quantity = Union[str, int, float, None]
 
+#: The volume that ``shared_memory=True`` (or a size) mounts in a task's pod, and where, as Flyte plugins expect it.
+SHARED_MEMORY_MOUNT_NAME = "flyte-shared-memory"
+SHARED_MEMORY_MOUNT_PATH = "/dev/shm"
+
 
 def _check(field: str, v: Any) -> None:
     values = v if isinstance(v, (tuple, list)) else (v,)

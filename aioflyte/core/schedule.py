@@ -1,11 +1,12 @@
-"""Launch plan schedules: ``CronSchedule`` and ``FixedRate``, as flytekit names them, with flyteidl forms."""
+"""Launch plan schedules: ``CronSchedule`` and ``FixedRate``, as flytekit names them, with flyteidl forms; and
+flytekit's trigger protocol (``LaunchPlanTriggerBase``) with ``OnSchedule``, a trigger made of a schedule."""
 
 from __future__ import annotations
 
 import datetime
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, Union, runtime_checkable
 
 from aioflyte.core._idl import IdlHelpers
 from aioflyte.exceptions import FlyteValidationException
@@ -236,3 +237,28 @@ class FixedRate(_ScheduleModel):
             schedule_pb2.DAY: datetime.timedelta(days=1),
         }
         return cls(pb.rate.value * sizes[pb.rate.unit], kickoff_time_input_arg=pb.kickoff_time_input_arg or None)
+
+
+@runtime_checkable
+class LaunchPlanTriggerBase(Protocol):
+    """What may be a launch plan's ``trigger``: something with a flyteidl form."""
+
+    def to_flyte_idl(self, *args: Any, **kwargs: Any) -> Any: ...
+
+
+class OnSchedule(LaunchPlanTriggerBase):
+    """A trigger that fires on a schedule (a ``CronSchedule`` or a ``FixedRate``)."""
+
+    def __init__(self, schedule: Union[CronSchedule, FixedRate]) -> None:
+        if not isinstance(schedule, (CronSchedule, FixedRate)):
+            raise FlyteValidationException(
+                f"OnSchedule: schedule expected a CronSchedule or FixedRate, got {type(schedule).__name__}"
+            )
+        self._schedule = schedule
+
+    @property
+    def schedule(self) -> Union[CronSchedule, FixedRate]:
+        return self._schedule
+
+    def to_flyte_idl(self, *args: Any, **kwargs: Any) -> Any:
+        return self._schedule.to_flyte_idl()

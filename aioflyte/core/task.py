@@ -13,12 +13,17 @@ import inspect
 import typing
 import warnings
 from collections.abc import Callable, Coroutine, Iterable
-from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, Protocol, TypeVar, overload
 
 from aioflyte.core.base_task import PythonTask, TaskMetadata, to_timedelta
+from aioflyte.core.base_task import TaskResolverMixin as TaskResolverMixin
 from aioflyte.core.cache import Cache, resolve_cache
 from aioflyte.core.interface import Interface, get_type_hints, raise_type_error, transform_function_to_interface
-from aioflyte.core.python_function_task import PythonFunctionTask
+from aioflyte.core.python_function_task import (
+    AsyncPythonFunctionTask,
+    EagerAsyncPythonFunctionTask,
+    PythonFunctionTask,
+)
 from aioflyte.core.resources import Resources, construct_resources
 from aioflyte.exceptions import FlyteValidationException
 
@@ -36,6 +41,50 @@ class TaskDecorator(Protocol):
     def __call__(self, fn: Callable[P, Coroutine[Any, Any, R]], /) -> PythonFunctionTask[P, R]: ...
     @overload
     def __call__(self, fn: Callable[P, R], /) -> PythonFunctionTask[P, R]: ...
+
+
+class TaskPlugins:
+    """The task classes ``@task`` makes for a ``task_config`` type (flytekit's plugin registry).
+
+    ``TaskPlugins.register_pythontask_plugin(MyConfig, MyTask)``: ``@task(task_config=MyConfig(...))`` then makes a
+    ``MyTask`` (a ``PythonFunctionTask`` subclass, called as ``MyTask(task_config, fn, name=..., metadata=..., ...)``).
+    """
+
+    _PYTHONFUNCTION_TASK_PLUGINS: ClassVar[dict[type, type[PythonFunctionTask[Any, Any]]]] = {}
+
+    @classmethod
+    def register_pythontask_plugin(cls, plugin_config_type: type, plugin: type[PythonFunctionTask[Any, Any]]) -> None:
+        found = cls._PYTHONFUNCTION_TASK_PLUGINS.get(plugin_config_type)
+        if found is not None and found is not plugin:
+            raise TypeError(
+                f"Requesting to register plugin {plugin} - collides with existing plugin {found} "
+                f"for type {plugin_config_type}"
+            )
+        cls._PYTHONFUNCTION_TASK_PLUGINS[plugin_config_type] = plugin
+
+    @classmethod
+    def find_pythontask_plugin(cls, plugin_config_type: type) -> type[PythonFunctionTask[Any, Any]]:
+        """The class registered for ``plugin_config_type`` (or one of its bases), else ``PythonFunctionTask``."""
+        return cls._plugin_for(plugin_config_type) or PythonFunctionTask
+
+    @classmethod
+    def _plugin_for(cls, plugin_config_type: type) -> type[PythonFunctionTask[Any, Any]] | None:
+        for t in getattr(plugin_config_type, "__mro__", (plugin_config_type,)):
+            if t in cls._PYTHONFUNCTION_TASK_PLUGINS:
+                return cls._PYTHONFUNCTION_TASK_PLUGINS[t]
+        return None
+
+
+def _task_class(given: Any, task_config: Any, fn: Callable[..., Any], mode: Any) -> Any:
+    """The class ``@task`` makes: the given one, the plugin for ``task_config``, else by the kind of function."""
+    if given is not None:
+        return given
+    plugin = TaskPlugins._plugin_for(type(task_config)) if task_config is not None else None
+    if plugin is not None:
+        return plugin
+    if mode is PythonFunctionTask.ExecutionBehavior.EAGER:
+        return EagerAsyncPythonFunctionTask
+    return AsyncPythonFunctionTask if inspect.iscoroutinefunction(fn) else PythonFunctionTask
 
 
 #: Parameters ``task`` takes besides its named ones: flytekit's older cache parameters, and aioflyte's ``name``
@@ -145,7 +194,7 @@ def task(
     cache_version = kwargs.pop("cache_version", None)
     cache_serialize = kwargs.pop("cache_serialize", None)
     cache_ignore_input_vars = kwargs.pop("cache_ignore_input_vars", None)
-    task_class = kwargs.pop("task_class", None) or PythonFunctionTask
+    task_class = kwargs.pop("task_class", None)
     given_name = kwargs.pop("name", None)
 
     def wrapper(fn: Callable[..., Any]) -> PythonFunctionTask[Any, Any]:
@@ -204,7 +253,8 @@ def task(
             )
         except FlyteValidationException as e:
             raise FlyteValidationException(f"task {name}: {e}") from None
-        t: PythonFunctionTask[Any, Any] = task_class(
+        cls = _task_class(task_class, task_config, fn, execution_mode)
+        t: PythonFunctionTask[Any, Any] = cls(
             task_config,
             fn,
             name=name,
@@ -268,4 +318,23 @@ def _interface_for(fn: Callable[..., Any], pickle_untyped: bool) -> Interface:
     return transform_function_to_interface(shim)
 
 
-__all__ = ["PythonFunctionTask", "PythonTask", "raise_type_error", "task"]
+def __getattr__(name: str) -> Any:
+    """``eager`` (flytekit has it here; it lives in core.eager, which imports this module)."""
+    if name == "eager":
+        from aioflyte.core.eager import eager
+
+        return eager
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "AsyncPythonFunctionTask",
+    "EagerAsyncPythonFunctionTask",
+    "PythonFunctionTask",
+    "PythonTask",
+    "TaskMetadata",
+    "TaskPlugins",
+    "TaskResolverMixin",
+    "raise_type_error",
+    "task",
+]

@@ -6,6 +6,7 @@ the current Controller: ``await wf(x=1)``.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
@@ -15,16 +16,52 @@ from aioflyte.core.controller import get_controller
 from aioflyte.core.entity import Entity
 from aioflyte.core.graph import Node, WorkflowGraph
 from aioflyte.core.interface import NO_DEFAULT, Interface, transform_function_to_interface
-from aioflyte.core.promise import NodeHandle, Promise, PromiseTuple, VoidPromise, compile_error
+from aioflyte.core.options import WorkflowFailurePolicy as WorkflowFailurePolicy
+from aioflyte.core.promise import NodeHandle, Promise, PromiseTuple, VoidPromise, compile_error, user_location
+from aioflyte.exceptions import FlyteFailureNodeInputMismatchException, FlyteValidationException
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def _failure_policy_default() -> Any:
-    from aioflyte.core.options import WorkflowFailurePolicy
-
     return WorkflowFailurePolicy.FAIL_IMMEDIATELY
+
+
+@dataclasses.dataclass
+class WorkflowMetadata:
+    """A workflow's metadata as flytekit names it: what it does when a node fails."""
+
+    on_failure: WorkflowFailurePolicy
+
+    def __post_init__(self) -> None:
+        if self.on_failure not in tuple(WorkflowFailurePolicy):
+            raise FlyteValidationException(
+                f"WorkflowMetadata: on_failure must be a WorkflowFailurePolicy, got {self.on_failure!r}"
+            )
+
+    def to_flyte_idl(self) -> Any:
+        from flyteidl.core import workflow_pb2
+
+        return workflow_pb2.WorkflowMetadata(on_failure=int(self.on_failure))  # type: ignore[arg-type]  # an OnFailurePolicy value
+
+
+@dataclasses.dataclass
+class WorkflowMetadataDefaults:
+    """Defaults every node of a workflow inherits: ``interruptible``."""
+
+    interruptible: bool
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.interruptible, bool):
+            raise FlyteValidationException(
+                f"WorkflowMetadataDefaults: interruptible must be a bool, got {self.interruptible!r}"
+            )
+
+    def to_flyte_idl(self) -> Any:
+        from flyteidl.core import workflow_pb2
+
+        return workflow_pb2.WorkflowMetadataDefaults(interruptible=self.interruptible)
 
 
 class WorkflowBase(Entity):
@@ -68,6 +105,14 @@ class WorkflowBase(Entity):
         return self._interruptible
 
     @property
+    def workflow_metadata(self) -> WorkflowMetadata:
+        return WorkflowMetadata(on_failure=WorkflowFailurePolicy(self._failure_policy))
+
+    @property
+    def workflow_metadata_defaults(self) -> WorkflowMetadataDefaults:
+        return WorkflowMetadataDefaults(interruptible=bool(self._interruptible))
+
+    @property
     def on_failure(self) -> Any:
         return self._on_failure
 
@@ -107,9 +152,9 @@ class WorkflowBase(Entity):
         hin = handler.python_interface.inputs
         missing = [n for n, (_, d) in hin.items() if n not in inputs and n != "err" and d is NO_DEFAULT]
         if missing:
-            raise compile_error(
+            raise FlyteFailureNodeInputMismatchException(
                 f"on_failure handler {handler.name} must take the workflow's inputs (and optionally err); "
-                f"it has inputs {missing} the workflow does not"
+                f"it has inputs {missing} the workflow does not (at {user_location()})"
             )
         bindings = {n: inputs[n].ref for n in hin if n in inputs}
         return Node(f"{state.prefix}fn0", handler, bindings)
@@ -318,4 +363,14 @@ class ImperativeWorkflow(WorkflowBase):
 
 Workflow = ImperativeWorkflow
 
-__all__ = ["ImperativeWorkflow", "PythonFunctionWorkflow", "Workflow", "WorkflowBase", "outputs_of", "workflow"]
+__all__ = [
+    "ImperativeWorkflow",
+    "PythonFunctionWorkflow",
+    "Workflow",
+    "WorkflowBase",
+    "WorkflowFailurePolicy",
+    "WorkflowMetadata",
+    "WorkflowMetadataDefaults",
+    "outputs_of",
+    "workflow",
+]

@@ -2,7 +2,8 @@
 
 Local disk runs in worker threads (anyio), S3 (s3fs on aiobotocore) natively on the loop; any fsspec
 protocol works. Transient failures are retried (tenacity) and a final failure names the URI and the number
-of attempts. Downloads and local writes land under a temporary name and are renamed when complete, so a
+of attempts (a ``FlyteUploadDataException`` or ``FlyteDownloadDataException``, both ``FlyteDataTransferError``).
+Downloads and local writes land under a temporary name and are renamed when complete, so a
 failed transfer never leaves a file that looks whole. Directory transfers keep at most ``concurrency`` files
 in flight.
 """
@@ -21,7 +22,13 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
 from aioflyte import runscope
-from aioflyte.exceptions import FlyteDataNotFoundError, FlyteDataTransferError, FlytePathTraversalError
+from aioflyte.exceptions import (
+    FlyteDataNotFoundError,
+    FlyteDataTransferError,
+    FlyteDownloadDataException,
+    FlytePathTraversalError,
+    FlyteUploadDataException,
+)
 from aioflyte.io.config import DataConfig
 from aioflyte.io.streams import AsyncReader, AsyncWriter, open_reader
 
@@ -31,6 +38,11 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 
 _LOCAL = ("file", "local")
+#: The error a transfer that failed after its retries raises, by the first word of what it was doing.
+_ERRORS: dict[str, type[FlyteDataTransferError]] = {
+    "upload": FlyteUploadDataException,
+    "delete": FlyteDataTransferError,
+}
 _PERMANENT = (
     FileNotFoundError,
     PermissionError,
@@ -247,6 +259,10 @@ class FileAccessProvider:
         await _close_filesystems(per_loop)
 
     def get_filesystem_for_path(self, uri: str) -> AbstractFileSystem:
+        """The filesystem for ``uri``'s protocol (async ones bound to the running loop)."""
+        return self._fs_for(uri)
+
+    def _fs_for(self, uri: str) -> AbstractFileSystem:
         return self.filesystem(split_protocol(uri)[0])
 
     async def _sync(self, fn: Callable[..., R], *args: Any) -> R:
@@ -256,7 +272,7 @@ class FileAccessProvider:
 
     async def _call(self, uri: str, fs_method: str, *args: Any) -> Any:
         """Call ``fs.<method>`` (the ``_``-prefixed coroutine on async filesystems) for a remote URI."""
-        fs = self.get_filesystem_for_path(uri)
+        fs = self._fs_for(uri)
         if fs.async_impl:
             return await getattr(fs, "_" + fs_method)(*args)
         return await self._sync(getattr(fs, fs_method), *args)
@@ -287,7 +303,8 @@ class FileAccessProvider:
         except _PERMANENT:
             raise
         except Exception as e:
-            raise FlyteDataTransferError(
+            error = _ERRORS.get(what.partition(" ")[0], FlyteDownloadDataException)
+            raise error(
                 f"{what} {uri} failed after {attempts} attempt{'s' if attempts != 1 else ''}: {type(e).__name__}: {e}"
             ) from e
         raise AssertionError("unreachable")  # pragma: no cover
@@ -357,7 +374,7 @@ class FileAccessProvider:
             if protocol == "file":
                 await self._sync(_copy_local_atomic, local_path, path)
             else:
-                fs = self.get_filesystem_for_path(uri)
+                fs = self._fs_for(uri)
                 if fs.async_impl and protocol in ("s3", "s3a"):
                     # Multipart parts of 8 MiB, four in flight: bounded memory (~70 MB) at the store's full speed.
                     up = lambda: fs._put_file(local_path, uri, chunksize=UPLOAD_PART, max_concurrency=4)  # noqa: E731
@@ -383,7 +400,7 @@ class FileAccessProvider:
             async def fetch() -> None:
                 tmp = _tmp_beside(local_path)
                 try:
-                    fs = self.get_filesystem_for_path(uri)
+                    fs = self._fs_for(uri)
                     if fs.async_impl and hasattr(fs, "open_async"):
                         await _stream_to_file(fs, uri, tmp)  # one streamed GET, bounded memory
                     else:

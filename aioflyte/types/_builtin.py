@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 from flyteidl.core import types_pb2 as _types
@@ -21,11 +22,13 @@ TypeEngine.register(DICT)
 def _register_late() -> None:
     from aioflyte.types.directory import DIRECTORY
     from aioflyte.types.file import FILE
+    from aioflyte.types.iterator import ITERATOR
     from aioflyte.types.pickle import BYTES
 
     TypeEngine.register(BYTES)
     TypeEngine.register(FILE)  # FlyteFile[fmt] classes are subclasses: found through the MRO
     TypeEngine.register(DIRECTORY)
+    TypeEngine.register(ITERATOR, [typing.Iterator])  # Iterator[T]: found by its origin, collections.abc.Iterator
 
 
 _register_late()

@@ -431,3 +431,10 @@ class FlyteDirToMultipartBlobTransformer(TypeTransformer[FlyteDirectory]):
 
 
 DIRECTORY = FlyteDirToMultipartBlobTransformer()
+
+
+# flytekit's named directory formats (``flytekit.types.directory``)
+tensorboard = typing.TypeVar("tensorboard")
+tfrecords_dir = typing.TypeVar("tfrecords_dir")
+TensorboardLogs = parametrize(FlyteDirectory, tensorboard)
+TFRecordsDirectory = parametrize(FlyteDirectory, tfrecords_dir)

@@ -35,12 +35,38 @@ _FORMAT_CLASSES: dict[tuple[type, str], type] = {}
 # ------------------------------------------------------------------------------------------------ shared helpers
 
 
+class FileExt:
+    """A file format for ``FlyteFile[...]`` that is not a valid TypeVar name: ``Annotated[str, FileExt("tar.gz")]``."""
+
+    def __init__(self, ext: str) -> None:
+        self._ext = ext
+
+    def __str__(self) -> str:
+        return self._ext
+
+    def __repr__(self) -> str:
+        return self._ext
+
+    @staticmethod
+    def check_and_convert_to_str(item: Any) -> str:
+        """The format ``item`` names: ``str(item)``, or the ``FileExt`` of an ``Annotated[str, FileExt(...)]``."""
+        if typing.get_origin(item) is not typing.Annotated:
+            return str(item)
+        args = typing.get_args(item)
+        if args[0] is not str:
+            raise ValueError("Underlying type of File Extension must be of type <str>")
+        return str(args[1])
+
+
 def format_of(item: Any) -> str:
-    """The format named by ``FlyteFile[item]``: a string (``"csv"``) or a TypeVar (``TypeVar("csv")``)."""
+    """The format named by ``FlyteFile[item]``: a string (``"csv"``), a TypeVar (``TypeVar("csv")``) or an
+    ``Annotated[str, FileExt("tar.gz")]``."""
     if item is None:
         return ""
     if isinstance(item, str):
         return item.strip()
+    if typing.get_origin(item) is typing.Annotated:
+        return FileExt.check_and_convert_to_str(item).strip()
     if isinstance(item, typing.TypeVar):
         return item.__name__
     return str(item).strip().lstrip("~").lstrip(".")
@@ -495,3 +521,32 @@ class FlyteFilePathTransformer(TypeTransformer[FlyteFile]):
 
 
 FILE = FlyteFilePathTransformer()
+
+
+# flytekit's named formats (``flytekit.types.file``): the format names, and FlyteFile of each
+csv = typing.Annotated[str, FileExt("csv")]
+hdf5 = typing.Annotated[str, FileExt("hdf5")]
+html = typing.Annotated[str, FileExt("html")]
+ipynb = typing.Annotated[str, FileExt("ipynb")]
+joblib = typing.Annotated[str, FileExt("joblib")]
+jpeg = typing.Annotated[str, FileExt("jpeg")]
+jsonl_file = typing.Annotated[str, FileExt("jsonl")]
+onnx = typing.Annotated[str, FileExt("onnx")]
+pdf = typing.Annotated[str, FileExt("pdf")]
+png = typing.Annotated[str, FileExt("png")]
+python_pickle = typing.Annotated[str, FileExt("python_pickle")]
+svg = typing.Annotated[str, FileExt("svg")]
+tfrecords_file = typing.Annotated[str, FileExt("tfrecord")]
+CSVFile = parametrize(FlyteFile, csv)
+HDF5EncodedFile = parametrize(FlyteFile, hdf5)
+HTMLPage = parametrize(FlyteFile, html)
+PythonNotebook = parametrize(FlyteFile, ipynb)
+JoblibSerializedFile = parametrize(FlyteFile, joblib)
+JPEGImageFile = parametrize(FlyteFile, jpeg)
+JSONLFile = parametrize(FlyteFile, jsonl_file)
+ONNXFile = parametrize(FlyteFile, onnx)
+PDFFile = parametrize(FlyteFile, pdf)
+PNGImageFile = parametrize(FlyteFile, png)
+PythonPickledFile = parametrize(FlyteFile, python_pickle)
+SVGImageFile = parametrize(FlyteFile, svg)
+TFRecordFile = parametrize(FlyteFile, tfrecords_file)

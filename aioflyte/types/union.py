@@ -8,7 +8,7 @@ from typing import Any
 from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
-from aioflyte.exceptions import TypeTransformerFailedError
+from aioflyte.exceptions import FlyteDataNotFoundError, TypeTransformerFailedError
 from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, type_name, value_repr
 
 
@@ -46,6 +46,8 @@ class UnionTransformer(TypeTransformer[Any]):
         for a in _ordered(typing.get_args(python_type), python_val):
             try:
                 lit = await TypeEngine.to_literal(ctx, python_val, a)
+            except FlyteDataNotFoundError:
+                raise  # the value's data is missing: no other variant would find it either
             except (TypeTransformerFailedError, TypeError, AssertionError, ValueError):
                 continue
             return _lit.Literal(
@@ -74,6 +76,8 @@ class UnionTransformer(TypeTransformer[Any]):
         for a in args:
             try:
                 return await TypeEngine.to_python_value(ctx, lv, a)
+            except FlyteDataNotFoundError:
+                raise
             except (TypeTransformerFailedError, TypeError, AssertionError, ValueError, AttributeError):
                 continue
         raise TypeTransformerFailedError(f"literal does not match any variant of {type_name(expected_python_type)}")

@@ -36,6 +36,13 @@ def fails_user(a: int) -> int:
 
 
 @task
+def ignores_outputs(a: int) -> int:
+    from aioflyte.core.base_task import IgnoreOutputs
+
+    raise IgnoreOutputs(f"worker {a} is not the chief")
+
+
+@task
 def fails_recoverable(a: int) -> int:
     raise FlyteRecoverableException(f"try again, a={a}")
 

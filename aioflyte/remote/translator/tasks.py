@@ -12,13 +12,11 @@ from flyteidl.admin import task_pb2 as admin_task_pb2
 from flyteidl.core import literals_pb2, security_pb2, tasks_pb2
 from google.protobuf import struct_pb2, wrappers_pb2
 
+from aioflyte.core.resources import SHARED_MEMORY_MOUNT_NAME, SHARED_MEMORY_MOUNT_PATH
 from aioflyte.models.security import secret_idl
 from aioflyte.remote import serialization as _ser
 from aioflyte.remote.translator._common import TASK, description_entity, identifier, typed_interface
 
-#: Where shared memory is mounted (``shared_memory=True`` / a size), as Flyte plugins expect it.
-SHARED_MEMORY_MOUNT_NAME = "flyte-shared-memory"
-SHARED_MEMORY_MOUNT_PATH = "/dev/shm"
 PRIMARY_CONTAINER_DEFAULT_NAME = "primary"
 _IMAGE_TEMPLATE = re.compile(r"({{\s*\.images?(?:\.([a-zA-Z0-9_]+))(?:\.([a-zA-Z0-9_]+))?\s*}})", re.IGNORECASE)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import importlib
 import logging
+import sys
 from typing import Any, AsyncIterator, ClassVar
 
 from flyteidl.core import literals_pb2 as _lit
@@ -59,13 +60,21 @@ def _roots(t: Any) -> set[str]:
 def load_builtin_handlers(t: Any) -> None:
     """Register the built-in handlers of the library ``t`` comes from (once; a missing library is skipped)."""
     for root in _roots(t) & _FAMILIES.keys():
-        if root in _loaded_families:
-            continue
+        load_family(root)
+
+
+def load_family(root: str) -> bool:
+    """Register the built-in handlers of one library (``"pandas"``, ``"pyarrow"``, ``"polars"``), once.
+
+    False when the library (or what its handlers need) is not installed.
+    """
+    if root not in _loaded_families:
         _loaded_families.add(root)
         try:
             importlib.import_module(_FAMILIES[root])
         except ImportError as e:  # e.g. pandas without pyarrow: its parquet handlers cannot work
             log.debug("aioflyte: built-in %s dataset handlers unavailable: %s", root, e)
+    return _FAMILIES[root] in sys.modules
 
 
 def df_name(t: Any) -> str:

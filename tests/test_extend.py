@@ -1,0 +1,65 @@
+"""``aioflyte.extend`` has what flytekit 1.16's ``flytekit.extend`` exports, as the objects aioflyte uses."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import pytest
+
+import aioflyte
+import aioflyte.extend as extend
+
+# Taken from flytekit 1.16.31: dir(flytekit.extend), less the exclusions below.
+NAMES = [
+    "DictTransformer", "FileAccessProvider", "IgnoreOutputs", "Image", "ImageConfig", "Interface", "Promise",
+    "PythonTask", "SecretsManager", "SerializationSettings", "T", "TaskPlugins", "TaskResolverMixin", "TypeEngine",
+    "TypeTransformer",
+]  # fmt: skip
+# From aioflyte.core.context_manager (checked below when that module is there): "ExecutionState", "context_manager".
+# Left out: ClassStorageTaskResolver, ExecutableTemplateShimTask, ShimTaskExecutor, PythonCustomizedContainerTask,
+# SQLTask (not in aioflyte yet), get_serializable (flytekit's models; aioflyte.remote.translator builds flyteidl
+# messages), backend (flytekit's connector/agent backend: aioflyte has none).
+
+
+def test_every_flytekit_name_is_there_and_listed():
+    assert [n for n in NAMES if not hasattr(extend, n)] == []
+    assert set(NAMES) <= set(dir(extend))
+
+
+def test_the_names_are_the_objects_aioflyte_uses():
+    from aioflyte.configuration import Image, ImageConfig
+    from aioflyte.core.base_task import IgnoreOutputs, TaskResolverMixin
+    from aioflyte.core.data_persistence import FileAccessProvider
+    from aioflyte.core.secrets import SecretsManager
+    from aioflyte.core.task import TaskPlugins
+    from aioflyte.core.type_engine import DictTransformer
+
+    same = {
+        "DictTransformer": DictTransformer,
+        "FileAccessProvider": FileAccessProvider,
+        "IgnoreOutputs": IgnoreOutputs,
+        "Image": Image,
+        "ImageConfig": ImageConfig,
+        "Interface": aioflyte.Interface,
+        "Promise": aioflyte.Promise,
+        "PythonTask": aioflyte.PythonTask,
+        "SecretsManager": SecretsManager,
+        "SerializationSettings": aioflyte.SerializationSettings,
+        "TaskPlugins": TaskPlugins,
+        "TaskResolverMixin": TaskResolverMixin,
+        "TypeEngine": aioflyte.TypeEngine,
+        "TypeTransformer": aioflyte.TypeTransformer,
+    }
+    assert [n for n, obj in same.items() if getattr(extend, n) is not obj] == []
+    with pytest.raises(AttributeError):
+        extend.NotAName  # noqa: B018
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("aioflyte.core.context_manager") is None, reason="aioflyte.core.context_manager not yet"
+)
+def test_context_manager_names_come_from_their_module():
+    module = importlib.import_module("aioflyte.core.context_manager")
+    assert extend.context_manager is module
+    assert extend.ExecutionState is module.ExecutionState
