@@ -191,6 +191,7 @@ async def test_pickles_inside_literal_entries_are_copied_and_checked(tmp_path: P
 
     _, blob = await both(v=5)
     assert blob.v == 5
+    await _written()
     objects = list((cache_path / "objects").iterdir())
     assert len(objects) == 1 and os.stat(objects[0]).st_mode & 0o777 == 0o600
     # The raw store's copy of the pickle is not what the cache reads: replacing it changes nothing.
