@@ -384,6 +384,7 @@ async def test_another_process_clearing_the_cache_invalidates_the_memo(cache_pat
 
     await f(x=1)
     await f(x=1)
+    await _written()
     out = await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-c", "from aioflyte.engine.cache import clear_cache_sync; print(clear_cache_sync())"],
@@ -403,6 +404,7 @@ async def test_concurrent_hits_share_one_lookup_and_none_fail(cache_path: Path) 
         return x * 3
 
     await f(x=2)
+    await _written()
     get_store().forget()
     before = get_store().stats.as_dict()
     results = await asyncio.gather(*[f(x=2) for _ in range(2000)], return_exceptions=True)
