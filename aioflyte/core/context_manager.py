@@ -256,11 +256,15 @@ class FlyteContext:
 
     @property
     def file_access(self) -> FileAccessProvider:
-        """The provider the data plane uses here: the one installed with ``with_file_access``, else the
-        process-wide default (``aioflyte.io.default_provider()``)."""
-        if self._fa is not None:
-            return self._fa
-        return contextvars.Context().run(default_provider)
+        """The provider the data plane uses here (the one installed with ``with_file_access``, else the process-wide
+        default, ``aioflyte.io.default_provider()``), with flytekit's method names and meanings
+        (``aioflyte.core.data_persistence.FileAccessProvider``: ``put_data``, ``get_random_local_path``, a sync
+        ``exists``, ...); it shares its state with the provider aioflyte's data plane uses."""
+        from aioflyte.io.data_persistence import FileAccessProvider as FlytekitFileAccessProvider
+        from aioflyte.io.provider import same_state_as
+
+        fa = self._fa if self._fa is not None else contextvars.Context().run(default_provider)
+        return same_state_as(fa, FlytekitFileAccessProvider)  # flytekit's names and meanings, the same state
 
     @property
     def execution_state(self) -> ExecutionState:

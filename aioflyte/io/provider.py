@@ -558,6 +558,25 @@ _KEEP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakK
 _DEFAULT: FileAccessProvider | None = None
 #: A provider installed for a block (``FlyteContextManager.with_context(ctx.with_file_access(fa))``): per asyncio
 #: task and thread, it replaces the process-wide one for the code in the block and the tasks it starts.
+P = TypeVar("P")
+_views: weakref.WeakKeyDictionary[Any, dict[type, Any]] = weakref.WeakKeyDictionary()
+
+
+def same_state_as(provider: Any, cls: type[P]) -> P:
+    """``provider`` seen as a ``cls``: an object of that class sharing the provider's state (its settings, prefix,
+    sandbox and filesystems). aioflyte's data plane uses the async ``FileAccessProvider``; flytekit's flavour
+    (``aioflyte.core.data_persistence``) gives some names other meanings (``exists`` is sync there), so each side
+    sees a provider installed by the other through a view of its own class."""
+    if isinstance(provider, cls) and type(provider).exists is cls.exists:  # type: ignore[attr-defined]
+        return provider
+    views = _views.setdefault(provider, {})
+    view = views.get(cls)
+    if view is None:
+        view = views[cls] = object.__new__(cls)
+        view.__dict__ = provider.__dict__  # the same dict: one state, two sets of methods
+    return view
+
+
 FILE_ACCESS: ContextVar[FileAccessProvider | None] = ContextVar("aioflyte_file_access", default=None)
 
 
@@ -566,7 +585,7 @@ def default_provider() -> FileAccessProvider:
     its settings the environment)."""
     installed = FILE_ACCESS.get()
     if installed is not None:
-        return installed
+        return same_state_as(installed, FileAccessProvider)
     global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = FileAccessProvider()

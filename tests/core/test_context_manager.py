@@ -63,7 +63,8 @@ def test_the_default_context_outside_any_run():
     ctx = FlyteContextManager.current_context()
     assert FlyteContextManager.size() == 1 and ctx.level == 1
     assert ctx.compilation_state is None and ctx.serialization_settings is None and not ctx.in_a_condition
-    assert ctx.file_access is default_provider() and isinstance(ctx.file_access, FileAccessProvider)
+    # flytekit's flavour of the data plane's default provider (one state, flytekit's method names)
+    assert ctx.file_access.__dict__ is default_provider().__dict__ and isinstance(ctx.file_access, FileAccessProvider)
     es = ctx.execution_state
     assert es.mode is None and not es.is_local_execution() and es.branch_eval_mode is None
     assert es.user_space_params is current_context() and ctx.user_space_params is current_context()
@@ -112,7 +113,7 @@ def test_builders_return_builders_and_build_a_context():
         assert isinstance(made, FlyteContext.Builder)
     built = ctx.with_file_access(fa).with_serialization_settings(ss).build()
     assert isinstance(built, FlyteContext)
-    assert built.file_access is fa and built.serialization_settings is ss
+    assert built.file_access.__dict__ is fa.__dict__ and built.serialization_settings is ss
     assert FlyteContextManager.current_context().serialization_settings is None  # building installs nothing
 
 
@@ -222,7 +223,7 @@ async def test_what_a_block_installs_reaches_the_tasks_it_starts():
     ctx = FlyteContextManager.current_context()
     with FlyteContextManager.with_context(ctx.with_serialization_settings(_settings("mine")).with_file_access(fa)):
         inner = SEEN[await sees()]
-    assert inner["settings"] == "mine" and inner["file_access"] is fa
+    assert inner["settings"] == "mine" and inner["file_access"].__dict__ is fa.__dict__
     assert inner["size"] == 2  # the base context and the one pushed around the call
 
 
@@ -434,3 +435,22 @@ def test_old_import_path_and_new_context_still_work():
     with aioflyte.new_context() as ctx:
         assert FlyteContextManager.current_context() is ctx and ctx.run is not None
         assert ctx.user_space_params.execution_id.name == ctx.run.execution_id.name
+
+
+async def test_file_access_has_flytekit_names_and_shares_the_data_planes_state(tmp_path) -> None:
+    """flytekit code calls ``ctx.file_access.get_random_local_path()``, ``put_data``, a sync ``exists``; aioflyte's
+    data plane awaits ``exists`` on the provider installed for the context: each sees its own flavour."""
+    from aioflyte.core.data_persistence import FileAccessProvider as FlytekitProvider
+    from aioflyte.io import default_provider
+
+    fa = FlyteContextManager.current_context().file_access
+    assert isinstance(fa, FlytekitProvider) and await fa.async_exists(str(tmp_path)) is True
+    assert await asyncio.to_thread(fa.exists, str(tmp_path)) is True  # the sync form, off the loop
+    assert fa.__dict__ is default_provider().__dict__  # one state
+    mine = FlytekitProvider(raw_output_prefix=str(tmp_path / "raw"))
+    ctx = FlyteContextManager.current_context().with_file_access(mine).build()
+    with FlyteContextManager.with_context(ctx):
+        assert FlyteContextManager.current_context().file_access is mine
+        inside = default_provider()
+        assert inside.raw_output_prefix == str(tmp_path / "raw") + "/"
+        assert await inside.exists(str(tmp_path)) is True  # the async flavour, over the same state
