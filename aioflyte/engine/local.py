@@ -27,6 +27,7 @@ from aioflyte.engine.task_runner import (
     convert_outputs,
     note,
     plan_for,
+    resolve_awaitables,
     run_direct,
     run_pipeline,
     start_body,
@@ -48,6 +49,8 @@ def _node_entity(node: Node) -> Any:
 
 
 async def _convert_io(kind: str, entity: Any, types: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    if kind == "input":
+        await resolve_awaitables(values)  # inputs that are calls not awaited yet (flytekit's eager style)
     out = {}
     for n, t in types.items():
         v = values[n]
@@ -87,7 +90,12 @@ class LocalController:
                 return await self.run_task(task, inputs)
         if not plan.hot or run.tracker is not None:
             return await self._task_in_run(task, plan, run, inputs)
-        convert_hot_inputs(task, plan, inputs)
+        try:
+            convert_hot_inputs(task, plan, inputs)
+        except Exception:
+            if not await resolve_awaitables(inputs):  # an input that is a call not awaited yet (eager style)
+                raise
+            convert_hot_inputs(task, plan, inputs)
         token = TASK_FRAME.set([task, run])  # a TaskFrame is made from it only if the body asks (current_frame)
         try:  # the frame is set before the body starts: a sync body's thread copies this context
             body = start_body(task, plan, inputs)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -43,9 +44,38 @@ async def _async_execute_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
 
 
 async def _eager_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
-    """An eager workflow's body: what it calls runs in its execution scope (``ExecutionState.mode``)."""
+    """An eager workflow's body: what it calls runs in its execution scope (``ExecutionState.mode``). A call it
+    returns without awaiting (``return double(x=out)``, flytekit's style) is awaited (so are calls in a returned
+    tuple)."""
     with execution_scope("eager"):
-        return await task.task_function(**inputs)
+        result = await task.task_function(**inputs)
+        if isinstance(result, tuple) and any(inspect.isawaitable(v) for v in result):
+            done = [await _resolved(v) if inspect.isawaitable(v) else v for v in result]
+            return type(result)(*done) if hasattr(result, "_fields") else tuple(done)
+        return await _resolved(result) if inspect.isawaitable(result) else result
+
+
+# A call's coroutine, used unawaited as an input of other calls (flytekit's eager style), runs once: its Task.
+_running: weakref.WeakKeyDictionary[Any, asyncio.Future[Any]] = weakref.WeakKeyDictionary()
+
+
+def _resolved(value: Any) -> Awaitable[Any]:
+    if inspect.iscoroutine(value):
+        fut = _running.get(value)
+        if fut is None:
+            fut = _running[value] = asyncio.ensure_future(value)
+        return fut
+    return value  # type: ignore[no-any-return]
+
+
+async def resolve_awaitables(inputs: dict[str, Any]) -> bool:
+    """Await the inputs that are awaitables (calls not awaited by the caller), in place; whether there were any."""
+    found = False
+    for k, v in inputs.items():
+        if inspect.isawaitable(v):
+            inputs[k] = await _resolved(v)
+            found = True
+    return found
 
 
 def _sync_execute_body(task: PythonTask, inputs: dict[str, Any]) -> Awaitable[Any]:
@@ -144,9 +174,16 @@ def convert_inputs_fast(
 
 
 async def convert_inputs(task: PythonTask, plan: TaskPlan, inputs: dict[str, Any]) -> dict[str, Any]:
-    """Inputs as the task's body must see them: checked and round-tripped (fast path where identical)."""
+    """Inputs as the task's body must see them: checked and round-tripped (fast path where identical). An input
+    that is a call not awaited yet is awaited first (``inputs`` then holds its value)."""
     if plan.fast_in:
-        return convert_inputs_fast(task, plan, inputs)
+        try:
+            return convert_inputs_fast(task, plan, inputs)
+        except Exception:
+            if not await resolve_awaitables(inputs):
+                raise
+            return convert_inputs_fast(task, plan, inputs)
+    await resolve_awaitables(inputs)
     out = {}
     for n, t, conv in plan.inputs:
         v = inputs[n]
