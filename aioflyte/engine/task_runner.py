@@ -65,7 +65,7 @@ def _resolved(value: Any) -> Awaitable[Any]:
         if fut is None:
             fut = _running[value] = asyncio.ensure_future(value)
         return fut
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 async def resolve_awaitables(inputs: dict[str, Any]) -> bool:
