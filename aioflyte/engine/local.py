@@ -20,6 +20,7 @@ from aioflyte.core.map_task import ArrayNodeMapTask
 from aioflyte.core.task import PythonTask, raise_type_error
 from aioflyte.core.testing import MOCKED, answer_mocked, mock_for
 from aioflyte.core.workflow import WorkflowBase
+from aioflyte.engine.eager_scope import EAGER_SCOPE
 from aioflyte.engine.slots import parallelism
 from aioflyte.engine.task_runner import (
     CONVERSION_ERRORS,
@@ -79,7 +80,8 @@ class LocalController:
         trip) is written out here, in this one small coroutine frame: convert the inputs in place and start the
         body (an async function's coroutine, or a sync one's worker-thread future), set the task's frame, await
         the body, convert the output. ``inputs`` is the caller's own dict
-        (a call's keyword arguments): it is not kept.
+        (a call's keyword arguments): it is not kept. Inside an eager body, a call in a Task of its own joins the
+        eager's scope first (``eager_scope``), so that the eager run's end stops it.
         """
         if MOCKED and (mock := mock_for(task)) is not None:  # aioflyte.testing.task_mock / patch
             return await answer_mocked(task, mock, inputs)
@@ -88,6 +90,9 @@ class LocalController:
         if run is None:  # a call outside any run starts one
             with run_scope(_new_run()):
                 return await self.run_task(task, inputs)
+        scope = EAGER_SCOPE.get()
+        if scope is not None:
+            scope.join()
         if not plan.hot or run.tracker is not None:
             return await self._task_in_run(task, plan, run, inputs)
         try:
@@ -143,6 +148,14 @@ class LocalController:
         """Run a workflow's graph (a new run unless called inside one); its Python return value."""
         if MOCKED and (mock := mock_for(wf)) is not None:
             return await answer_mocked(wf, mock, inputs)
+        scope = EAGER_SCOPE.get()
+        if scope is not None:  # a call an eager body made: it joins; inside, the graph runner's Tasks are its own
+            scope.join()
+            token = EAGER_SCOPE.set(None)
+            try:
+                return await self.run_workflow(wf, inputs, max_parallelism=max_parallelism)
+            finally:
+                EAGER_SCOPE.reset(token)
         run = RUN.get()
         if run is not None:
             return await self._workflow_in(wf, inputs, run)
@@ -180,6 +193,14 @@ class LocalController:
             return await self.run_task(entity, inputs)
         if isinstance(entity, WorkflowBase):
             return await self.run_workflow(entity, inputs)
+        scope = EAGER_SCOPE.get()
+        if scope is not None:  # as run_workflow: a map task's workers, a launch plan's graph are its runner's
+            scope.join()
+            token = EAGER_SCOPE.set(None)
+            try:
+                return await self.run_entity(entity, inputs)
+            finally:
+                EAGER_SCOPE.reset(token)
         run = RUN.get()
         if run is not None:
             return await self._dispatch(entity, inputs, run)

@@ -19,6 +19,7 @@ from typing import Any
 from aioflyte.core.context import TASK_FRAME, TaskFrame, execution_scope
 from aioflyte.core.task import PythonFunctionTask, PythonTask, raise_type_error
 from aioflyte.engine import env, pools
+from aioflyte.engine.eager_scope import EAGER_SCOPE, EagerScope
 from aioflyte.engine.hashes import output_hashers, record
 from aioflyte.exceptions import FlyteTimeout, TypeTransformerFailedError, is_retryable
 from aioflyte.runscope import RunState
@@ -41,18 +42,6 @@ async def _process_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
 
 async def _async_execute_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
     return await task.execute(**inputs)
-
-
-async def _eager_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
-    """An eager workflow's body: what it calls runs in its execution scope (``ExecutionState.mode``). A call it
-    returns without awaiting (``return double(x=out)``, flytekit's style) is awaited (so are calls in a returned
-    tuple)."""
-    with execution_scope("eager"):
-        result = await task.task_function(**inputs)
-        if isinstance(result, tuple) and any(inspect.isawaitable(v) for v in result):
-            done = [await _resolved(v) if inspect.isawaitable(v) else v for v in result]
-            return type(result)(*done) if hasattr(result, "_fields") else tuple(done)
-        return await _resolved(result) if inspect.isawaitable(result) else result
 
 
 # A call's coroutine, used unawaited as an input of other calls (flytekit's eager style), runs once: its Task.
@@ -78,6 +67,36 @@ async def resolve_awaitables(inputs: dict[str, Any]) -> bool:
     return found
 
 
+async def _eager_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
+    """An eager workflow's body: what it calls runs in its execution scope (``ExecutionState.mode``). A call it
+    returns without awaiting (``return double(x=out)``, flytekit's style) is awaited (so are calls in a returned
+    tuple).
+
+    It runs in an eager scope of its own (``eager_scope``): whether it raises, is cancelled or returns, the calls it
+    started in other Tasks and did not await are cancelled, and have finished, before its error or result goes on.
+    """
+    scope = EagerScope(task.name)
+    token = EAGER_SCOPE.set(scope)
+    try:
+        try:
+            with execution_scope("eager"):
+                result = await task.task_function(**inputs)
+                if isinstance(result, tuple) and any(inspect.isawaitable(v) for v in result):
+                    done = [await _resolved(v) if inspect.isawaitable(v) else v for v in result]
+                    result = type(result)(*done) if hasattr(result, "_fields") else tuple(done)
+                elif inspect.isawaitable(result):
+                    result = await _resolved(result)
+        except BaseException as e:
+            if await scope.close(returned=False) and not isinstance(e, asyncio.CancelledError):
+                raise asyncio.CancelledError(f"eager {task.name} was cancelled while it stopped its calls") from e
+            raise
+        if await scope.close(returned=True):
+            raise asyncio.CancelledError(f"eager {task.name} was cancelled while it stopped its calls")
+        return result
+    finally:
+        EAGER_SCOPE.reset(token)
+
+
 def _sync_execute_body(task: PythonTask, inputs: dict[str, Any]) -> Awaitable[Any]:
     return pools.in_thread(task.execute, inputs)
 
@@ -87,7 +106,7 @@ def _body_of(task: PythonTask) -> tuple[Callable[..., Awaitable[Any]] | None, Bo
 
     Sync bodies never block the loop: a function task's runs on the shared worker threads (or the process pool
     with ``executor="process"``); a subclass that overrides ``execute`` with a plain ``def`` (flytekit style)
-    has it run on the worker threads too.
+    has it run on the worker threads too. An ``@eager`` body runs in its eager scope (``_eager_body``).
     """
     if isinstance(task, PythonFunctionTask) and type(task).execute is PythonFunctionTask.execute:
         if task.is_async:

@@ -15,7 +15,9 @@ at ``min_poll`` and back off to ``max_poll`` while nothing changes.
 
 A child that fails raises :class:`FlyteRemoteExecutionFailed` in the awaiting coroutine. Cancelling the
 awaiting coroutine (or the eager run) terminates the child; leaving the controller terminates whatever is
-still running.
+still running. A call made in a Task of its own (``asyncio.gather``, ``create_task``) joins the eager body's
+scope (``aioflyte.engine.eager_scope``) like a local one: when the body ends, that Task is cancelled, which
+terminates its child execution, before the eager run's error or result goes on.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 
+from aioflyte.engine.eager_scope import join_current
 from aioflyte.exceptions import FlyteEntityAlreadyExistsException, FlyteException, FlyteRemoteError
 from aioflyte.exceptions import FlyteRemoteExecutionFailed as FlyteRemoteExecutionFailed
 from aioflyte.remote.client.admin import describe_execution
@@ -162,6 +165,7 @@ class RemoteController:
 
     async def run_entity(self, entity: Any, inputs: dict[str, Any]) -> Any:
         """Launch ``entity`` with ``inputs`` as a child execution, wait for it, return its outputs."""
+        join_current()  # inside an eager body, a call in a Task of its own ends with the body
         target = await self._target(entity)
         return await self._launch_and_wait(target, inputs)
 

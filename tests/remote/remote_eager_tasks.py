@@ -29,6 +29,17 @@ def sleepy(x: int, marker_dir: str) -> int:
     return x
 
 
+@task
+def fail_once_started(marker_dir: str) -> int:
+    """Fails once a ``sleepy`` task has marked that it started (so the failure finds its sibling running)."""
+    deadline = time.monotonic() + 60  # guards against a hang only
+    while not any(name.endswith(".started") for name in os.listdir(marker_dir)):
+        if time.monotonic() > deadline:
+            raise TimeoutError("no sleepy sibling started")
+        time.sleep(0.05)
+    raise ValueError("failing beside a running sibling")
+
+
 @eager
 async def gather_squares(n: int) -> int:
     values = await asyncio.gather(*(square(x=i) for i in range(n)))
@@ -56,3 +67,9 @@ async def sleepers(n: int, marker_dir: str) -> int:
 async def fail_uncaught(n: int, bad: int) -> int:
     values = await asyncio.gather(*(fail_on(x=i, bad=bad) for i in range(n)))
     return sum(values)
+
+
+@eager
+async def fail_beside_sleeper(marker_dir: str) -> int:
+    a, b = await asyncio.gather(fail_once_started(marker_dir=marker_dir), sleepy(x=1, marker_dir=marker_dir))
+    return a + b

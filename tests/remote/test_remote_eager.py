@@ -138,6 +138,22 @@ async def test_cancelling_the_eager_run_terminates_running_children(remote, tmp_
             os.kill(pid, 0)
 
 
+async def test_a_failing_call_terminates_its_running_siblings_before_the_error_arrives(remote, tmp_path):
+    """Structured concurrency (docs/eager.md): the sibling still running when a gathered call fails is cancelled
+    by the eager run's end, which terminates its execution, before the error reaches the caller."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    with pytest.raises(FlyteRemoteExecutionFailed, match="failing beside a running sibling"):
+        await t.fail_beside_sleeper.run_remote(
+            remote, {"marker_dir": str(markers)}, version="v1", execution_name="sc-h"
+        )
+    children = await _children(remote, "sc-h")
+    (sleeper,) = [c for c in children if c.spec.launch_plan.name == t.sleepy.name]
+    assert Phase.Phase.Name(sleeper.closure.phase) == "ABORTED"
+    # terminated by its cancelled call, not by the controller's close() ("the parent eager run ended")
+    assert sleeper.closure.abort_metadata.cause == "the awaiting eager call was cancelled"
+
+
 async def test_eager_task_executed_on_the_backend_runs_its_calls_as_child_executions(remote):
     """Launched as an execution, the eager task's container gets a RemoteController from its environment."""
     ex = await remote.execute(t.gather_squares, inputs={"n": 3}, version="v1", wait=True)
