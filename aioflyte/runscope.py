@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 
 # uuid, tempfile, shutil and the identifier model are imported where used: importing aioflyte loads none of them
 # (nor asyncio).
+
+#: Guards the creation and removal of runs' scratch spaces.
+_LOCK = threading.Lock()
 
 __all__ = [
     "RUN",
@@ -37,6 +41,7 @@ __all__ = [
     "raw_output_prefix",
     "run_loop",
     "run_scope",
+    "run_scratch",
     "task_frame",
     "working_directory",
 ]
@@ -71,8 +76,10 @@ class RunState:
     """
 
     __slots__ = (
+        "_closed",
         "_execution_date",
         "_execution_id",
+        "_held",
         "_raw_base",
         "_tmp_dir",
         "hashes",
@@ -97,6 +104,8 @@ class RunState:
         self._execution_date: datetime.datetime | None = None
         self._raw_base = raw_output_prefix
         self._tmp_dir: str | None = None
+        self._closed = False
+        self._held: list[None] | None = None  # one item per body of the run on a worker thread (see hold)
         self.local = local
         self.loop = loop
         self.max_parallelism: int | None = None
@@ -137,20 +146,65 @@ class RunState:
 
     @property
     def tmp_dir(self) -> str:
-        """A scratch directory for this run, created on first use and removed by ``close``."""
-        if self._tmp_dir is None:
-            import tempfile
+        """A scratch directory for this run, created on first use and removed when the run ends.
 
-            self._tmp_dir = tempfile.mkdtemp(prefix=f"aioflyte-{self.execution_id.name}-")
-        return self._tmp_dir
+        Everything local a run makes goes here: task attempts' working directories, downloads of task inputs,
+        temporary files of streamed writes. It is removed by ``close`` (the end of the run), or, while sync bodies
+        of the run are still running on worker threads (a cancelled run or a timed-out attempt stops waiting for
+        them, but Python cannot stop a thread), when the last of them finishes (``release``). After that there is
+        none: asking is an error, rather than leaving a new directory behind.
+        """
+        path = self._tmp_dir
+        if path is not None:
+            return path
+        with _LOCK:  # worker threads of the run may ask at once: one directory per run
+            if self._tmp_dir is None:
+                if self._closed and not self._held:
+                    raise RuntimeError(f"run {self.execution_id.name} has ended: its scratch space was removed with it")
+                import tempfile
+
+                self._tmp_dir = tempfile.mkdtemp(prefix=f"aioflyte-{self.execution_id.name}-")
+            return self._tmp_dir
+
+    @property
+    def closed(self) -> bool:
+        """Whether the run has ended (``close`` was called)."""
+        return self._closed
+
+    # hold, release and close take no lock: list.append and list.pop are atomic, and whichever of the last release
+    # and close comes second sees the other's effect (removing twice is harmless).
+
+    def hold(self) -> None:
+        """A body of this run starts on a worker thread (called on the run's loop): the scratch space stays until
+        it finishes (``release``)."""
+        held = self._held
+        if held is None:
+            held = self._held = []
+        held.append(None)
+
+    def release(self) -> None:
+        """A body ``hold`` announced has finished (from any thread); the last one after ``close`` removes the
+        scratch space."""
+        held = self._held
+        assert held is not None
+        held.pop()
+        if self._closed and not held:
+            self._remove_scratch()
 
     def close(self) -> None:
-        """Remove the run's scratch directory (outputs under the raw prefix stay)."""
-        if self._tmp_dir is not None:
+        """The run has ended: remove its scratch directory, now or when its last worker-thread body finishes
+        (outputs under the raw prefix stay)."""
+        self._closed = True
+        if not self._held:
+            self._remove_scratch()
+
+    def _remove_scratch(self) -> None:
+        with _LOCK:
+            path, self._tmp_dir = self._tmp_dir, None
+        if path is not None:
             import shutil
 
-            shutil.rmtree(self._tmp_dir, ignore_errors=True)
-            self._tmp_dir = None
+            shutil.rmtree(path, ignore_errors=True)
 
 
 class TaskFrame:
@@ -223,6 +277,12 @@ def raw_output_prefix() -> str:
     """The raw output prefix of the run in this context, or the process default outside any run."""
     run = RUN.get()
     return run.raw_output_prefix if run is not None else default_raw_output_prefix()
+
+
+def run_scratch() -> str | None:
+    """The current run's scratch directory (``RunState.tmp_dir``, removed when the run ends), or None outside runs."""
+    run = RUN.get()
+    return run.tmp_dir if run is not None else None
 
 
 _process_scratch: list[str] = []

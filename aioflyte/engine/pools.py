@@ -6,12 +6,14 @@ import asyncio
 import atexit
 import concurrent.futures
 import contextvars
+import functools
 import importlib
 import multiprocessing
 import os
 from typing import Any, Callable
 
 from aioflyte.engine.config import settings
+from aioflyte.runscope import RUN, RunState
 
 _thread_pool: list[concurrent.futures.ThreadPoolExecutor] = []
 _process_pool: list[concurrent.futures.ProcessPoolExecutor] = []
@@ -29,12 +31,44 @@ def thread_pool() -> concurrent.futures.ThreadPoolExecutor:
     return _thread_pool[0]
 
 
+#: one item per sync body started and not finished (list.append and list.pop are atomic: no lock on the hot path)
+_running: list[None] = []
+
+
 def in_thread(fn: Callable[..., Any], kwargs: dict[str, Any]) -> asyncio.Future[Any]:
     """Start a sync callable on the shared pool; a future of its result. The caller's contextvars are visible in
     the thread. On cancellation (e.g. a timeout) the await returns at once; the thread finishes on its own, since
-    Python cannot stop a running thread."""
+    Python cannot stop a running thread. Until it has, the run it belongs to keeps its scratch space
+    (``RunState.hold``), so a body still running after its run ended never writes into a removed directory or
+    leaves a new one, and ``in_flight()`` counts it."""
+    loop = asyncio.get_running_loop()
     ctx = contextvars.copy_context()
-    return asyncio.get_running_loop().run_in_executor(thread_pool(), lambda: ctx.run(fn, **kwargs))
+    run = RUN.get()
+    _running.append(None)
+    if run is not None:
+        run.hold()
+    try:
+        cf = thread_pool().submit(lambda: ctx.run(fn, **kwargs))
+    except BaseException:
+        _finished(run, None)
+        raise
+    # called once the body has finished, or at once if it is cancelled before it starts
+    cf.add_done_callback(functools.partial(_finished, run))
+    return asyncio.wrap_future(cf, loop=loop)
+
+
+def _finished(run: RunState | None, _: Any) -> None:
+    try:
+        if run is not None:
+            run.release()  # first: once in_flight() says 0, the scratch space of ended runs is gone
+    finally:
+        _running.pop()
+
+
+def in_flight() -> int:
+    """How many sync bodies started on the worker threads have not finished, including those a cancelled run or a
+    timed-out attempt stopped waiting for."""
+    return len(_running)
 
 
 async def run_in_thread(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:

@@ -15,6 +15,7 @@ import functools
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 import weakref
 from collections.abc import Sequence
@@ -72,6 +73,40 @@ def is_remote(uri: str) -> bool:
 def current_raw_output_prefix() -> str:
     """The raw output prefix of the run in this context, or the process default outside any run."""
     return runscope.raw_output_prefix()
+
+
+async def run_blocking(fn: Callable[..., R], *args: Any) -> R:
+    """``fn(*args)`` in a worker thread (local disk I/O), without blocking the loop.
+
+    Python cannot stop a thread, so if the caller is cancelled while the call runs, this waits for the call to
+    finish and raises ``CancelledError`` after it: the I/O a cancelled run started never lands after the run has
+    ended (a file appearing in the raw store later, a download re-creating a removed scratch directory). A call
+    that has not started yet never starts.
+    """
+    import anyio.to_thread
+
+    gate = threading.Lock()  # held by the call while it runs; taken for good by a caller that gives up
+
+    def call() -> R:
+        if not gate.acquire(blocking=False):
+            raise asyncio.CancelledError  # the caller gave up before the call started
+        try:
+            return fn(*args)
+        finally:
+            gate.release()
+
+    try:
+        return await anyio.to_thread.run_sync(call)
+    except asyncio.CancelledError:
+        # Take the gate: at once if the call has not started (it never will) or has ended, else once it ends.
+        if not gate.acquire(blocking=False):
+            taken = asyncio.get_running_loop().run_in_executor(None, gate.acquire)
+            while not taken.done():
+                try:
+                    await asyncio.wait((taken,))
+                except asyncio.CancelledError:  # cancelled again: the call is still running, so keep waiting
+                    pass
+        raise
 
 
 def _tmp_beside(path: str) -> str:
@@ -179,6 +214,7 @@ class FileAccessProvider:
         self._data_config = data_config
         self._storage_options = storage_options or {}
         self._local_sandbox_dir = local_sandbox_dir
+        self._process_sandbox: str | None = None  # the sandbox outside runs, when none was given
         self._config_key: tuple[Any, ...] | None = None
         self._config = DataConfig()
         # Async filesystems are bound to the loop they were created on: one instance per (loop, protocol).
@@ -208,9 +244,21 @@ class FileAccessProvider:
 
     @property
     def local_sandbox_dir(self) -> str:
-        if self._local_sandbox_dir is None:
-            self._local_sandbox_dir = tempfile.mkdtemp(prefix="aioflyte-data-")
-        return self._local_sandbox_dir
+        """Where downloads and temporary files go: the sandbox given at construction; else, inside a run, the run's
+        scratch space (removed when the run ends); else one ``aioflyte-data-*`` directory for this provider, made
+        on first use and removed at interpreter exit."""
+        if self._local_sandbox_dir is not None:
+            return self._local_sandbox_dir
+        scratch = runscope.run_scratch()
+        if scratch is not None:
+            return scratch
+        if self._process_sandbox is None:
+            import atexit
+
+            path = tempfile.mkdtemp(prefix="aioflyte-data-")
+            atexit.register(shutil.rmtree, path, True)
+            self._process_sandbox = path
+        return self._process_sandbox
 
     def random_remote_path(self, file_name: str | None = None) -> str:
         """A fresh, unique location under the raw output prefix (``<prefix>/<hex>[/<file_name>]``)."""
@@ -266,9 +314,7 @@ class FileAccessProvider:
         return self.filesystem(split_protocol(uri)[0])
 
     async def _sync(self, fn: Callable[..., R], *args: Any) -> R:
-        import anyio.to_thread
-
-        return await anyio.to_thread.run_sync(fn, *args)
+        return await run_blocking(fn, *args)
 
     async def _call(self, uri: str, fs_method: str, *args: Any) -> Any:
         """Call ``fs.<method>`` (the ``_``-prefixed coroutine on async filesystems) for a remote URI."""

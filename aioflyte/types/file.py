@@ -182,12 +182,27 @@ class _Lazy:
         self._remote_source = uri
         self._local_path = self._path
 
+    def _sandbox_gone(self) -> bool:
+        """Whether this handle's download location was chosen in a sandbox that no longer exists.
+
+        A handle made inside a run (a task's input, a run's returned value) is to be downloaded into that run's
+        scratch space, which is removed when the run ends; used after that, it downloads into the current
+        sandbox instead of re-creating the removed one.
+        """
+        if self._downloaded or self._remote_source is None or self._local_path != self._path:
+            return False
+        sandbox = os.path.dirname(os.path.dirname(self._path))  # <sandbox>/<hex>/<name>
+        return not os.path.isdir(sandbox)
+
     @classmethod
     def extension(cls) -> str:
         return cls._format
 
     @property
     def path(self) -> str:
+        if self._sandbox_gone():
+            assert self._remote_source is not None
+            self._path = self._local_path = sandbox_path(self._remote_source, self._sandbox_default)
         return self._path
 
     @property
@@ -248,6 +263,8 @@ class _Lazy:
                     assert self._remote_source is not None
                     if self._local_path is None:
                         self._local_path = sandbox_path(self._remote_source, self._sandbox_default)
+                    elif self._sandbox_gone():
+                        self._path = self._local_path = sandbox_path(self._remote_source, self._sandbox_default)
                     await self._fetch(self._remote_source, self._local_path)
                 self._downloaded = True
         return self._local()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import subprocess
+import sys
+import tempfile
+import threading
 
 import pytest
 
 from aioflyte.exceptions import FlyteDataNotFoundError, FlytePathTraversalError
 from aioflyte.io import FileAccessProvider
+from aioflyte.io.provider import run_blocking
+from aioflyte.runscope import RunState, run_scope
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -126,3 +133,55 @@ async def test_store_going_away_fails_cleanly_after_retries(tmp_path, monkeypatc
         await p.get_file("s3://going-away/data.bin", str(target))
     assert not target.exists()
     assert not list((tmp_path / "out").glob("*"))  # no temporary leftovers either
+
+
+def test_inside_a_run_the_sandbox_is_the_runs_scratch_space(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    p = FileAccessProvider()
+    with run_scope(RunState()) as run:
+        inside = p.local_sandbox_dir
+        assert inside == run.tmp_dir
+        assert p.random_local_path("x.bin").startswith(inside + os.sep)
+    assert not os.path.exists(inside)  # removed with the run
+    outside = p.local_sandbox_dir  # outside runs: one folder per provider (removed at exit)
+    assert os.path.basename(outside).startswith("aioflyte-data-") and os.path.isdir(outside)
+    assert p.local_sandbox_dir == outside and os.listdir(tmp_path) == [os.path.basename(outside)]
+    mine = str(tmp_path / "mine")
+    with run_scope(RunState()):
+        assert FileAccessProvider(local_sandbox_dir=mine).local_sandbox_dir == mine  # a given sandbox wins
+
+
+@pytest.mark.slow
+def test_the_sandbox_outside_runs_is_removed_at_exit(tmp_path):
+    script = "from aioflyte.io import FileAccessProvider; print(FileAccessProvider().random_local_directory())"
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    made = out.stdout.strip()
+    assert made.startswith(str(tmp_path)) and os.listdir(tmp_path) == []
+
+
+async def test_a_cancelled_local_write_ends_before_the_caller_moves_on(tmp_path):
+    """Python cannot stop a thread: a cancelled caller of local I/O waits for it, then raises CancelledError, so a
+    cancelled run never has a write land after it has ended."""
+    started, release = threading.Event(), threading.Event()
+    target = tmp_path / "written.txt"
+
+    def write() -> None:
+        started.set()
+        release.wait(60)
+        target.write_text("whole")
+
+    job = asyncio.ensure_future(run_blocking(write))
+    await asyncio.to_thread(started.wait, 60)
+    job.cancel()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    job.cancel()  # cancelled again while it waits: it still waits
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not job.done()  # the write is still running: the caller has not moved on
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    assert target.read_text() == "whole"

@@ -8,6 +8,7 @@ import os
 import pickle
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 import urllib.request
@@ -230,6 +231,23 @@ async def test_output_is_uploaded_and_input_is_read_lazily(store: str) -> None:
     assert await read(f=ff) == "hello"
     assert SEEN == {"downloaded_before": False, "downloaded_after": True}
     assert await pipeline(text="through a workflow") == "through a workflow"
+
+
+async def test_a_file_a_run_returns_is_read_after_the_run(store: str, tmp_path, monkeypatch) -> None:
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    ff = await make(text="kept")  # a run of its own: its scratch space (and downloads there) went with it
+    assert os.listdir(tmp) == []
+    assert ff.remote_source.startswith(store + "/") and not ff.downloaded
+    async with ff.open("rb") as r:  # streamed from the store
+        assert await r.read() == b"kept"
+    path = await ff.adownload()  # downloaded into the sandbox of code outside runs, not the ended run's
+    assert ff.path == path and path.startswith(default_provider().local_sandbox_dir + os.sep)
+    with open(path) as fh:
+        assert fh.read() == "kept"
+    assert not [n for n in os.listdir(tmp) if not n.startswith("aioflyte-data-")]
+    assert await read(f=ff) == "kept"  # and it is an input of a later run as usual
 
 
 async def test_stored_file_passes_through_without_copy(store: str) -> None:

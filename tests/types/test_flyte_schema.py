@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import tempfile
 
 import pytest
 
@@ -12,6 +13,7 @@ pd = pytest.importorskip("pandas")
 import aioflyte  # noqa: E402
 from aioflyte import kwtypes, task, workflow  # noqa: E402
 from aioflyte.exceptions import FlyteBlockingCallError, TypeTransformerFailedError  # noqa: E402
+from aioflyte.io import default_provider  # noqa: E402
 from aioflyte.types.engine import TypeEngine  # noqa: E402
 from aioflyte.types.schema import (  # noqa: E402
     FlyteSchema,
@@ -118,6 +120,17 @@ async def test_the_literal_is_flytes_schema_with_typed_columns(tmp_path, monkeyp
         received.open(override_mode=SchemaOpenMode.WRITE)
     # returned unchanged, a received schema is not uploaded again
     assert (await TypeEngine.to_literal(None, received, S)).scalar.schema.uri == uri
+
+
+def test_a_schema_a_run_returns_is_read_after_the_run(tmp_path, monkeypatch):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    s = aioflyte.run(make)
+    assert os.listdir(tmp) == []  # the run's scratch folder went with the run
+    assert s.open().all()["a"].tolist() == [1, 2]  # downloaded into the sandbox of code outside runs
+    assert os.path.isdir(s.local_path) and s.local_path.startswith(default_provider().local_sandbox_dir + os.sep)
+    assert [n for n in os.listdir(tmp) if not n.startswith("aioflyte-data-")] == []
 
 
 def test_write_then_read_back_in_place(tmp_path):

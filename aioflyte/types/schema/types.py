@@ -168,6 +168,11 @@ def _default_dataframe_type() -> type:
     return pd.DataFrame
 
 
+def _sandbox_path() -> str:
+    """A fresh local path for a schema's data, in the sandbox (inside a run: its scratch folder)."""
+    return os.path.join(default_provider().local_sandbox_dir, "schema-" + uuid.uuid4().hex)
+
+
 class FlyteSchema:
     """A dataframe stored as a schema; ``FlyteSchema[kwtypes(a=int)]`` declares its columns.
 
@@ -232,7 +237,8 @@ class FlyteSchema:
         if supported_mode == SchemaOpenMode.READ and remote_path is None:
             raise ValueError("To create a FlyteSchema in read mode, remote_path is required")
         provider = default_provider()
-        self._local_path = local_path or os.path.join(provider.local_sandbox_dir, "schema-" + uuid.uuid4().hex)
+        self._sandboxed = not local_path  # its local path is in the sandbox (a run's scratch folder, in a run)
+        self._local_path = local_path or _sandbox_path()
         self.remote_path = remote_path or provider.random_remote_path()
         self._supported_mode = supported_mode
         self._downloaded = False  # read mode: the data is in local_path
@@ -240,6 +246,9 @@ class FlyteSchema:
 
     @property
     def local_path(self) -> str:
+        if self._sandboxed and not self._downloaded and not os.path.isdir(os.path.dirname(self._local_path)):
+            # made in a run whose scratch folder has gone with it: the data goes to the current sandbox instead
+            self._local_path = _sandbox_path()
         return self._local_path
 
     @property
@@ -252,10 +261,11 @@ class FlyteSchema:
     async def adownload(self) -> str:
         """Download a received schema's data into ``local_path`` (once); returns ``local_path``."""
         if self._supported_mode == SchemaOpenMode.READ and not self._downloaded:
+            local = self.local_path
             if self._downloader is not None:
-                self._downloader(self.remote_path, self._local_path)
+                self._downloader(self.remote_path, local)
             else:
-                await default_provider().get_directory(self.remote_path, self._local_path)
+                await default_provider().get_directory(self.remote_path, local)
             self._downloaded = True
         return self._local_path
 

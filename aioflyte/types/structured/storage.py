@@ -12,7 +12,7 @@ import uuid
 from typing import Any, AsyncIterator, Callable, TypeVar
 
 from aioflyte.exceptions import TypeTransformerFailedError
-from aioflyte.io.provider import split_protocol
+from aioflyte.io.provider import run_blocking, split_protocol
 
 R = TypeVar("R")
 
@@ -20,9 +20,8 @@ FIRST_PART = f"{0:05}"  # flytekit's name for the one file of a dataset director
 
 
 async def in_thread(fn: Callable[..., R], *args: Any) -> R:
-    import anyio.to_thread
-
-    return await anyio.to_thread.run_sync(fn, *args)
+    """``fn(*args)`` in a worker thread; cancelled, it still waits for the call to finish (``run_blocking``)."""
+    return await run_blocking(fn, *args)
 
 
 def provider() -> Any:
@@ -62,7 +61,7 @@ async def write_file(uri: str, write: Callable[[str], None]) -> str:
     if protocol == "file":
         await in_thread(_write_local, path, write)
         return uri
-    tmpdir = await in_thread(tempfile.mkdtemp, None, "aioflyte-sd-")
+    tmpdir = await in_thread(tempfile.mkdtemp, None, "aioflyte-sd-", provider().local_sandbox_dir)
     try:
         local = os.path.join(tmpdir, os.path.basename(path) or "part")
         await in_thread(write, local)
@@ -86,7 +85,7 @@ async def local_copy(uri: str) -> AsyncIterator[str]:
         yield path
         return
     p = provider()
-    tmpdir = await in_thread(tempfile.mkdtemp, None, "aioflyte-sd-")
+    tmpdir = await in_thread(tempfile.mkdtemp, None, "aioflyte-sd-", provider().local_sandbox_dir)
     try:
         if await p.isdir(uri):
             local = os.path.join(tmpdir, "data")
