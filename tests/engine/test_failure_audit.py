@@ -966,12 +966,6 @@ async def test_a_cancelled_runs_sync_body_keeps_the_runs_scratch_space_until_it_
     assert wrote == [True]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="eager structured concurrency (in progress in aioflyte/core/eager.py, engine/local.py): the calls an "
-    "eager body gathered keep running after the eager run has failed",
-)
 async def test_a_failed_eager_run_leaves_none_of_its_calls_running():
     release = threading.Event()
 
