@@ -460,9 +460,19 @@ class CacheStore:
 
     async def release(self, key: str, owner: str) -> None:
         """Drop ``owner``'s reservation of ``key`` (a no-op if someone else holds it)."""
-        await self._run(
-            "release", lambda c: c.execute("DELETE FROM reservations WHERE key = ? AND owner = ?", (key, owner))
-        )
+        await self._run("release", _release, key, owner)
+
+    def release_behind(self, key: str, owner: str) -> None:
+        """``release`` without waiting (from a ``finally`` of a call being cancelled: no task is left behind; the
+        store runs it after every operation queued before it). A failure is counted and logged."""
+        fut = self._worker.submit(_release, key, owner)
+
+        def done(f: Any) -> None:
+            if not f.cancelled() and f.exception() is not None:
+                e = f.exception()
+                self.note_error("could not release a reservation", self._error("release", e))
+
+        fut.add_done_callback(done)
 
     async def extend(self, key: str, owner: str, ttl: float) -> bool:
         """Push ``owner``'s reservation to expire ``ttl`` seconds from now; False if it is not held."""
@@ -486,6 +496,10 @@ class CacheStore:
         conn, self._reader = self._reader, None
         if conn is not None and self._reader_pid == os.getpid():
             conn.close()
+
+
+def _release(conn: sqlite3.Connection, key: str, owner: str) -> None:
+    conn.execute("DELETE FROM reservations WHERE key = ? AND owner = ?", (key, owner))
 
 
 def _reserve(conn: sqlite3.Connection, key: str, owner: str, ttl: float) -> bool:

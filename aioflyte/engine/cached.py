@@ -228,28 +228,32 @@ async def _run_serialized(
 
     ttl = settings.cache_reservation_ttl
     owner = uuid.uuid4().hex
-    while True:
-        try:
-            entry = None if overwrite else await wait_for_entry(store, key, owner, ttl)
-        except FlyteCacheError as e:
-            store.note_error(f"reservation failed for task {task.name}, running it uncached", e)
-            return await _execute(task, plan, run, inputs, store)
-        if entry is None:
-            break
-        hit, value = await _decoded(task, store, key, entry)
-        if hit:
-            return value, entry
-    if overwrite:
-        with contextlib.suppress(FlyteCacheError):
-            await store.reserve(key, owner, ttl)
-    keeper = asyncio.ensure_future(_keep_reserved(store, key, owner, ttl))
+    # Everything from the first reservation attempt on is inside this try: a call cancelled while its reservation
+    # is being taken (the store's thread still commits it) or re-checked releases it too (a no-op when not held;
+    # the store runs operations in order, so the release follows the reserve).
     try:
-        value, entry = await _execute(task, plan, run, inputs, store)
-        await _put(task, store, key, entry, overwrite)
-        return value, entry
+        while True:
+            try:
+                entry = None if overwrite else await wait_for_entry(store, key, owner, ttl)
+            except FlyteCacheError as e:
+                store.note_error(f"reservation failed for task {task.name}, running it uncached", e)
+                return await _execute(task, plan, run, inputs, store)
+            if entry is None:
+                break
+            hit, value = await _decoded(task, store, key, entry)
+            if hit:
+                return value, entry
+        if overwrite:
+            with contextlib.suppress(FlyteCacheError):
+                await store.reserve(key, owner, ttl)
+        keeper = asyncio.ensure_future(_keep_reserved(store, key, owner, ttl))
+        try:
+            value, entry = await _execute(task, plan, run, inputs, store)
+            await _put(task, store, key, entry, overwrite)
+            return value, entry
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
     finally:
-        keeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await keeper
-        with contextlib.suppress(FlyteCacheError):
-            await asyncio.shield(store.release(key, owner))
+        store.release_behind(key, owner)

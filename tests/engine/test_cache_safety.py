@@ -508,3 +508,29 @@ async def test_a_waiter_takes_over_when_the_runner_process_dies_or_is_interrupte
     await holder.wait()
     assert await asyncio.wait_for(waiter, 30) == 101
     assert log.read_text() == "started\ntaken over\n"
+
+
+async def test_a_call_cancelled_while_taking_the_reservation_releases_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store's thread commits a reservation even when the call that asked for it is cancelled meanwhile: the
+    call must still release it, or every identical call (in any process) waits for the reservation's TTL."""
+    reserved = asyncio.Event()
+    real = _cache_store.CacheStore.reserve
+
+    async def reserve_then_pause(self: _cache_store.CacheStore, key: str, owner: str, ttl: float) -> bool:
+        granted = await real(self, key, owner, ttl)
+        reserved.set()
+        await asyncio.sleep(0)  # the caller's cancellation lands here, while it awaits reserve()
+        return granted
+
+    monkeypatch.setattr(_cache_store.CacheStore, "reserve", reserve_then_pause)
+
+    @task(cache=Cache(version="1", serialize=True))
+    async def cached(x: int) -> int:
+        return x
+
+    first = asyncio.ensure_future(cached(x=1))
+    await reserved.wait()
+    first.cancel()
+    await asyncio.gather(first, return_exceptions=True)
+    monkeypatch.setattr(_cache_store.CacheStore, "reserve", real)
+    assert await asyncio.wait_for(cached(x=1), 30) == 1  # not stuck behind a reservation nobody holds

@@ -75,12 +75,9 @@ HANG_TIMEOUT = 0.02
 HANG_GUARD = 60.0
 #: The dependency of a call that takes no other call's output.
 CONST = 7
-#: Whether cached calls may use Cache(serialize=True). Off for now: a serialized call cancelled while it awaits
-#: the store's reserve() (the store's thread commits the reservation all the same) leaves the reservation held, so
-#: the next identical call, in any process, waits for its TTL (60 s) before running: engine/cached.py's
-#: _run_serialized takes it in wait_for_entry (engine/cache.py), before the try/finally that releases it. Turn
-#: this on once that is fixed (the probe of such a call then hits the hang guard).
-SERIALIZE = False
+#: Whether cached calls may use Cache(serialize=True) (a serialized call cancelled while it takes the store's
+#: reservation must release it, or the probe of that call waits for the reservation's TTL and hits the hang guard).
+SERIALIZE = True
 
 OUT_TYPES: dict[str, Any] = {
     "int": int,
