@@ -1,4 +1,4 @@
-"""docs/migrating-parts/paths.md stays true: every aioflyte path of its module map imports, the files it says the
+"""docs/migrating.md stays true: every aioflyte path of its module map imports, the files it says the
 code lives in exist, and its sed line turns a flytekit script into one that runs on aioflyte."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOC = ROOT / "docs" / "migrating-parts" / "paths.md"
+DOC = ROOT / "docs" / "migrating.md"
 
 FLYTEKIT_SCRIPT = """\
 import typing
