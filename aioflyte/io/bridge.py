@@ -11,6 +11,7 @@ naming the awaitable to use instead.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from typing import Any, Awaitable, Callable, TypeVar
 
 from aioflyte.exceptions import FlyteBlockingCallError
@@ -18,6 +19,13 @@ from aioflyte.io.provider import default_provider
 from aioflyte.runscope import run_loop
 
 T = TypeVar("T")
+
+# The loop of the code that handed this thread its work (the engine runs a transformer written for flytekit, which
+# is sync, in a worker thread): sync I/O asked for on this thread is sent there, as it is to the run's loop from a
+# sync task's body.
+CALLER_LOOP: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
+    "aioflyte_caller_loop", default=None
+)
 
 
 def check_not_on_loop(what: str, instead: str) -> None:
@@ -31,7 +39,8 @@ def check_not_on_loop(what: str, instead: str) -> None:
 
 
 class Bridge:
-    """Runs coroutines for sync code: on the current run's loop from its worker thread, else on a private loop.
+    """Runs coroutines for sync code: on the loop that handed this thread its work (``CALLER_LOOP``, else the current
+    run's), else on a private loop.
 
     A bridge is used for one piece of work (a download, or a stream from open to close), so that objects bound
     to a loop (an S3 stream, say) are always used on the loop that made them. Close it when done.
@@ -39,8 +48,8 @@ class Bridge:
 
     def __init__(self, what: str, instead: str) -> None:
         check_not_on_loop(what, instead)
-        loop = run_loop()
-        if loop is not None:  # a sync task body's worker thread: work on the run's loop
+        loop = CALLER_LOOP.get() or run_loop()
+        if loop is not None:  # a worker thread of a sync task's body (or of a transformer): work on that loop
             self._loop: asyncio.AbstractEventLoop = loop
             self._own = False
         else:

@@ -1,8 +1,8 @@
 """Sync access to async blob I/O, and the stream handle ``FlyteFile.open`` returns (``with`` / ``async with``).
 
 Sync code reaches the store through ``aioflyte.io.bridge`` (re-exported here: ``call``, ``Bridge``,
-``check_not_on_loop``): on the run's loop from a sync task's worker thread, on a private loop in a plain script,
-and never from a thread that is running an event loop.
+``check_not_on_loop``, ``CALLER_LOOP``): on the run's loop from a sync task's worker thread, on a private loop in a
+plain script, and never from a thread that is running an event loop.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any, Callable, TypeVar
 
 from aioflyte.exceptions import FlyteBlockingCallError as FlyteBlockingCallError
 from aioflyte.exceptions import FlyteDataNotFoundError
+from aioflyte.io.bridge import CALLER_LOOP as CALLER_LOOP
 from aioflyte.io.bridge import Bridge as Bridge
 from aioflyte.io.bridge import _on_loop_thread
 from aioflyte.io.bridge import call as call

@@ -79,14 +79,14 @@ class ListTransformer(TypeTransformer[list]):
             raise mismatch(python_type, python_val)
         et = _elem_type(python_type)
         sub = expected.collection_type if expected is not None and expected.HasField("collection_type") else None
-        lits = await bounded_map(lambda x: TypeEngine.to_literal(ctx, x, et, sub), python_val)
+        lits = await bounded_map(lambda x: TypeEngine.async_to_literal(ctx, x, et, sub), python_val)
         return _lit.Literal(collection=_lit.LiteralCollection(literals=lits))
 
     async def to_python_value(self, ctx: Any, lv: _lit.Literal, expected_python_type: Any) -> list:
         if lv.WhichOneof("value") != "collection":
             raise TypeTransformerFailedError(f"expected a collection literal, got {lv.WhichOneof('value')}")
         et = _elem_type(expected_python_type)
-        return await bounded_map(lambda x: TypeEngine.to_python_value(ctx, x, et), lv.collection.literals)
+        return await bounded_map(lambda x: TypeEngine.async_to_python_value(ctx, x, et), lv.collection.literals)
 
     def local_converter(self, t: Any) -> LocalConverter | None:
         conv = TypeEngine.local_converter(_elem_type(t))
@@ -137,7 +137,7 @@ class DictTransformer(TypeTransformer[dict]):
     async def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> _lit.Literal:
         kv = self._typed(python_type)
         if kv is None or (expected is not None and expected.WhichOneof("type") == "simple"):
-            return await self._generic().to_literal(ctx, python_val, python_type, expected)
+            return await self._generic().async_to_literal(ctx, python_val, python_type, expected)
         if not isinstance(python_val, dict):
             raise mismatch(python_type, python_val)
         for k in python_val:
@@ -147,7 +147,7 @@ class DictTransformer(TypeTransformer[dict]):
                 )
         sub = expected.map_value_type if expected is not None and expected.HasField("map_value_type") else None
         keys = list(python_val)
-        lits = await bounded_map(lambda k: TypeEngine.to_literal(ctx, python_val[k], kv[1], sub), keys)
+        lits = await bounded_map(lambda k: TypeEngine.async_to_literal(ctx, python_val[k], kv[1], sub), keys)
         out = _lit.Literal(map=_lit.LiteralMap())
         for k, lit in zip(keys, lits):
             out.map.literals[k].CopyFrom(lit)
@@ -156,11 +156,11 @@ class DictTransformer(TypeTransformer[dict]):
     async def to_python_value(self, ctx: Any, lv: _lit.Literal, expected_python_type: Any) -> dict:
         kv = self._typed(expected_python_type)
         if kv is None or lv.WhichOneof("value") == "scalar":
-            return await self._generic().to_python_value(ctx, lv, expected_python_type)
+            return await self._generic().async_to_python_value(ctx, lv, expected_python_type)
         if lv.WhichOneof("value") != "map":
             raise TypeTransformerFailedError(f"expected a map literal, got {lv.WhichOneof('value')}")
         keys = list(lv.map.literals)
-        vals = await bounded_map(lambda k: TypeEngine.to_python_value(ctx, lv.map.literals[k], kv[1]), keys)
+        vals = await bounded_map(lambda k: TypeEngine.async_to_python_value(ctx, lv.map.literals[k], kv[1]), keys)
         return dict(zip(keys, vals))
 
     def local_converter(self, t: Any) -> LocalConverter | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import inspect
 import sys
 import typing
 from typing import Any, Callable, ClassVar, Generic, TypeVar
@@ -18,6 +19,7 @@ from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
 from aioflyte.exceptions import TypeTransformerFailedError as TypeTransformerFailedError
+from aioflyte.types import _compat
 
 T = TypeVar("T")
 
@@ -59,14 +61,37 @@ def mismatch(expected: Any, value: Any) -> TypeTransformerFailedError:
 
 
 class TypeTransformer(Generic[T]):
-    """Base class of transformers. Subclasses implement ``get_literal_type``, ``to_literal``, ``to_python_value``.
+    """Base class of transformers: ``get_literal_type``, ``to_literal`` and ``to_python_value`` (flytekit's names).
 
-    The signatures follow flytekit's (``ctx`` first), except that conversions are coroutines.
+    Conversions come in either of flytekit's forms or in aioflyte's:
+
+    - ``async def to_literal(...)`` / ``async def to_python_value(...)`` (aioflyte's form): they take and return
+      flyteidl messages and run on the loop;
+    - ``def to_literal(...)`` / ``def to_python_value(...)`` (flytekit's ``TypeTransformer``): they get flytekit's
+      model objects and a ``FlyteContext``, run in a worker thread (they may block) and may return model objects;
+    - ``async def async_to_literal(...)`` / ``async def async_to_python_value(...)`` (flytekit's
+      ``AsyncTypeTransformer``): on the loop, with model objects and a context.
+
+    Whichever form a class defines, both names work on it: ``await tr.async_to_literal(...)`` anywhere, and
+    ``tr.to_literal(...)`` returns the literal when called outside a running loop (flytekit's sync form), or a
+    coroutine to await when called on one.
     """
 
     #: Receive ``Annotated[T, ...]`` types whole instead of ``T`` (for transformers whose annotations carry
     #: meaning, e.g. a dataset's columns and format); the engine still applies ``HashMethod`` itself.
     accepts_annotated: bool = False
+
+    # Whether each conversion is written in one of flytekit's forms (set per class by ``__init_subclass__``): the
+    # engine then passes model objects, the full (Annotated) type and a context, and checks values first.
+    _fk_to_literal: ClassVar[bool] = False
+    _fk_to_python: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _adopt(cls, "to_literal", "async_to_literal", "_fk_to_literal", _literal_from_sync)
+        _adopt(cls, "to_python_value", "async_to_python_value", "_fk_to_python", _python_from_sync)
+        if cls._fk_to_literal or cls._fk_to_python:
+            cls.accepts_annotated = True  # flytekit hands transformers the annotated type as written
 
     def __init__(self, name: str, t: type[T] | Any, enable_type_assertions: bool = True) -> None:
         self._name = name
@@ -85,17 +110,55 @@ class TypeTransformer(Generic[T]):
     def type_assertions_enabled(self) -> bool:
         return self._type_assertions_enabled
 
+    @property
+    def is_async(self) -> bool:
+        """Whether ``to_literal`` runs on the loop (an async form) rather than in a worker thread."""
+        return type(self).async_to_literal is not _literal_from_sync
+
+    def isinstance_generic(self, obj: Any, generic_alias: Any) -> None:
+        origin = typing.get_origin(generic_alias) or generic_alias
+        if not isinstance(obj, origin):
+            raise TypeTransformerFailedError(f"Value {value_repr(obj)} is not of container type {type_name(origin)}")
+
     def assert_type(self, t: Any, v: Any) -> None:
-        if not isinstance(v, t if isinstance(t, type) else self._t):
+        t = _strip_annotated(t)[0]
+        expected = t if isinstance(t, type) else typing.get_origin(t) or self._t
+        if isinstance(expected, type) and not isinstance(v, expected):
             raise mismatch(t, v)
 
     def get_literal_type(self, t: Any) -> LiteralType:
         raise NotImplementedError(f"{type(self).__name__} does not define get_literal_type")
 
-    async def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> Any:
+        """The literal of ``python_val``: returned off a loop, a coroutine to await on one."""
+        if type(self).async_to_literal is TypeTransformer.async_to_literal:
+            raise NotImplementedError(f"{type(self).__name__} does not define to_literal")
+        if not self._fk_to_literal and expected is not None:
+            expected = _compat.idl_literal_type(expected)
+        return _dual(
+            lambda: self.async_to_literal(ctx, python_val, python_type, expected),
+            _compat.literal_view,
+            f"{type(self).__name__}.to_literal",
+            "await tr.async_to_literal(...)",
+        )
+
+    async def async_to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define to_literal")
 
-    async def to_python_value(self, ctx: Any, lv: Literal, expected_python_type: Any) -> Any:
+    def to_python_value(self, ctx: Any, lv: Any, expected_python_type: Any) -> Any:
+        """The value of literal ``lv``: returned off a loop, a coroutine to await on one."""
+        if type(self).async_to_python_value is TypeTransformer.async_to_python_value:
+            raise NotImplementedError(f"{type(self).__name__} does not define to_python_value")
+        if not self._fk_to_python:
+            lv = _compat.idl_literal(lv)
+        return _dual(
+            lambda: self.async_to_python_value(ctx, lv, expected_python_type),
+            _same,
+            f"{type(self).__name__}.to_python_value",
+            "await tr.async_to_python_value(...)",
+        )
+
+    async def async_to_python_value(self, ctx: Any, lv: Any, expected_python_type: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define to_python_value")
 
     def guess_python_type(self, literal_type: LiteralType) -> Any:
@@ -111,6 +174,48 @@ class TypeTransformer(Generic[T]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._name!r})"
+
+
+def _same(v: Any) -> Any:
+    return v
+
+
+def _dual(make: Callable[[], Any], view: Callable[[Any], Any], what: str, instead: str) -> Any:
+    """flytekit's sync form of a conversion: its result off a loop; on a loop's thread, the coroutine itself."""
+    if _compat.on_loop_thread():
+        return make()
+    return view(_compat.run_sync(make, what, f"'{instead}'"))
+
+
+async def _literal_from_sync(
+    self: TypeTransformer[Any], ctx: Any, python_val: Any, python_type: Any, expected: Any
+) -> Any:
+    """``async_to_literal`` of a transformer written with flytekit's sync ``to_literal``: a worker thread runs it."""
+    return await _compat.in_worker(self.to_literal, ctx, python_val, python_type, expected)
+
+
+async def _python_from_sync(self: TypeTransformer[Any], ctx: Any, lv: Any, expected_python_type: Any) -> Any:
+    return await _compat.in_worker(self.to_python_value, ctx, lv, expected_python_type)
+
+
+def _adopt(cls: type, sync_name: str, async_name: str, flag: str, from_sync: Callable[..., Any]) -> None:
+    """Give ``cls`` both names of one conversion, from the form its own body defines (see ``TypeTransformer``)."""
+    own = cls.__dict__
+    if sync_name in own and inspect.iscoroutinefunction(own[sync_name]):  # aioflyte's form
+        setattr(cls, async_name, own[sync_name])
+        setattr(cls, sync_name, getattr(TypeTransformer, sync_name))
+        setattr(cls, flag, False)
+    elif sync_name in own:  # flytekit's sync form
+        if async_name not in own:
+            setattr(cls, async_name, from_sync)
+        setattr(cls, flag, True)
+    elif async_name in own:  # flytekit's async form
+        setattr(cls, sync_name, getattr(TypeTransformer, sync_name))
+        setattr(cls, flag, True)
+
+
+class AsyncTypeTransformer(TypeTransformer[T]):
+    """flytekit's base for transformers that define ``async_to_literal`` / ``async_to_python_value``."""
 
 
 def _strip_annotated(t: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -172,7 +277,10 @@ class TypeEngine:
     def _find(cls, python_type: Any) -> TypeTransformer[Any]:
         from aioflyte.types import _builtin
 
-        t, _ = _strip_annotated(python_type)
+        t, meta = _strip_annotated(python_type)
+        for m in meta:  # Annotated[T, SomeTransformer()]: that transformer, as in flytekit
+            if isinstance(m, TypeTransformer):
+                return m
         try:
             found = cls._REGISTRY.get(t)
         except TypeError:  # unhashable, e.g. list[Annotated[pd.DataFrame, kwtypes(a=int)]]
@@ -203,6 +311,20 @@ class TypeEngine:
         return _builtin.pickle_for(t)
 
     @classmethod
+    def register_additional_type(
+        cls, transformer: TypeTransformer[Any], additional_type: Any, override: bool = False
+    ) -> None:
+        """Use ``transformer`` for ``additional_type`` too (unless that type has one, or ``override``)."""
+        if override or additional_type not in cls._REGISTRY:
+            cls.register(transformer, [additional_type])
+
+    @classmethod
+    def get_available_transformers(cls) -> typing.KeysView[Any]:
+        """The Python types registered with a transformer."""
+        cls._load_defaults()
+        return cls._REGISTRY.keys()
+
+    @classmethod
     def to_literal_type(cls, python_type: Any) -> LiteralType:
         """The literal type of a Python type (a fresh message: callers may modify it)."""
         try:
@@ -210,7 +332,10 @@ class TypeEngine:
         except (KeyError, TypeError):
             tr = cls.get_transformer(python_type)
             t, _ = _strip_annotated(python_type)
-            cached = tr.get_literal_type(python_type if tr.accepts_annotated else t)
+            cached = _compat.idl_literal_type(
+                tr.get_literal_type(python_type if tr.accepts_annotated else t),
+                f"{type(tr).__name__}.get_literal_type's result",
+            )
             try:
                 cls._LT_CACHE[python_type] = cached
             except TypeError:
@@ -219,27 +344,95 @@ class TypeEngine:
         lt.CopyFrom(cached)
         return lt
 
+    # --- conversions: flytekit's sync forms (a coroutine on a loop's thread) and the async forms ----------
+
     @classmethod
-    async def to_literal(
-        cls, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType | None = None
-    ) -> Literal:
+    def to_literal(cls, ctx: Any, python_val: Any, python_type: Any, expected: Any = None) -> Any:
+        """flytekit's ``TypeEngine.to_literal``: the literal of ``python_val`` as a ``python_type``.
+
+        Called outside a running loop it returns the literal (flytekit's model object where there is a model class,
+        else the flyteidl message). Called on a loop's thread, where waiting would block, it returns the coroutine
+        of ``async_to_literal`` (a flyteidl message) to await.
+        """
+        if _compat.on_loop_thread():
+            return cls.async_to_literal(ctx, python_val, python_type, expected)
+        tr = cls.get_transformer(_strip_annotated(python_type)[0])
+        if not tr.is_async:  # a sync transformer called from sync code: right here, as flytekit does
+            target, ctx, fk_expected = cls._prepare(tr, ctx, python_val, python_type, expected)
+            lit = cls._finish(tr, tr.to_literal(ctx, python_val, target, fk_expected), python_val, python_type)
+        else:
+            lit = _compat.run_sync(
+                lambda: cls.async_to_literal(ctx, python_val, python_type, expected),
+                "TypeEngine.to_literal",
+                "'await TypeEngine.async_to_literal(...)'",
+            )
+        return _compat.literal_view(lit)
+
+    @classmethod
+    async def async_to_literal(cls, ctx: Any, python_val: Any, python_type: Any, expected: Any = None) -> Literal:
         """Convert a Python value to a literal of ``python_type`` (a ``TypeTransformerFailedError`` if it can't)."""
-        t, meta = _strip_annotated(python_type)
-        tr = cls.get_transformer(t)
+        tr = cls.get_transformer(_strip_annotated(python_type)[0])
+        target, ctx, fk_expected = cls._prepare(tr, ctx, python_val, python_type, expected)
+        lit = await tr.async_to_literal(ctx, python_val, target, fk_expected)
+        return cls._finish(tr, lit, python_val, python_type)
+
+    @classmethod
+    def _prepare(
+        cls, tr: TypeTransformer[Any], ctx: Any, python_val: Any, python_type: Any, expected: Any
+    ) -> tuple[Any, Any, Any]:
+        """(the type to pass, the context, the expected literal type) for ``tr.to_literal``."""
+        t = _strip_annotated(python_type)[0]
         target = python_type if tr.accepts_annotated else t
-        if expected is None:
-            expected = cls.to_literal_type(target)
-        lit = await tr.to_literal(ctx, python_val, target, expected)
-        for m in meta:
+        expected = cls.to_literal_type(python_type) if expected is None else _compat.idl_literal_type(expected)
+        if not tr._fk_to_literal:
+            return target, ctx, expected
+        # flytekit's contract: the engine checks the value first, and the transformer gets models and a context.
+        if python_val is None and t is not type(None) and t is not typing.Any and not _is_union(t):
+            raise TypeTransformerFailedError(f"expected {type_name(python_type)}, got None")
+        if tr.type_assertions_enabled:
+            tr.assert_type(python_type, python_val)
+        return target, _compat.flyte_context(ctx), _compat.literal_type_view(expected)
+
+    @staticmethod
+    def _finish(tr: TypeTransformer[Any], lit: Any, python_val: Any, python_type: Any) -> Literal:
+        lit = _compat.idl_literal(lit, f"{type(tr).__name__}.to_literal's result")
+        for m in _strip_annotated(python_type)[1]:
             if isinstance(m, HashMethod):
                 lit.hash = m.calculate(python_val)
         return lit
 
     @classmethod
-    async def to_python_value(cls, ctx: Any, lv: Literal, expected_python_type: Any) -> Any:
-        t, _ = _strip_annotated(expected_python_type)
-        tr = cls.get_transformer(t)
-        return await tr.to_python_value(ctx, lv, expected_python_type if tr.accepts_annotated else t)
+    def to_python_value(cls, ctx: Any, lv: Any, expected_python_type: Any) -> Any:
+        """flytekit's ``TypeEngine.to_python_value``: the value of ``lv`` as an ``expected_python_type``.
+
+        Off a loop it returns the value; on a loop's thread, the coroutine of ``async_to_python_value`` to await.
+        """
+        if _compat.on_loop_thread():
+            return cls.async_to_python_value(ctx, lv, expected_python_type)
+        tr = cls.get_transformer(_strip_annotated(expected_python_type)[0])
+        if type(tr).async_to_python_value is _python_from_sync:  # sync code, sync transformer: right here
+            target, ctx, arg = cls._prepare_read(tr, ctx, lv, expected_python_type)
+            return tr.to_python_value(ctx, arg, target)
+        return _compat.run_sync(
+            lambda: cls.async_to_python_value(ctx, lv, expected_python_type),
+            "TypeEngine.to_python_value",
+            "'await TypeEngine.async_to_python_value(...)'",
+        )
+
+    @classmethod
+    async def async_to_python_value(cls, ctx: Any, lv: Any, expected_python_type: Any) -> Any:
+        """The Python value of a literal (a flyteidl message, or a model object) as ``expected_python_type``."""
+        tr = cls.get_transformer(_strip_annotated(expected_python_type)[0])
+        target, ctx, arg = cls._prepare_read(tr, ctx, lv, expected_python_type)
+        return await tr.async_to_python_value(ctx, arg, target)
+
+    @staticmethod
+    def _prepare_read(tr: TypeTransformer[Any], ctx: Any, lv: Any, expected_python_type: Any) -> tuple[Any, Any, Any]:
+        lv = _compat.idl_literal(lv)
+        target = expected_python_type if tr.accepts_annotated else _strip_annotated(expected_python_type)[0]
+        if tr._fk_to_python:
+            return target, _compat.flyte_context(ctx), _compat.literal_view(lv)
+        return target, ctx, lv
 
     @classmethod
     def local_converter(cls, python_type: Any) -> LocalConverter | None:
@@ -262,32 +455,84 @@ class TypeEngine:
         conv = cls.local_converter(python_type)
         if conv is not None:
             return conv(value)
-        lit = await cls.to_literal(ctx, value, python_type)
-        return await cls.to_python_value(ctx, lit, python_type)
+        lit = await cls.async_to_literal(ctx, value, python_type)
+        return await cls.async_to_python_value(ctx, lit, python_type)
 
     @classmethod
-    def guess_python_type(cls, flyte_type: LiteralType) -> Any:
+    def guess_python_type(cls, flyte_type: Any) -> Any:
         """A Python type for a literal type (for entities fetched from a backend)."""
         cls._load_defaults()
         from aioflyte.types import _builtin
 
-        return _builtin.guess_python_type(flyte_type)
+        return _builtin.guess_python_type(_compat.idl_literal_type(flyte_type))
 
     @classmethod
-    async def dict_to_literal_map(
+    def guess_python_types(cls, variables: dict[str, Any]) -> dict[str, Any]:
+        """Python types for named variables (objects with a ``type``, or literal types)."""
+        return {k: cls.guess_python_type(getattr(v, "type", v)) for k, v in variables.items()}
+
+    @classmethod
+    def dict_to_literal_map(cls, ctx: Any, d: dict[str, Any], type_hints: dict[str, Any] | None = None) -> Any:
+        """flytekit's sync form (a coroutine on a loop's thread): a literal map of Python values."""
+        if _compat.on_loop_thread():
+            return cls._dict_to_literal_map(ctx, d, type_hints)
+        lm = _compat.run_sync(
+            lambda: cls._dict_to_literal_map(ctx, d, type_hints),
+            "TypeEngine.dict_to_literal_map",
+            "'await TypeEngine.dict_to_literal_map_pb(...)'",
+        )
+        return _compat.literal_map_view(lm)
+
+    @classmethod
+    async def _dict_to_literal_map(
         cls, ctx: Any, d: dict[str, Any], type_hints: dict[str, Any] | None = None
     ) -> _lit.LiteralMap:
         type_hints = type_hints or {}
         out = _lit.LiteralMap()
         for k, v in d.items():
             t = type_hints.get(k) or type(v)
-            out.literals[k].CopyFrom(await cls.to_literal(ctx, v, t))
+            out.literals[k].CopyFrom(await cls.async_to_literal(ctx, v, t))
         return out
 
     @classmethod
-    async def literal_map_to_kwargs(cls, ctx: Any, lm: _lit.LiteralMap, python_types: dict[str, Any]) -> dict[str, Any]:
+    async def dict_to_literal_map_pb(
+        cls, ctx: Any, d: dict[str, Any], type_hints: dict[str, Any] | None = None
+    ) -> _lit.LiteralMap:
+        """The literal map of Python values, as a flyteidl message."""
+        return await cls._dict_to_literal_map(ctx, d, type_hints)
+
+    @classmethod
+    def literal_map_to_kwargs(
+        cls,
+        ctx: Any,
+        lm: Any,
+        python_types: dict[str, Any] | None = None,
+        literal_types: dict[str, Any] | None = None,
+    ) -> Any:
+        """flytekit's sync form (a coroutine on a loop's thread): Python values of a literal map's literals."""
+        if _compat.on_loop_thread():
+            return cls._literal_map_to_kwargs(ctx, lm, python_types, literal_types)
+        return _compat.run_sync(
+            lambda: cls._literal_map_to_kwargs(ctx, lm, python_types, literal_types),
+            "TypeEngine.literal_map_to_kwargs",
+            "'await TypeEngine.literal_map_to_kwargs(...)'",
+        )
+
+    @classmethod
+    async def _literal_map_to_kwargs(
+        cls,
+        ctx: Any,
+        lm: Any,
+        python_types: dict[str, Any] | None = None,
+        literal_types: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        if python_types is None:
+            if literal_types is None:
+                raise ValueError("literal_map_to_kwargs needs python_types or literal_types")
+            python_types = cls.guess_python_types(literal_types)
+        literals = _compat.idl_literal_map(lm).literals
         out = {}
         for k, t in python_types.items():
-            if k in lm.literals:
-                out[k] = await cls.to_python_value(ctx, lm.literals[k], t)
+            if k in literals:
+                out[k] = await cls.async_to_python_value(ctx, literals[k], t)
         return out

@@ -19,7 +19,7 @@ async def to_python_values(lm: literals_pb2.LiteralMap, types: dict[str, Any]) -
     for name, lit in lm.literals.items():
         t = types.get(name)
         try:
-            out[name] = lit if t is None or t is Any else await TypeEngine.to_python_value(None, lit, t)
+            out[name] = lit if t is None or t is Any else await TypeEngine.async_to_python_value(None, lit, t)
         except Exception as e:
             log.debug("cannot convert %s to %s, keeping the literal: %s", name, t, e)
             out[name] = lit

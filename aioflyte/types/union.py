@@ -45,7 +45,7 @@ class UnionTransformer(TypeTransformer[Any]):
     async def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> _lit.Literal:
         for a in _ordered(typing.get_args(python_type), python_val):
             try:
-                lit = await TypeEngine.to_literal(ctx, python_val, a)
+                lit = await TypeEngine.async_to_literal(ctx, python_val, a)
             except FlyteDataNotFoundError:
                 raise  # the value's data is missing: no other variant would find it either
             except (TypeTransformerFailedError, TypeError, AssertionError, ValueError):
@@ -66,7 +66,7 @@ class UnionTransformer(TypeTransformer[Any]):
             tagged = [a for a in args if TypeEngine.get_transformer(a).name == tag]
             for i, a in enumerate(tagged):  # several variants may share a tag (two dataclasses): first that reads
                 try:
-                    return await TypeEngine.to_python_value(ctx, inner, a)
+                    return await TypeEngine.async_to_python_value(ctx, inner, a)
                 except TypeTransformerFailedError:
                     if i == len(tagged) - 1:
                         raise
@@ -75,7 +75,7 @@ class UnionTransformer(TypeTransformer[Any]):
             return None  # a bare none (not union-wrapped) is the None variant, never another type's zero value
         for a in args:
             try:
-                return await TypeEngine.to_python_value(ctx, lv, a)
+                return await TypeEngine.async_to_python_value(ctx, lv, a)
             except FlyteDataNotFoundError:
                 raise
             except (TypeTransformerFailedError, TypeError, AssertionError, ValueError, AttributeError):

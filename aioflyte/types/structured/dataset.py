@@ -169,7 +169,7 @@ class StructuredDataset:
 
         if self._literal_sd is None:
             if self._dataframe is not None:
-                await engine.to_literal(None, self, type(self), None)
+                await engine.async_to_literal(None, self, type(self), None)
             elif self.uri:
                 sdt = StructuredDatasetType()
                 if self._declared() is not None:
@@ -211,7 +211,7 @@ class StructuredDataset:
         """Write the dataframe now (if not yet written), as a literal of type ``expected``."""
         from aioflyte.types.structured.engine import flyte_dataset_transformer as engine
 
-        await engine.to_literal(ctx, self, type(self), expected)
+        await engine.async_to_literal(ctx, self, type(self), expected)
 
     def __repr__(self) -> str:
         df = "" if self._dataframe is None else f", dataframe=<{type(self._dataframe).__name__}>"

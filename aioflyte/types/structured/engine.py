@@ -310,10 +310,12 @@ class StructuredDatasetTransformerEngine(TypeTransformer[StructuredDataset]):
         sdt.CopyFrom(structured_literal_type)
         sdt.format = handler.supported_format or format
         model = await call_handler(handler.encode, ctx, sd, sdt)
+        if not isinstance(model, _lit.StructuredDataset) and callable(getattr(model, "to_flyte_idl", None)):
+            model = model.to_flyte_idl()  # a flytekit-style model object
         if not isinstance(model, _lit.StructuredDataset):
             raise TypeTransformerFailedError(
                 f"encoder {handler} returned {type(model).__name__}; it must return a "
-                "flyteidl.core.literals_pb2.StructuredDataset (uri + metadata)"
+                "flyteidl.core.literals_pb2.StructuredDataset (uri + metadata), or a model object of one"
             )
         if not model.metadata.HasField("structured_dataset_type"):
             model.metadata.structured_dataset_type.CopyFrom(structured_literal_type)

@@ -124,9 +124,9 @@ async def call_handler(fn: Callable[..., Any], *args: Any) -> Any:
     """Await an async handler method; run a sync one (flytekit style) in a worker thread."""
     if inspect.iscoroutinefunction(fn):
         return await fn(*args)
-    import anyio.to_thread
+    from aioflyte.types import _compat
 
-    result = await anyio.to_thread.run_sync(fn, *args)
+    result = await _compat.in_worker(fn, *args)  # its own sync I/O runs on this loop meanwhile
     if inspect.isawaitable(result):
         return await result
     return result
