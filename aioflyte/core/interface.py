@@ -133,9 +133,20 @@ def outputs_from_annotation(ret: Any) -> tuple[dict[str, Any], type | None, bool
     if _is_named_tuple(ret):
         hints = typing.get_type_hints(ret, include_extras=True)
         return {f: hints[f] for f in ret._fields}, ret, False
+    if isinstance(ret, tuple):  # ``-> (int, str)``: one output per element, as ``tuple[int, str]``
+        if len(ret) == 1:
+            raise FlyteInterfaceException(
+                f"the return annotation {ret!r} is a tuple of one type: write the type alone for one output"
+            )
+        return {f"o{i}": a for i, a in enumerate(ret)}, None, bool(ret)
     origin = typing.get_origin(ret)
     if origin is tuple:
         args = typing.get_args(ret)
+        if len(args) == 1 and args != ((),):
+            raise FlyteInterfaceException(
+                f"the return annotation {_type_repr(ret)} has one element: tuples declare several outputs, so write "
+                "the type alone for one output"
+            )
         if args and args[-1] is not Ellipsis and args != ((),):
             return {f"o{i}": a for i, a in enumerate(args)}, None, True
     return {"o0": ret}, None, False
@@ -156,6 +167,10 @@ def extract_return_annotation(return_annotation: Any) -> dict[str, Any]:
     return outputs_from_annotation(return_annotation)[0]
 
 
+def _type_repr(t: Any) -> str:
+    return repr(t).replace("typing.", "")
+
+
 def _caller_locals() -> dict[str, Any]:
     """Locals of the nearest frame outside aioflyte: where a nested function's string annotations live."""
     import sys
@@ -167,11 +182,37 @@ def _caller_locals() -> dict[str, Any]:
 
 
 def get_type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
-    """``typing.get_type_hints``, also resolving names local to the function that declares the entity."""
+    """``typing.get_type_hints``, also resolving names local to the function that declares the entity.
+
+    A return annotation written as a tuple of types (``-> (int, str)``) is kept as that tuple, also when
+    annotations are strings (``from __future__ import annotations``), which ``typing`` refuses to evaluate.
+    """
+    annotations = getattr(fn, "__annotations__", None) or {}
+    ret = annotations.get("return")
+    if isinstance(ret, str) and ret.lstrip().startswith("("):
+        scope = _Annotations(fn, {k: v for k, v in annotations.items() if k != "return"})
+        try:
+            value = eval(ret, scope.__globals__, _caller_locals())  # what typing itself would do
+        except Exception:
+            value = None
+        if isinstance(value, tuple):
+            return {**_hints(scope), "return": value}
+    return _hints(fn)
+
+
+class _Annotations:
+    """Stands in for a function with other annotations (``typing.get_type_hints`` reads these two attributes)."""
+
+    def __init__(self, fn: Callable[..., Any], annotations: dict[str, Any]) -> None:
+        self.__annotations__ = annotations
+        self.__globals__ = getattr(inspect.unwrap(fn), "__globals__", {})
+
+
+def _hints(obj: Any) -> dict[str, Any]:
     try:
-        return typing.get_type_hints(fn, include_extras=True)
+        return typing.get_type_hints(obj, include_extras=True)
     except NameError:
-        return typing.get_type_hints(fn, localns=_caller_locals(), include_extras=True)
+        return typing.get_type_hints(obj, localns=_caller_locals(), include_extras=True)
 
 
 def transform_function_to_interface(fn: Callable[..., Any], entity_kind: str = "task") -> Interface:
