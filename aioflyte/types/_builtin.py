@@ -24,11 +24,13 @@ def _register_late() -> None:
     from aioflyte.types.file import FILE
     from aioflyte.types.iterator import ITERATOR
     from aioflyte.types.pickle import BYTES
+    from aioflyte.types.protobuf import PROTOBUF
 
     TypeEngine.register(BYTES)
     TypeEngine.register(FILE)  # FlyteFile[fmt] classes are subclasses: found through the MRO
     TypeEngine.register(DIRECTORY)
     TypeEngine.register(ITERATOR, [typing.Iterator])  # Iterator[T]: found by its origin, collections.abc.Iterator
+    TypeEngine.register(PROTOBUF)  # generated message classes: found through the MRO
 
 
 _register_late()
@@ -86,8 +88,9 @@ def guess_python_type(lt: _types.LiteralType) -> Any:
     if kind == "simple":
         if lt.simple == _types.STRUCT:
             from aioflyte.types.generic import GENERIC_DICT
+            from aioflyte.types.protobuf import PROTOBUF
 
-            candidates = [_dataclass(), GENERIC_DICT]
+            candidates = [PROTOBUF, _dataclass(), GENERIC_DICT]
         else:
             candidates = [
                 primitives.INT,
