@@ -10,7 +10,7 @@ from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
 from aioflyte.exceptions import TypeTransformerFailedError
-from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, mismatch
+from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, mismatch, strip_annotated
 
 # Above this many elements, element conversions run concurrently (they may do blob I/O), at most
 # ``DataConfig.max_concurrency`` at a time.
@@ -72,7 +72,7 @@ class ListTransformer(TypeTransformer[list]):
 
     def assert_type(self, t: Any, v: Any) -> None:
         if not isinstance(v, list):
-            raise mismatch(t, v)
+            raise mismatch(strip_annotated(t), v)
 
     async def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> _lit.Literal:
         if not isinstance(python_val, list):
@@ -132,7 +132,7 @@ class DictTransformer(TypeTransformer[dict]):
 
     def assert_type(self, t: Any, v: Any) -> None:
         if not isinstance(v, dict):
-            raise mismatch(t, v)
+            raise mismatch(strip_annotated(t), v)
 
     async def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> _lit.Literal:
         kv = self._typed(python_type)

@@ -12,7 +12,7 @@ from flyteidl.core import types_pb2 as _types
 
 from aioflyte.exceptions import TypeTransformerFailedError
 from aioflyte.types import _codec, _jsonschema
-from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, mismatch
+from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, mismatch, strip_annotated
 from aioflyte.types.generic import (
     integral_floats_to_ints,
     msgpack_literal,
@@ -63,7 +63,7 @@ class DataclassTransformer(TypeTransformer[Any]):
             _IN_PROGRESS.reset(token)
 
     def assert_type(self, t: Any, v: Any) -> None:
-        self._encode(t, v)
+        self._encode(strip_annotated(t), v)
 
     def _encode(self, t: type, v: Any) -> Any:
         enc, _ = self._codecs(t)

@@ -218,6 +218,11 @@ class AsyncTypeTransformer(TypeTransformer[T]):
     """flytekit's base for transformers that define ``async_to_literal`` / ``async_to_python_value``."""
 
 
+def strip_annotated(t: Any) -> Any:
+    """``T`` for ``Annotated[T, ...]`` (any type else, as is)."""
+    return typing.get_args(t)[0] if typing.get_origin(t) is typing.Annotated else t
+
+
 def _strip_annotated(t: Any) -> tuple[Any, tuple[Any, ...]]:
     if typing.get_origin(t) is typing.Annotated:
         args = typing.get_args(t)

@@ -9,7 +9,12 @@ from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
 from aioflyte.exceptions import TypeTransformerFailedError
-from aioflyte.types.engine import LocalConverter, TypeTransformer, mismatch
+from aioflyte.types.engine import LocalConverter, TypeTransformer, mismatch, strip_annotated
+
+
+def _same_values(a: Any, b: Any) -> bool:
+    """Whether two enum classes have the same member values, in order (so the same enum literal type)."""
+    return [m.value for m in a] == [m.value for m in b]
 
 
 class EnumTransformer(TypeTransformer[enum.Enum]):
@@ -30,8 +35,13 @@ class EnumTransformer(TypeTransformer[enum.Enum]):
         return _types.LiteralType(enum_type=_types.EnumType(values=self._values(t)))
 
     def _coerce(self, t: Any, v: Any) -> enum.Enum:
+        t = strip_annotated(t)
         if isinstance(v, t):
             return v
+        if isinstance(v, enum.Enum) and _same_values(type(v), t):
+            # The same enum type under another class: e.g. two classes guessed from one literal type (a fetched
+            # entity's interface, guessed once per fetch), or a user's enum and the one guessed from its type.
+            return t(v.value)
         if isinstance(v, str) and not isinstance(v, enum.Enum):
             try:
                 return t(v)

@@ -23,7 +23,7 @@ from aioflyte import runscope
 from aioflyte.exceptions import FlyteDataNotFoundError, TypeTransformerFailedError
 from aioflyte.io.provider import default_provider, is_remote, split_protocol
 from aioflyte.types import _blob_sync
-from aioflyte.types.engine import TypeTransformer, mismatch, type_name, value_repr
+from aioflyte.types.engine import TypeTransformer, mismatch, strip_annotated, type_name, value_repr
 
 PICKLE_FORMAT = "PythonPickle"  # blobs of this format are pickles (aioflyte.types.pickle), never files
 SINGLE = _types.BlobType.SINGLE
@@ -283,7 +283,11 @@ class _Lazy:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _Lazy) or family(type(self)) is not family(type(other)):
             return NotImplemented
-        return self._path == other._path and self._remote_source == other._remote_source
+        return (
+            self._path == other._path
+            and self._remote_source == other._remote_source
+            and self._format == other._format  # FlyteFile["csv"] and FlyteFile["json"] of one path differ
+        )
 
     def __hash__(self) -> int:
         return hash((family(type(self)), self._path))
@@ -516,7 +520,7 @@ class FlyteFilePathTransformer(TypeTransformer[FlyteFile]):
         return _types.LiteralType(blob=_types.BlobType(format=_format_for(t), dimensionality=SINGLE))
 
     def assert_type(self, t: Any, v: Any) -> None:
-        coerce(t, v, FlyteFile)
+        coerce(strip_annotated(t), v, FlyteFile)
 
     async def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> _lit.Literal:
         ff = coerce(python_type, python_val, FlyteFile)

@@ -11,7 +11,7 @@ from flyteidl.core import types_pb2 as _types
 
 from aioflyte.exceptions import TypeTransformerFailedError
 from aioflyte.types import _codec
-from aioflyte.types.engine import LocalConverter, TypeTransformer, mismatch, type_name
+from aioflyte.types.engine import LocalConverter, TypeTransformer, mismatch, strip_annotated, type_name
 
 MSGPACK = "msgpack"
 CACHE_KEY_ANNOTATION = {"cache-key-metadata": {"serialization-format": MSGPACK}}
@@ -99,7 +99,7 @@ class GenericDictTransformer(TypeTransformer[dict]):
 
     def assert_type(self, t: Any, v: Any) -> None:
         if not isinstance(v, dict):
-            raise mismatch(t, v)
+            raise mismatch(strip_annotated(t), v)
 
     def _encode(self, t: Any, v: Any) -> Any:
         if not isinstance(v, dict):

@@ -11,7 +11,7 @@ from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
 from aioflyte.exceptions import TypeTransformerFailedError
-from aioflyte.types.engine import LocalConverter, TypeTransformer, mismatch, type_name
+from aioflyte.types.engine import LocalConverter, TypeTransformer, mismatch, strip_annotated, type_name
 
 T = TypeVar("T")
 PYTHON_PICKLE_FORMAT = "PythonPickle"
@@ -94,7 +94,7 @@ class PickleTransformer(TypeTransformer[Any]):
             raise mismatch(t, v)
 
     def assert_type(self, t: Any, v: Any) -> None:
-        self._check(t, v)
+        self._check(strip_annotated(t), v)
 
     def get_literal_type(self, t: Any) -> _types.LiteralType:
         return _pickle_literal_type(t)

@@ -17,7 +17,7 @@ from google.protobuf import json_format, struct_pb2
 from google.protobuf.message import Message
 
 from aioflyte.exceptions import TypeTransformerFailedError
-from aioflyte.types.engine import LocalConverter, TypeTransformer, mismatch, type_name
+from aioflyte.types.engine import LocalConverter, TypeTransformer, mismatch, strip_annotated, type_name
 
 PB_FIELD_KEY = "pb_type"
 
@@ -116,6 +116,7 @@ class ProtobufTransformer(TypeTransformer[Message]):
         return lt
 
     def assert_type(self, t: Any, v: Any) -> None:
+        t = strip_annotated(t)
         if not isinstance(v, t):
             raise mismatch(t, v)
 

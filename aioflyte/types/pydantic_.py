@@ -11,7 +11,7 @@ from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
 from aioflyte.exceptions import TypeTransformerFailedError
-from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, mismatch
+from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, mismatch, strip_annotated
 from aioflyte.types.generic import msgpack_literal, pack, read_data, struct_literal_type, unpack
 
 
@@ -35,6 +35,7 @@ class PydanticTransformer(TypeTransformer[pydantic.BaseModel]):
         return struct_literal_type(schema, fields)
 
     def assert_type(self, t: Any, v: Any) -> None:
+        t = strip_annotated(t)
         if not isinstance(v, t):
             raise mismatch(t, v)
 

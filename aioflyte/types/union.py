@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import sys
 import typing
 from typing import Any
 
@@ -9,7 +11,7 @@ from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
 from aioflyte.exceptions import FlyteDataNotFoundError, TypeTransformerFailedError
-from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, type_name, value_repr
+from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, strip_annotated, type_name, value_repr
 
 
 def _variant_type(t: Any) -> _types.LiteralType:
@@ -18,6 +20,40 @@ def _variant_type(t: Any) -> _types.LiteralType:
     # The variant's structure is only its tag (as flytekit writes it): a dataclass's field types are dropped.
     lt.structure.CopyFrom(_types.TypeStructure(tag=TypeEngine.get_transformer(t).name))
     return lt
+
+
+def _is_record(t: Any) -> bool:
+    """A dataclass or a pydantic model: variants that read each other's data when their fields agree."""
+    t = typing.get_args(t)[0] if typing.get_origin(t) is typing.Annotated else t
+    if not isinstance(t, type):
+        return False
+    if dataclasses.is_dataclass(t):
+        return True
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and issubclass(t, pydantic.BaseModel)
+
+
+def _check_unambiguous(union: Any, chosen: Any, v: Any) -> None:
+    """Refuse a record that another record variant of the union would take too: read back, the literal (tagged
+    only with the transformer's name) could be either, so the union cannot say which it holds."""
+    if not _is_record(chosen):
+        return
+    tag = TypeEngine.get_transformer(chosen).name
+    also = []
+    for a in typing.get_args(union):
+        if a is chosen or not _is_record(a) or TypeEngine.get_transformer(a).name != tag:
+            continue
+        try:
+            TypeEngine.get_transformer(a).assert_type(a, v)
+        except (TypeTransformerFailedError, TypeError, AssertionError, ValueError):
+            continue
+        also.append(a)
+    if also:
+        names = ", ".join(type_name(a) for a in typing.get_args(union) if a is chosen or a in also)
+        raise TypeTransformerFailedError(
+            f"Ambiguous choice of variant for union type {type_name(union)}: {value_repr(v)} fits {names}, which "
+            "are structurally the same (fields of the same names and types); make the variants differ"
+        )
 
 
 def _ordered(variants: tuple[Any, ...], v: Any) -> list[Any]:
@@ -34,6 +70,7 @@ class UnionTransformer(TypeTransformer[Any]):
         return _types.LiteralType(union_type=_types.UnionType(variants=[_variant_type(a) for a in typing.get_args(t)]))
 
     def assert_type(self, t: Any, v: Any) -> None:
+        t = strip_annotated(t)
         for a in typing.get_args(t):
             try:
                 TypeEngine.get_transformer(a).assert_type(a, v)
@@ -50,6 +87,7 @@ class UnionTransformer(TypeTransformer[Any]):
                 raise  # the value's data is missing: no other variant would find it either
             except (TypeTransformerFailedError, TypeError, AssertionError, ValueError):
                 continue
+            _check_unambiguous(python_type, a, python_val)
             return _lit.Literal(
                 scalar=_lit.Scalar(union=_lit.Union(value=lit, type=_variant_type(a))),
                 hash=lit.hash,
@@ -92,9 +130,11 @@ class UnionTransformer(TypeTransformer[Any]):
         def convert(v: Any) -> Any:
             for a in _ordered(args, v):
                 try:
-                    return by_type[a](v)
+                    out = by_type[a](v)
                 except (TypeTransformerFailedError, TypeError, AssertionError, ValueError):
                     continue
+                _check_unambiguous(t, a, v)
+                return out
             raise TypeTransformerFailedError(f"expected {type_name(t)}, got {type(v).__name__} ({value_repr(v)})")
 
         return convert
