@@ -39,9 +39,11 @@ def _blocking(coro: Any, what: str) -> Any:
 class Checkpoint:
     """This attempt's checkpoint location (``checkpoint_dest``) and the previous attempt's (``checkpoint_src``)."""
 
-    def __init__(self, checkpoint_dest: str, checkpoint_src: str | None = None) -> None:
-        self._dest = checkpoint_dest.rstrip("/")
-        self._src = checkpoint_src.rstrip("/") if checkpoint_src else None
+    def __init__(
+        self, checkpoint_dest: str | os.PathLike[str], checkpoint_src: str | os.PathLike[str] | None = None
+    ) -> None:
+        self._dest = os.fspath(checkpoint_dest).rstrip("/")
+        self._src = os.fspath(checkpoint_src).rstrip("/") if checkpoint_src else None
         self._restored: pathlib.Path | None = None
 
     @property

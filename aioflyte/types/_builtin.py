@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import typing
 from typing import Any
 
@@ -27,7 +28,8 @@ def _register_late() -> None:
     from aioflyte.types.protobuf import PROTOBUF
 
     TypeEngine.register(BYTES)
-    TypeEngine.register(FILE)  # FlyteFile[fmt] classes are subclasses: found through the MRO
+    # FlyteFile[fmt] classes are subclasses: found through the MRO. ``os.PathLike`` outputs are files, as in flytekit.
+    TypeEngine.register(FILE, additional_types=[os.PathLike])
     TypeEngine.register(DIRECTORY)
     TypeEngine.register(ITERATOR, [typing.Iterator])  # Iterator[T]: found by its origin, collections.abc.Iterator
     TypeEngine.register(PROTOBUF)  # generated message classes: found through the MRO

@@ -32,6 +32,7 @@ from aioflyte.types.file import (
     coerce,
     parametrize,
     path_schema,
+    pending_source,
     remote_location,
     working_directory,
 )
@@ -259,10 +260,15 @@ class FlyteDirectory(_Lazy, os.PathLike):
         if self._remote_directory is False:
             return self._path
         local = self._local()
-        if not os.path.isdir(local):  # noqa: ASYNC240  # one stat of a local path: microseconds, less than a thread hop
-            raise FlyteDataNotFoundError(f"FlyteDirectory {local!r} cannot be uploaded: there is no such directory")
         provider = default_provider()
         rd = self._remote_directory
+        if not os.path.isdir(local):  # noqa: ASYNC240  # one stat of a local path: microseconds, less than a thread hop
+            source = pending_source(local)
+            if source is None:
+                raise FlyteDataNotFoundError(f"FlyteDirectory {local!r} cannot be uploaded: there is no such directory")
+            if not isinstance(rd, str):
+                return source  # an input's path, never read: its stored data is the output, as it is
+            await self._fetch(source, local)  # a copy is asked for at remote_directory: fetch it to upload it
         dest = rd if isinstance(rd, str) else provider.random_remote_path()
         await provider.put_directory(local, dest, concurrency=batch_size or self._batch_size)
         return dest

@@ -9,11 +9,13 @@ store without downloading the whole file. Literals are flytekit's: a ``SINGLE`` 
 from __future__ import annotations
 
 import asyncio
+import collections
 import inspect
 import json
 import os
 import typing
 import uuid
+import weakref
 from typing import Any, Callable, ClassVar
 
 from flyteidl.core import literals_pb2 as _lit
@@ -153,6 +155,30 @@ def path_schema() -> dict[str, Any]:
     return {"anyOf": [{"type": "string"}, {"type": "string", "format": "path"}], "default": None}
 
 
+# Lazy handles by the local path they will be downloaded to. A task may return an input's ``path`` (a string), or
+# ``FlyteFile(f.path)``, without reading it: nothing is at that path then, and the output is the stored data
+# itself. Handles still referenced are found by weak reference, the most recent ones also after they are gone.
+_PENDING: weakref.WeakValueDictionary[str, _Lazy] = weakref.WeakValueDictionary()
+_RECENT: collections.OrderedDict[str, str] = collections.OrderedDict()
+_RECENT_MAX = 4096
+
+
+def _note_pending(obj: _Lazy) -> None:
+    assert obj._remote_source is not None
+    _PENDING[obj._path] = obj
+    _RECENT[obj._path] = obj._remote_source
+    while len(_RECENT) > _RECENT_MAX:
+        _RECENT.popitem(last=False)
+
+
+def pending_source(path: str) -> str | None:
+    """The store URI of the data a lazy input handle would download to ``path`` (None: no handle made that path)."""
+    obj = _PENDING.get(path)
+    if obj is not None and obj._remote_source is not None:
+        return obj._remote_source
+    return _RECENT.get(path)
+
+
 class _Lazy:
     """State shared by FlyteFile and FlyteDirectory: where the data lives, and whether it is local yet."""
 
@@ -181,6 +207,7 @@ class _Lazy:
         self._path = sandbox_path(uri, default_name)
         self._remote_source = uri
         self._local_path = self._path
+        _note_pending(self)
 
     def _sandbox_gone(self) -> bool:
         """Whether this handle's download location was chosen in a sandbox that no longer exists.
@@ -443,9 +470,14 @@ class FlyteFile(_Lazy, os.PathLike):
         if self._remote_path is False:
             return self._path
         local = self._local()
-        if not os.path.isfile(local):  # noqa: ASYNC240  # one stat of a local path: microseconds, less than a thread hop
-            raise FlyteDataNotFoundError(f"FlyteFile {local!r} cannot be uploaded: there is no such file")
         provider = default_provider()
+        if not os.path.isfile(local):  # noqa: ASYNC240  # one stat of a local path: microseconds, less than a thread hop
+            source = pending_source(local)
+            if source is None:
+                raise FlyteDataNotFoundError(f"FlyteFile {local!r} cannot be uploaded: there is no such file")
+            if not isinstance(self._remote_path, str):
+                return source  # an input's path, never read: its stored data is the output, as it is
+            await provider.get_file(source, local)  # a copy is asked for at remote_path: fetch it to upload it
         dest = (
             self._remote_path if isinstance(self._remote_path, str) else provider.random_remote_path(local_name(local))
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 from typing import Any, AsyncIterator, Callable, Generic, Iterator, TypeVar
 
 from flyteidl.core import literals_pb2 as _lit
@@ -28,12 +29,19 @@ def _in_loop_thread() -> bool:
     return True
 
 
+def _work_loop() -> asyncio.AbstractEventLoop | None:
+    """The loop sync code on this thread hands its I/O to: its caller's (a sync transformer's), or the run's."""
+    from aioflyte.types._blob_sync import CALLER_LOOP
+
+    return CALLER_LOOP.get() or run_loop()
+
+
 def bridge(coro: Any) -> Any:
     """The coroutine itself on a loop's thread (await it); else its result, computed on the run's loop from a
     sync task body, or on a fresh loop when there is no run at all."""
     if _in_loop_thread():
         return coro
-    loop = run_loop()
+    loop = _work_loop()
     if loop is not None:
         return asyncio.run_coroutine_threadsafe(coro, loop).result()
     return asyncio.run(coro)
@@ -52,7 +60,7 @@ class DatasetStream(Generic[DF]):
         if _in_loop_thread():
             raise RuntimeError("this is the event loop's thread: use 'async for df in sd.open(T).iter()'")
         agen = self._factory()
-        loop = run_loop()
+        loop = _work_loop()
         if loop is not None:
 
             def step(coro: Any) -> Any:
@@ -101,17 +109,19 @@ class StructuredDataset:
     def __init__(
         self,
         dataframe: Any | None = None,
-        uri: str | None = None,
+        uri: str | os.PathLike[str] | None = None,
         metadata: StructuredDatasetMetadata | None = None,
         file_format: str = GENERIC_FORMAT,
         **kwargs: Any,
     ) -> None:
         if kwargs:
             raise TypeError(f"StructuredDataset() got unexpected keyword arguments {sorted(kwargs)}")
+        if isinstance(uri, os.PathLike):
+            uri = os.fspath(uri)  # a local path given as a pathlib.Path
         if uri is not None and not isinstance(uri, str):
-            raise TypeError(f"StructuredDataset(uri=...) expected a str, got {type(uri).__name__}")
+            raise TypeError(f"StructuredDataset(uri=...) expected a str or a path, got {type(uri).__name__}")
         self._dataframe = dataframe
-        self.uri = uri
+        self.uri: str | None = uri
         self.file_format = file_format or GENERIC_FORMAT
         self._metadata = metadata
         self._literal_sd: _lit.StructuredDataset | None = None
