@@ -12,6 +12,7 @@ import contextvars
 import dataclasses
 import datetime
 import enum
+import sys
 import types
 import typing
 from typing import Any, AsyncIterator, Callable, Collection
@@ -206,14 +207,23 @@ def _cached(cache: dict[Any, Codec], t: Any, enc: bool) -> Codec:
     return fn
 
 
-def _build(t: Any, enc: bool, cache: dict[Any, Codec]) -> Codec:
+def _build(t: Any, enc: bool, cache: dict[Any, Codec], strategies: Strategies | None = None) -> Codec:
     t = strip(t)
+    if strategies:
+        own = _strategy_codec(strategies.get(t), enc)
+        if own is not None:
+            return own
     if t is Any or t is object:
         return plain if enc else _identity
     table = _SCALAR_ENC if enc else _SCALAR_DEC
     if t in table:
         return table[t]
-    sub = encoder if enc else decoder
+    sub: Callable[[Any], Codec] = encoder if enc else decoder
+    if strategies:  # a dataclass's own strategies reach into containers of its fields, not into other records
+
+        def sub(a: Any) -> Codec:
+            return _build(a, enc, cache, strategies) if not _is_record(a) else _cached(cache, strip(a), enc)
+
     origin, args = typing.get_origin(t), typing.get_args(t)
     if is_union(t):
         return _union(t, [(a, sub(a)) for a in args])
@@ -228,6 +238,8 @@ def _build(t: Any, enc: bool, cache: dict[Any, Codec]) -> Codec:
     if isinstance(t, type):
         if _is_record_type(t):
             return _record_type(t, enc)
+        if is_serializable_type(t):
+            return _serializable_type(t, enc)
         if dataclasses.is_dataclass(t):
             return _dataclass(t, enc, cache)
         if issubclass(t, enum.Enum):
@@ -333,11 +345,18 @@ def _dataclass(cls: type, enc: bool, cache: dict[Any, Codec]) -> Codec:
     cell: list[Codec] = []
     before = set(cache)
     cache[cls] = lambda v: cell[0](v)
+    strategies = class_strategies(cls)
     try:
         spec = []
         for f, ft in field_types(cls):
             try:
-                spec.append((f.name, (encoder if enc else decoder)(ft), f))
+                own = _strategy_codec(field_strategy(f), enc)
+                if own is None:
+                    if strategies and not _is_record(ft):
+                        own = _build(ft, enc, cache, strategies)
+                    else:
+                        own = (encoder if enc else decoder)(ft)
+                spec.append((f.name, own, f))
             except CodecError as e:
                 raise e.at("." + f.name).under(cls.__qualname__) from None
     except BaseException:
@@ -392,6 +411,90 @@ def _dataclass_decoder(cls: type, spec: list[tuple[str, Codec, dataclasses.Field
         return obj
 
     return codec
+
+
+# ---------------------------------------------------------------------------------------------------- mashumaro options
+# Dataclasses written for mashumaro (flytekit encodes every dataclass with it) may say how values are stored:
+# ``class Config: serialization_strategy = {type: strategy}`` for the class's fields of that type (also inside their
+# containers, not inside other dataclasses), a field's own ``metadata`` (``serialize`` / ``deserialize`` callables
+# or a ``serialization_strategy``, as ``mashumaro.field_options`` writes it), and ``SerializableType`` classes
+# (``_serialize`` / ``_deserialize``). A strategy is an object with ``serialize`` / ``deserialize`` methods or a dict
+# of those two callables. mashumaro itself is not needed: these are read from the classes.
+
+Strategies = dict[Any, Any]
+
+
+def class_strategies(cls: type) -> Strategies:
+    """The ``Config.serialization_strategy`` of a dataclass, by (stripped) type."""
+    config = cls.__dict__.get("Config") or getattr(cls, "Config", None)
+    found = getattr(config, "serialization_strategy", None)
+    return {strip(k): v for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def field_strategy(f: dataclasses.Field[Any]) -> Any:
+    """A field's own strategy from its metadata (None: the class's, or the type's, applies)."""
+    meta = f.metadata
+    strategy = meta.get("serialization_strategy")
+    if strategy is not None:
+        return strategy
+    if meta.get("serialize") is not None or meta.get("deserialize") is not None:
+        return {"serialize": meta.get("serialize"), "deserialize": meta.get("deserialize")}
+    return None
+
+
+def strategy_function(strategy: Any, enc: bool) -> Callable[[Any], Any] | None:
+    """The function of a strategy for one direction (None when it has none for it)."""
+    name = "serialize" if enc else "deserialize"
+    fn = strategy.get(name) if isinstance(strategy, dict) else getattr(strategy, name, None)
+    return fn if callable(fn) else None
+
+
+def _strategy_codec(strategy: Any, enc: bool) -> Codec | None:
+    if strategy is None:
+        return None
+    fn = strategy_function(strategy, enc)
+    if fn is None:
+        return None
+
+    def codec(v: Any) -> Any:
+        try:
+            out = fn(v)
+        except (TypeError, ValueError) as e:
+            raise CodecError(f"the serialization strategy failed on {value_repr(v)}: {e}") from None
+        return plain(out) if enc else out
+
+    return codec
+
+
+def is_serializable_type(t: Any) -> bool:
+    """A ``mashumaro.types.SerializableType`` subclass (only defined when the user's code imported mashumaro)."""
+    mashumaro_types = sys.modules.get("mashumaro.types")
+    base = getattr(mashumaro_types, "SerializableType", None)
+    return base is not None and isinstance(t, type) and issubclass(t, base) and t is not base
+
+
+def _serializable_type(t: Any, enc: bool) -> Codec:
+    if enc:
+
+        def encode(v: Any) -> Any:
+            if not isinstance(v, t):
+                raise _wrong(t, v)
+            return plain(v._serialize())
+
+        return encode
+
+    def decode(d: Any) -> Any:
+        try:
+            return t._deserialize(d)
+        except (TypeError, ValueError) as e:
+            raise CodecError(f"{t.__qualname__}._deserialize failed on {value_repr(d)}: {e}") from None
+
+    return decode
+
+
+def _is_record(t: Any) -> bool:
+    t = strip(t)
+    return isinstance(t, type) and dataclasses.is_dataclass(t)
 
 
 # ---------------------------------------------------------------------------------------------------- stored objects

@@ -32,41 +32,75 @@ _SIMPLE: dict[Any, dict[str, Any]] = {
 }
 
 
-def schema_of(cls: type) -> dict[str, Any]:
-    """The JSON schema of a dataclass: nested dataclasses inlined, ``$defs``/``$ref`` only for recursion."""
+class NoSchema(_codec.CodecError):
+    """A type with no JSON schema of its own (a ``SerializableType``): the dataclass holding it has none either,
+    as flytekit's literal types say (no metadata)."""
+
+
+def schema_of(cls: type) -> dict[str, Any] | None:
+    """The JSON schema of a dataclass: nested dataclasses inlined, ``$defs``/``$ref`` only for recursion (None when
+    a field's type has no schema)."""
     defs: dict[str, Any] = {}
-    schema = _schema(cls, defs, set())
+    try:
+        schema = _schema(cls, defs, set())
+    except NoSchema:
+        return None
     if defs:
         schema = {**schema, "$defs": defs}
     return schema
 
 
-def _schema(t: Any, defs: dict[str, Any], building: set[type]) -> dict[str, Any]:
+def _strategy_schema(strategy: Any, defs: dict[str, Any], building: set[type]) -> dict[str, Any]:
+    """What a serialization strategy writes, by the return annotation of its ``serialize`` (else anything)."""
+    fn = _codec.strategy_function(strategy, True)
+    try:
+        ret = typing.get_type_hints(fn).get("return") if fn is not None else None
+    except Exception:  # an annotation that does not resolve: say nothing about the value
+        ret = None
+    return _schema(ret, defs, building) if ret is not None else {}
+
+
+def _schema(
+    t: Any, defs: dict[str, Any], building: set[type], strategies: _codec.Strategies | None = None
+) -> dict[str, Any]:
     t = _codec.strip(t)
+    if strategies and t in strategies:
+        return _strategy_schema(strategies[t], defs, building)
+    if strategies and not (isinstance(t, type) and dataclasses.is_dataclass(t)):
+        inner = strategies
+
+        def sub(a: Any, defs: dict[str, Any], building: set[type]) -> dict[str, Any]:
+            return _schema(a, defs, building, inner)
+
+    else:
+
+        def sub(a: Any, defs: dict[str, Any], building: set[type]) -> dict[str, Any]:
+            return _schema(a, defs, building)
+
     if t is Any or t is object:
         return {}
     if t in _SIMPLE:
         return dict(_SIMPLE[t])
     origin, args = typing.get_origin(t), typing.get_args(t)
     if _codec.is_union(t):
-        return {"anyOf": [_schema(a, defs, building) for a in args]}
+        return {"anyOf": [sub(a, defs, building) for a in args]}
     if origin is typing.Literal:
         values = [_codec.plain(a.value if isinstance(a, enum.Enum) else a) for a in args]
         return {"const": values[0]} if len(values) == 1 else {"enum": values}
     if t is list or origin is list:
-        return _array(args[0] if args else Any, defs, building)
+        return _array(sub(args[0] if args else Any, defs, building))
     if t in (set, frozenset) or origin in (set, frozenset):
-        return {**_array(args[0] if args else Any, defs, building), "uniqueItems": True}
+        return {**_array(sub(args[0] if args else Any, defs, building)), "uniqueItems": True}
     if t is tuple or origin is tuple:
         if not args or (len(args) == 2 and args[1] is Ellipsis):
-            return _array(args[0] if args else Any, defs, building)
+            return _array(sub(args[0] if args else Any, defs, building))
         n = len(args)
-        items = [_schema(a, defs, building) for a in args]
+        items = [sub(a, defs, building) for a in args]
         return {"type": "array", "prefixItems": items, "minItems": n, "maxItems": n}
     if t is dict or origin is dict:
         out: dict[str, Any] = {"type": "object"}
         if args:
-            value, key = _schema(args[1], defs, building), _schema(args[0], defs, building)
+            value, key = sub(args[1], defs, building), sub(args[0], defs, building)
             if value:
                 out["additionalProperties"] = value
             if key:
@@ -76,14 +110,19 @@ def _schema(t: Any, defs: dict[str, Any], building: set[type]) -> dict[str, Any]
         return {"enum": [_codec.plain(m.value) for m in t]}
     if isinstance(t, type) and hasattr(t, "_record_schema"):  # FlyteFile, FlyteDirectory: their own record form
         return t._record_schema()
+    if _codec.is_serializable_type(t):
+        raise NoSchema(f"{type_repr(t)} (a SerializableType) has no JSON schema")
     if isinstance(t, type) and dataclasses.is_dataclass(t):
         return _record(t, defs, building)
     raise _codec.CodecError(f"type {t!r} has no JSON schema")
 
 
-def _array(item: Any, defs: dict[str, Any], building: set[type]) -> dict[str, Any]:
-    items = _schema(item, defs, building)
+def _array(items: dict[str, Any]) -> dict[str, Any]:
     return {"type": "array", "items": items} if items else {"type": "array"}
+
+
+def type_repr(t: Any) -> str:
+    return getattr(t, "__qualname__", None) or repr(t)
 
 
 def _record(cls: type, defs: dict[str, Any], building: set[type]) -> dict[str, Any]:
@@ -92,13 +131,18 @@ def _record(cls: type, defs: dict[str, Any], building: set[type]) -> dict[str, A
         defs.setdefault(name, {})
         return {"$ref": f"#/$defs/{name}"}
     building.add(cls)
+    strategies = _codec.class_strategies(cls)
     try:
         properties: dict[str, Any] = {}
         required: list[str] = []
         for f, ft in _codec.field_types(cls):
-            fs = _schema(ft, defs, building)
+            own = _codec.field_strategy(f)
+            if own is not None:
+                fs = _strategy_schema(own, defs, building)
+            else:
+                fs = _schema(ft, defs, building, strategies)
             if f.default is not dataclasses.MISSING:
-                fs["default"] = json_default(ft, f.default)
+                fs["default"] = json_default(ft, f.default, strategies)  # by the class's strategies, as mashumaro
             if f.metadata.get("description"):
                 fs["description"] = f.metadata["description"]
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
@@ -127,9 +171,11 @@ def _json_safe(v: Any) -> Any:
     return v
 
 
-def json_default(t: Any, value: Any) -> Any:
+def json_default(t: Any, value: Any, strategies: _codec.Strategies | None = None) -> Any:
     """A field default as JSON (ISO dates, enum values, base64 bytes, nested dataclasses as objects)."""
     try:
+        if strategies:
+            return _json_safe(_codec._build(t, True, _codec._ENC_CACHE, strategies)(value))
         return _json_safe(_codec.encoder(t)(value))
     except _codec.CodecError:
         try:
