@@ -28,9 +28,10 @@ _MISSING = dataclasses.MISSING
 class CodecError(TypeTransformerFailedError):
     """A value does not fit its declared type; ``path`` says where (``.field``, ``[0]``, ``['key']``)."""
 
-    def __init__(self, reason: str, path: tuple[str, ...] = ()) -> None:
+    def __init__(self, reason: str, path: tuple[str, ...] = (), *, no_schema: bool = False) -> None:
         self.reason = reason
         self.path = path
+        self.no_schema = no_schema  # the type has no JSON schema, so a record holding it has none either
         where = "".join(path)
         super().__init__(f"{where.lstrip('.')}: {reason}" if where else reason)
 
@@ -559,7 +560,18 @@ def _needs_io(t: Any, seen: set[Any]) -> bool:
             return False
         seen.add(t)
         return any(_needs_io(ft, seen) for _, ft in field_types(t))
+    if isinstance(t, type) and _is_pydantic_model(t):
+        if t in seen:
+            return False
+        seen.add(t)
+        fields: dict[str, Any] = getattr(t, "model_fields", {})
+        return any(_needs_io(info.annotation, seen) for info in fields.values())
     return False
+
+
+def _is_pydantic_model(t: type) -> bool:
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and issubclass(t, pydantic.BaseModel)
 
 
 def _collect(v: Any, out: list[Any], seen: set[int]) -> None:
@@ -577,6 +589,9 @@ def _collect(v: Any, out: list[Any], seen: set[int]) -> None:
     elif dataclasses.is_dataclass(v) and not isinstance(v, type):
         for f in dataclasses.fields(v):
             _collect(getattr(v, f.name, None), out, seen)
+    elif _is_pydantic_model(type(v)):
+        for name in type(v).model_fields:
+            _collect(getattr(v, name, None), out, seen)
 
 
 @contextlib.asynccontextmanager

@@ -32,19 +32,16 @@ _SIMPLE: dict[Any, dict[str, Any]] = {
 }
 
 
-class NoSchema(_codec.CodecError):
-    """A type with no JSON schema of its own (a ``SerializableType``): the dataclass holding it has none either,
-    as flytekit's literal types say (no metadata)."""
-
-
 def schema_of(cls: type) -> dict[str, Any] | None:
     """The JSON schema of a dataclass: nested dataclasses inlined, ``$defs``/``$ref`` only for recursion (None when
     a field's type has no schema)."""
     defs: dict[str, Any] = {}
     try:
         schema = _schema(cls, defs, set())
-    except NoSchema:
-        return None
+    except _codec.CodecError as e:
+        if e.no_schema:  # a SerializableType field: the record has no schema, as in flytekit (no metadata)
+            return None
+        raise
     if defs:
         schema = {**schema, "$defs": defs}
     return schema
@@ -111,7 +108,7 @@ def _schema(
     if isinstance(t, type) and hasattr(t, "_record_schema"):  # FlyteFile, FlyteDirectory: their own record form
         return t._record_schema()
     if _codec.is_serializable_type(t):
-        raise NoSchema(f"{type_repr(t)} (a SerializableType) has no JSON schema")
+        raise _codec.CodecError(f"{type_repr(t)} (a SerializableType) has no JSON schema", no_schema=True)
     if isinstance(t, type) and dataclasses.is_dataclass(t):
         return _record(t, defs, building)
     raise _codec.CodecError(f"type {t!r} has no JSON schema")
@@ -268,6 +265,10 @@ def _stored_class(s: dict[str, Any]) -> Any:
         from aioflyte.types.directory import FlyteDirectory
 
         return FlyteDirectory
+    if title == "StructuredDataset" and props == {"uri", "file_format"}:
+        from aioflyte.types.structured import StructuredDataset
+
+        return StructuredDataset
     return None
 
 

@@ -327,6 +327,19 @@ class _Lazy:
     def __reduce__(self) -> Any:
         return (_rebuild, (family(type(self)), self._format, self.__getstate__()))
 
+    # --- pydantic (a field of a model) -----------------------------------------------------------------
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from aioflyte.types._pydantic_records import core_schema
+
+        return core_schema(cls, paths=True)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
+        from aioflyte.types._pydantic_records import json_schema
+
+        return json_schema(cls)
+
 
 def _rebuild(base: type, fmt: str, state: dict[str, Any]) -> Any:
     cls = parametrize(base, fmt) if fmt else base

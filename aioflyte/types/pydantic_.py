@@ -11,6 +11,7 @@ from flyteidl.core import literals_pb2 as _lit
 from flyteidl.core import types_pb2 as _types
 
 from aioflyte.exceptions import TypeTransformerFailedError
+from aioflyte.types import _codec
 from aioflyte.types.engine import LocalConverter, TypeEngine, TypeTransformer, mismatch, strip_annotated
 from aioflyte.types.generic import msgpack_literal, pack, read_data, struct_literal_type, unpack
 
@@ -57,6 +58,10 @@ class PydanticTransformer(TypeTransformer[pydantic.BaseModel]):
             raise TypeTransformerFailedError(f"cannot read a {t.__qualname__}: {e}") from e
 
     async def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> _lit.Literal:
+        if _codec.needs_io(python_type):
+            self.assert_type(python_type, python_val)
+            async with _codec.published(python_val):  # files, directories and datasets in fields are stored first
+                return msgpack_literal(self._encode(python_type, python_val))
         return msgpack_literal(self._encode(python_type, python_val))
 
     async def to_python_value(self, ctx: Any, lv: _lit.Literal, expected_python_type: Any) -> Any:
@@ -64,6 +69,9 @@ class PydanticTransformer(TypeTransformer[pydantic.BaseModel]):
         return self._decode(t, read_data(lv, t.__qualname__, typed=False))
 
     def local_converter(self, t: Any) -> LocalConverter | None:
+        if _codec.needs_io(t):  # fields holding files go through the store, as they would on a cluster
+            return None
+
         def convert(v: Any) -> Any:
             return self._decode(t, unpack(pack(self._encode(t, v))))
 

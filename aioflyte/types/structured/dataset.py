@@ -223,6 +223,68 @@ class StructuredDataset:
 
         await engine.async_to_literal(ctx, self, type(self), expected)
 
+    # --- records (a StructuredDataset field of a dataclass or a pydantic model) ----------------------------
+    # flytekit's record form: {"uri": ..., "file_format": ...}; a dataframe is written first (``_record_publish``).
+    @classmethod
+    def _record_schema(cls) -> dict[str, Any]:
+        def nullable_str(default: Any) -> dict[str, Any]:
+            return {"anyOf": [{"type": "string"}, {"type": "null"}], "default": default}
+
+        return {
+            "type": "object",
+            "title": "StructuredDataset",
+            "additionalProperties": False,
+            "properties": {"uri": nullable_str(None), "file_format": nullable_str(GENERIC_FORMAT)},
+        }
+
+    @classmethod
+    def _record_encode(cls, v: Any, published: str | None) -> dict[str, Any] | None:
+        if v is None:
+            return None
+        if not isinstance(v, StructuredDataset):
+            raise TypeError(f"expected StructuredDataset, got {type(v).__name__}")
+        stored = v._literal_sd
+        uri = published or (stored.uri if stored is not None else None) or v.uri
+        fmt = stored.metadata.structured_dataset_type.format if stored is not None else ""
+        return {"uri": uri, "file_format": fmt or v.file_format}
+
+    @classmethod
+    def _record_decode(cls, data: Any) -> StructuredDataset | None:
+        if data is None:
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("uri"), (str, type(None))):
+            raise TypeError(f"expected a StructuredDataset record {{'uri': ..., 'file_format': ...}}, got {data!r}")
+        fmt = data.get("file_format") or GENERIC_FORMAT
+        sd = cls(uri=data.get("uri"), file_format=fmt)
+        if sd.uri:  # stored data: passed on as it is, never copied again
+            sdt = StructuredDatasetType(format=fmt)
+            sd._literal_sd = _lit.StructuredDataset(
+                uri=sd.uri, metadata=StructuredDatasetMetadata(structured_dataset_type=sdt)
+            )
+        return sd
+
+    async def _record_publish(self) -> str:
+        """Store the dataframe (or copy local data) as a task output does; the URI it is stored at."""
+        from aioflyte.types.structured.engine import flyte_dataset_transformer as engine
+
+        lit = await engine.async_to_literal(None, self, type(self), None)
+        if self._literal_sd is None:  # data the user stored: the output points at it (copied when it was local)
+            self._literal_sd = lit.scalar.structured_dataset
+        return lit.scalar.structured_dataset.uri
+
+    # --- pydantic (a field of a model) -----------------------------------------------------------------
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from aioflyte.types._pydantic_records import core_schema
+
+        return core_schema(cls, paths=False)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
+        from aioflyte.types._pydantic_records import json_schema
+
+        return json_schema(cls)
+
     def __repr__(self) -> str:
         df = "" if self._dataframe is None else f", dataframe=<{type(self._dataframe).__name__}>"
         return f"{type(self).__name__}(uri={self.uri!r}, file_format={self.file_format!r}{df})"
