@@ -138,10 +138,11 @@ def flyte_context(ctx: Any) -> Any:
     """
     if ctx is not None:
         return ctx
-    context_module = sys.modules.get("aioflyte.core.context")
-    if context_module is None:
-        return None
-    return context_module.FlyteContextManager.current_context()
+    for name in ("aioflyte.core.context_manager", "aioflyte.core.context"):  # where it lives, where it was first
+        manager = getattr(sys.modules.get(name), "FlyteContextManager", None)
+        if manager is not None:
+            return manager.current_context()
+    return None
 
 
 # ------------------------------------------------------------------------------------------------ threads and loops

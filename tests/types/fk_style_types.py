@@ -18,7 +18,8 @@ from aioflyte.types import TypeEngine, TypeTransformer
 from aioflyte.types.engine import AsyncTypeTransformer
 from aioflyte.types.file import FlyteFile
 
-#: What the transformers saw, one tuple per call: (method, type of ctx, on a loop's thread?, type of the argument).
+#: What the transformers saw, one tuple per call: (method, type of ctx, on a loop's thread?, class of the argument,
+#: module and name).
 CALLS: list[tuple[str, str, bool, str]] = []
 
 
@@ -30,6 +31,10 @@ def _on_loop() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def _qualified(x: Any) -> str:
+    return f"{type(x).__module__}.{type(x).__name__}"
 
 
 class Model:
@@ -63,13 +68,13 @@ class MoneyTransformer(TypeTransformer[Money]):
         return Model(types_pb2.LiteralType(simple=types_pb2.STRING))
 
     def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> Any:
-        CALLS.append(("to_literal", type(ctx).__name__, _on_loop(), type(expected).__name__))
+        CALLS.append(("to_literal", type(ctx).__name__, _on_loop(), _qualified(expected)))
         lit = literals_pb2.Literal(scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(string_value="")))
         lit.scalar.primitive.string_value = f"{python_val.cents}c"
         return Model(lit)
 
     def to_python_value(self, ctx: Any, lv: Any, expected_python_type: Any) -> Any:
-        CALLS.append(("to_python_value", type(ctx).__name__, _on_loop(), type(lv).__name__))
+        CALLS.append(("to_python_value", type(ctx).__name__, _on_loop(), _qualified(lv)))
         return Money(int(lv.scalar.primitive.string_value.rstrip("c")))
 
 
@@ -110,7 +115,7 @@ class TagTransformer(AsyncTypeTransformer[Tag]):
         return types_pb2.LiteralType(simple=types_pb2.STRING)
 
     async def async_to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> Any:
-        CALLS.append(("async_to_literal", type(ctx).__name__, _on_loop(), type(expected).__name__))
+        CALLS.append(("async_to_literal", type(ctx).__name__, _on_loop(), _qualified(expected)))
         return await TypeEngine.async_to_literal(ctx, "#" + python_val.s, str, expected)
 
     async def async_to_python_value(self, ctx: Any, lv: Any, expected_python_type: Any) -> Any:

@@ -39,7 +39,10 @@ async def test_sync_transformer_in_tasks_and_workflows_runs_off_the_loop_with_a_
     for method, ctx, on_loop, arg in fk.CALLS:
         assert ctx == "FlyteContext", (method, ctx)  # the engine passes no context: the current one is given
         assert on_loop is False, method  # a worker thread, never the loop's
-        assert arg == ("LiteralType" if method == "to_literal" else "Literal")
+        # flytekit's model classes (aioflyte.models), as flytekit hands them
+        assert arg == (
+            "aioflyte.models.types.LiteralType" if method == "to_literal" else "aioflyte.models.literals.Literal"
+        )
 
 
 def test_engine_sync_forms_outside_a_loop_return_values() -> None:
@@ -94,10 +97,21 @@ def test_flytekit_style_code_gets_model_objects_where_there_are_model_classes(mo
     monkeypatch.setitem(_compat._MODELS, literals_pb2.Literal, LiteralModel)
     fk.CALLS.clear()
     assert TypeEngine.to_python_value(None, _money_literal("4c"), fk.Money) == fk.Money(4)
-    assert fk.CALLS[-1][3] == "LiteralModel"
+    assert fk.CALLS[-1][3].endswith(".LiteralModel")
     lit = TypeEngine.to_literal(None, fk.Money(4), fk.Money, None)  # the sync form returns the model object
     assert isinstance(lit, LiteralModel) and lit.pb == _money_literal("4c")
     assert TypeEngine.to_python_value(None, lit, fk.Money) == fk.Money(4)  # and takes one back
+
+
+def test_the_sync_forms_give_and_take_flytekits_model_objects() -> None:
+    """flytekit's ``TypeEngine.to_literal`` returns a ``flytekit.models.literals.Literal``: aioflyte's model class."""
+    from aioflyte.models.literals import Literal, LiteralMap
+
+    lit = TypeEngine.to_literal(None, 3, int, None)
+    assert isinstance(lit, Literal) and lit.scalar.primitive.integer == 3 and lit.scalar.union is None
+    assert TypeEngine.to_python_value(None, lit, int) == 3
+    lm = TypeEngine.dict_to_literal_map(None, {"a": [1]}, {"a": list[int]})
+    assert isinstance(lm, LiteralMap) and TypeEngine.literal_map_to_kwargs(None, lm, {"a": list[int]}) == {"a": [1]}
 
 
 async def test_a_sync_transformer_may_call_the_engine_sync_for_io() -> None:
@@ -118,7 +132,7 @@ def test_a_sync_transformer_doing_io_from_plain_sync_code(tmp_path: Path) -> Non
 async def test_async_flytekit_transformer_runs_on_the_loop_with_a_context() -> None:
     fk.CALLS.clear()
     assert await TypeEngine.async_to_literal(None, fk.Tag("x"), fk.Tag) == _money_literal("#x")
-    assert fk.CALLS == [("async_to_literal", "FlyteContext", True, "LiteralType")]
+    assert fk.CALLS == [("async_to_literal", "FlyteContext", True, "aioflyte.models.types.LiteralType")]
     tr = TypeEngine.get_transformer(fk.Tag)
     assert tr.is_async and not TypeEngine.get_transformer(fk.Money).is_async
     back = await TypeEngine.async_to_python_value(None, _money_literal("#y"), fk.Tag)
