@@ -122,9 +122,39 @@ class TagTransformer(AsyncTypeTransformer[Tag]):
         return Tag((await TypeEngine.async_to_python_value(ctx, lv, str)).removeprefix("#"))
 
 
+class Table:
+    """A dataframe kept as a StructuredDataset by a sync transformer, which reads it back sync."""
+
+    def __init__(self, df: Any) -> None:
+        self.df = df
+
+
+class TableTransformer(TypeTransformer[Table]):
+    def __init__(self) -> None:
+        super().__init__("Table", Table)
+
+    def get_literal_type(self, t: Any) -> Any:
+        from aioflyte.types.structured import StructuredDataset
+
+        return TypeEngine.to_literal_type(StructuredDataset)
+
+    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> Any:
+        from aioflyte.types.structured import StructuredDataset
+
+        return TypeEngine.to_literal(ctx, StructuredDataset(dataframe=python_val.df), StructuredDataset, expected)
+
+    def to_python_value(self, ctx: Any, lv: Any, expected_python_type: Any) -> Any:
+        import pandas as pd
+
+        from aioflyte.types.structured import StructuredDataset
+
+        return Table(TypeEngine.to_python_value(ctx, lv, StructuredDataset).open(pd.DataFrame).all())
+
+
 TypeEngine.register(MoneyTransformer())
 TypeEngine.register(BundleTransformer())
 TypeEngine.register(TagTransformer())
+TypeEngine.register(TableTransformer())
 
 
 @task

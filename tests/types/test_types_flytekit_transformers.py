@@ -120,6 +120,23 @@ async def test_a_sync_transformer_may_call_the_engine_sync_for_io() -> None:
     assert out == "hello!:True"
 
 
+async def test_a_sync_transformer_may_read_a_dataset_sync() -> None:
+    import pandas as pd
+
+    from aioflyte import map_task, task
+
+    @task
+    async def table(n: int) -> fk.Table:
+        return fk.Table(pd.DataFrame({"a": list(range(n))}))
+
+    @task
+    def total(t: fk.Table) -> int:
+        return int(t.df["a"].sum())
+
+    assert await total(t=await table(n=5)) == 10
+    assert await map_task(fk.make_money)(cents=[1, 2]) == [fk.Money(1), fk.Money(2)]  # map tasks too
+
+
 def test_a_sync_transformer_doing_io_from_plain_sync_code(tmp_path: Path) -> None:
     p = tmp_path / "b.txt"
     p.write_text("plain")
