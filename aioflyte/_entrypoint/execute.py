@@ -147,7 +147,7 @@ async def _convert_inputs(
             continue
         lit = await unwrap(provider, literals[n])
         try:  # TypeEngine.literal_map_to_kwargs, one input at a time so that a failure names its input
-            kwargs[n] = await TypeEngine.to_python_value(None, lit, t)
+            kwargs[n] = await TypeEngine.async_to_python_value(None, lit, t)
         except FlyteSystemException:
             raise
         except Exception as e:
@@ -213,7 +213,7 @@ async def _convert_outputs(task: Any, result: Any) -> tuple[_lit.LiteralMap, dic
 
     async def one(n: str, t: Any) -> _lit.Literal:
         try:
-            return await TypeEngine.to_literal(None, values[n], t, types[n])
+            return await TypeEngine.async_to_literal(None, values[n], t, types[n])
         except FlyteSystemException:
             raise
         except (TypeTransformerFailedError, TypeError, ValueError, AssertionError) as e:

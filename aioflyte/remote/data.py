@@ -149,7 +149,7 @@ async def to_python(lit: Literal, as_type: Any = None, name: str = "value") -> A
         if lt is None:
             raise FlyteUserException(f"cannot tell the Python type of {name!r}; pass as_type=")
         t = TypeEngine.guess_python_type(lt)
-    return await TypeEngine.to_python_value(None, lit, t)
+    return await TypeEngine.async_to_python_value(None, lit, t)
 
 
 # --- the calls --------------------------------------------------------------------------------------------------

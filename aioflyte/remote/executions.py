@@ -160,7 +160,7 @@ async def _to_literals(
                 f"{what} has no input named {name!r} (its inputs: {', '.join(types) or 'none'})", entity=what
             )
         try:
-            out.literals[name].CopyFrom(await TypeEngine.to_literal(None, value, t))
+            out.literals[name].CopyFrom(await TypeEngine.async_to_literal(None, value, t))
         except Exception as e:
             raise FlyteInvalidInputException(
                 f"input {name!r} of {what}: cannot convert {value_repr(value)} to {t}: {e}", entity=what

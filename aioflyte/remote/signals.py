@@ -94,7 +94,7 @@ class Signals:
         if lt is None:
             lt = TypeEngine.to_literal_type(python_type)
         try:
-            return await TypeEngine.to_literal(None, value, python_type, lt)
+            return await TypeEngine.async_to_literal(None, value, python_type, lt)
         except Exception as e:
             entity = describe_signal(signal_id, ex_id)
             raise FlyteInvalidInputException(
@@ -125,7 +125,7 @@ class Signals:
         from aioflyte.types.engine import TypeEngine
 
         ex_id = self._signal_execution(execution_name, project, domain)
-        lit = await TypeEngine.to_literal(None, flag, bool, TypeEngine.to_literal_type(bool))
+        lit = await TypeEngine.async_to_literal(None, flag, bool, TypeEngine.to_literal_type(bool))
         await self.signal_client.set_signal(signal_id, ex_id, lit)
 
 

@@ -62,7 +62,7 @@ def output_reference(ref: Ref, ids: NodeIds) -> Any:
 
 async def literal(value: Any, python_type: Any, lt: Any = None) -> literals_pb2.Literal:
     """The literal of a Python value (``python_type`` None: the value's own type)."""
-    return await TypeEngine.to_literal(None, value, python_type if python_type is not None else type(value), lt)
+    return await TypeEngine.async_to_literal(None, value, python_type if python_type is not None else type(value), lt)
 
 
 async def binding_data(b: Any, python_type: Any, lt: types_pb2.LiteralType | None, ids: NodeIds) -> Any:
@@ -133,7 +133,7 @@ async def bindings(
 
 async def literal_map(values: dict[str, Any], types: dict[str, Any]) -> literals_pb2.LiteralMap:
     """The literals of ``values`` (of ``types``, else of their own types)."""
-    return await TypeEngine.dict_to_literal_map(None, values, types)
+    return await TypeEngine.dict_to_literal_map_pb(None, values, types)
 
 
 async def parameter_map(inputs: dict[str, tuple[Any, Any]], docstring: str | None = None) -> interface_pb2.ParameterMap:
