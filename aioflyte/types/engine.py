@@ -88,8 +88,8 @@ class TypeTransformer(Generic[T]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _adopt(cls, "to_literal", "async_to_literal", "_fk_to_literal", _literal_from_sync)
-        _adopt(cls, "to_python_value", "async_to_python_value", "_fk_to_python", _python_from_sync)
+        _adopt(cls, "to_literal", "async_to_literal", "_fk_to_literal")
+        _adopt(cls, "to_python_value", "async_to_python_value", "_fk_to_python")
         if cls._fk_to_literal or cls._fk_to_python:
             cls.accepts_annotated = True  # flytekit hands transformers the annotated type as written
 
@@ -113,7 +113,7 @@ class TypeTransformer(Generic[T]):
     @property
     def is_async(self) -> bool:
         """Whether ``to_literal`` runs on the loop (an async form) rather than in a worker thread."""
-        return type(self).async_to_literal is not _literal_from_sync
+        return not _is_sync(type(self).async_to_literal)
 
     def isinstance_generic(self, obj: Any, generic_alias: Any) -> None:
         origin = typing.get_origin(generic_alias) or generic_alias
@@ -130,33 +130,15 @@ class TypeTransformer(Generic[T]):
         raise NotImplementedError(f"{type(self).__name__} does not define get_literal_type")
 
     def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> Any:
-        """The literal of ``python_val``: returned off a loop, a coroutine to await on one."""
-        if type(self).async_to_literal is TypeTransformer.async_to_literal:
-            raise NotImplementedError(f"{type(self).__name__} does not define to_literal")
-        if not self._fk_to_literal and expected is not None:
-            expected = _compat.idl_literal_type(expected)
-        return _dual(
-            lambda: self.async_to_literal(ctx, python_val, python_type, expected),
-            _compat.literal_view,
-            f"{type(self).__name__}.to_literal",
-            "await tr.async_to_literal(...)",
-        )
+        """The literal of ``python_val``: returned off a loop, a coroutine to await on one (see the class)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define to_literal")
 
     async def async_to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define to_literal")
 
     def to_python_value(self, ctx: Any, lv: Any, expected_python_type: Any) -> Any:
-        """The value of literal ``lv``: returned off a loop, a coroutine to await on one."""
-        if type(self).async_to_python_value is TypeTransformer.async_to_python_value:
-            raise NotImplementedError(f"{type(self).__name__} does not define to_python_value")
-        if not self._fk_to_python:
-            lv = _compat.idl_literal(lv)
-        return _dual(
-            lambda: self.async_to_python_value(ctx, lv, expected_python_type),
-            _same,
-            f"{type(self).__name__}.to_python_value",
-            "await tr.async_to_python_value(...)",
-        )
+        """The value of literal ``lv``: returned off a loop, a coroutine to await on one (see the class)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define to_python_value")
 
     async def async_to_python_value(self, ctx: Any, lv: Any, expected_python_type: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define to_python_value")
@@ -176,10 +158,6 @@ class TypeTransformer(Generic[T]):
         return f"{type(self).__name__}({self._name!r})"
 
 
-def _same(v: Any) -> Any:
-    return v
-
-
 def _dual(make: Callable[[], Any], view: Callable[[Any], Any], what: str, instead: str) -> Any:
     """flytekit's sync form of a conversion: its result off a loop; on a loop's thread, the coroutine itself."""
     if _compat.on_loop_thread():
@@ -187,30 +165,68 @@ def _dual(make: Callable[[], Any], view: Callable[[Any], Any], what: str, instea
     return view(_compat.run_sync(make, what, f"'{instead}'"))
 
 
-async def _literal_from_sync(
-    self: TypeTransformer[Any], ctx: Any, python_val: Any, python_type: Any, expected: Any
-) -> Any:
-    """``async_to_literal`` of a transformer written with flytekit's sync ``to_literal``: a worker thread runs it."""
-    return await _compat.in_worker(self.to_literal, ctx, python_val, python_type, expected)
+# The methods ``__init_subclass__`` installs. Each calls the function of the class it was made for (not the most
+# derived one), so that ``super().to_literal(...)`` in a subclass reaches its parent's conversion.
 
 
-async def _python_from_sync(self: TypeTransformer[Any], ctx: Any, lv: Any, expected_python_type: Any) -> Any:
-    return await _compat.in_worker(self.to_python_value, ctx, lv, expected_python_type)
+def _sync_to_literal(fn: Callable[..., Any], idl: bool) -> Callable[..., Any]:
+    """flytekit's sync ``to_literal`` over an async implementation (``idl``: it takes flyteidl messages)."""
+
+    def to_literal(self: TypeTransformer[Any], ctx: Any, python_val: Any, python_type: Any, expected: Any) -> Any:
+        if idl and expected is not None:
+            expected = _compat.idl_literal_type(expected)
+        return _dual(
+            lambda: fn(self, ctx, python_val, python_type, expected),
+            _compat.literal_view,
+            f"{type(self).__name__}.to_literal",
+            "await tr.async_to_literal(...)",
+        )
+
+    return to_literal
 
 
-def _adopt(cls: type, sync_name: str, async_name: str, flag: str, from_sync: Callable[..., Any]) -> None:
+def _sync_to_python_value(fn: Callable[..., Any], idl: bool) -> Callable[..., Any]:
+    def to_python_value(self: TypeTransformer[Any], ctx: Any, lv: Any, expected_python_type: Any) -> Any:
+        if idl:
+            lv = _compat.idl_literal(lv)
+        return _dual(
+            lambda: fn(self, ctx, lv, expected_python_type),
+            lambda v: v,
+            f"{type(self).__name__}.to_python_value",
+            "await tr.async_to_python_value(...)",
+        )
+
+    return to_python_value
+
+
+def _in_worker(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The async form of a sync (flytekit) conversion: a worker thread runs it, the loop stays free."""
+
+    async def in_worker(self: TypeTransformer[Any], *args: Any) -> Any:
+        return await _compat.in_worker(fn, self, *args)
+
+    in_worker._aioflyte_sync = True  # type: ignore[attr-defined]  # marks a conversion written sync
+    return in_worker
+
+
+def _is_sync(method: Any) -> bool:
+    return getattr(method, "_aioflyte_sync", False)
+
+
+def _adopt(cls: type, sync_name: str, async_name: str, flag: str) -> None:
     """Give ``cls`` both names of one conversion, from the form its own body defines (see ``TypeTransformer``)."""
     own = cls.__dict__
+    make_sync = _sync_to_literal if sync_name == "to_literal" else _sync_to_python_value
     if sync_name in own and inspect.iscoroutinefunction(own[sync_name]):  # aioflyte's form
         setattr(cls, async_name, own[sync_name])
-        setattr(cls, sync_name, getattr(TypeTransformer, sync_name))
+        setattr(cls, sync_name, make_sync(own[sync_name], idl=True))
         setattr(cls, flag, False)
     elif sync_name in own:  # flytekit's sync form
         if async_name not in own:
-            setattr(cls, async_name, from_sync)
+            setattr(cls, async_name, _in_worker(own[sync_name]))
         setattr(cls, flag, True)
     elif async_name in own:  # flytekit's async form
-        setattr(cls, sync_name, getattr(TypeTransformer, sync_name))
+        setattr(cls, sync_name, make_sync(own[async_name], idl=False))
         setattr(cls, flag, True)
 
 
@@ -415,7 +431,7 @@ class TypeEngine:
         if _compat.on_loop_thread():
             return cls.async_to_python_value(ctx, lv, expected_python_type)
         tr = cls.get_transformer(_strip_annotated(expected_python_type)[0])
-        if type(tr).async_to_python_value is _python_from_sync:  # sync code, sync transformer: right here
+        if _is_sync(type(tr).async_to_python_value):  # sync code, sync transformer: right here
             target, ctx, arg = cls._prepare_read(tr, ctx, lv, expected_python_type)
             return tr.to_python_value(ctx, arg, target)
         return _compat.run_sync(

@@ -21,7 +21,7 @@ import fk_style_types as fk
 import pytest
 from flyteidl.core import literals_pb2, types_pb2
 
-from aioflyte.types import TypeEngine, TypeTransformerFailedError, _compat
+from aioflyte.types import TypeEngine, TypeTransformer, TypeTransformerFailedError, _compat
 
 HERE = Path(__file__).parent
 STRING = types_pb2.LiteralType(simple=types_pb2.STRING)
@@ -235,3 +235,66 @@ def test_sync_forms_still_refuse_nothing_on_a_thread_without_a_loop_inside_a_run
         return await asyncio.to_thread(TypeEngine.to_python_value, None, _money_literal("6c"), fk.Money)
 
     assert asyncio.run(main()) == fk.Money(6)
+
+
+class Word:
+    def __init__(self, s: str) -> None:
+        self.s = s
+
+
+class WordTransformer(TypeTransformer[Word]):
+    """aioflyte's form."""
+
+    def __init__(self) -> None:
+        super().__init__("Word", Word)
+
+    def get_literal_type(self, t: object) -> types_pb2.LiteralType:
+        return STRING
+
+    async def to_literal(self, ctx, python_val, python_type, expected):  # type: ignore[no-untyped-def]
+        return _money_literal(python_val.s)
+
+    async def to_python_value(self, ctx, lv, expected_python_type):  # type: ignore[no-untyped-def]
+        return Word(lv.scalar.primitive.string_value)
+
+
+class Polite(Word):
+    pass
+
+
+class PoliteTransformer(WordTransformer):
+    """aioflyte's form, over its parent's through ``super()``."""
+
+    def __init__(self) -> None:
+        TypeTransformer.__init__(self, "Polite", Polite)
+
+    async def to_literal(self, ctx, python_val, python_type, expected):  # type: ignore[no-untyped-def]
+        lit = await super().to_literal(ctx, python_val, python_type, expected)
+        return _money_literal(lit.scalar.primitive.string_value + ", please")
+
+
+class Loud(Word):
+    pass
+
+
+class LoudTransformer(WordTransformer):
+    """flytekit's sync form, over an async parent through ``super()`` (from its worker thread)."""
+
+    def __init__(self) -> None:
+        TypeTransformer.__init__(self, "Loud", Loud)
+
+    def to_literal(self, ctx, python_val, python_type, expected):  # type: ignore[no-untyped-def]
+        lit = super().to_literal(ctx, python_val, python_type, expected)
+        return _money_literal(lit.scalar.primitive.string_value.upper() + "!")
+
+
+TypeEngine.register(PoliteTransformer())
+TypeEngine.register(LoudTransformer())
+
+
+async def test_subclasses_reach_their_parents_conversion_through_super() -> None:
+    assert (await TypeEngine.async_to_literal(None, Polite("tea"), Polite)) == _money_literal("tea, please")
+    assert (await TypeEngine.async_to_literal(None, Loud("tea"), Loud)) == _money_literal("TEA!")
+    assert TypeEngine.get_transformer(Loud).is_async is False
+    back = await TypeEngine.async_to_python_value(None, _money_literal("x"), Loud)  # the parent's, async
+    assert type(back) is Word and back.s == "x"
