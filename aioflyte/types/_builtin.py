@@ -8,7 +8,7 @@ from typing import Any
 
 from flyteidl.core import types_pb2 as _types
 
-from aioflyte.types import primitives
+from aioflyte.types import _compat, primitives
 from aioflyte.types.containers import DICT, LIST
 from aioflyte.types.engine import TypeEngine, TypeTransformer
 from aioflyte.types.enum_ import ENUM
@@ -120,9 +120,12 @@ def guess_python_type(lt: _types.LiteralType) -> Any:
         from aioflyte.types.pickle import PICKLE_GUESS
 
         candidates.append(PICKLE_GUESS)
-    for tr in candidates:
+    # Then the transformers registered by users (flytekit asks every registered one, the built-ins first).
+    users = [t for t in TypeEngine._REGISTRY.values() if not type(t).__module__.startswith("aioflyte.")]
+    for tr in dict.fromkeys([*candidates, *users]):
+        flytekit_style = tr._fk_to_literal or tr._fk_to_python
         try:
-            return tr.guess_python_type(lt)
+            return tr.guess_python_type(_compat.literal_type_view(lt) if flytekit_style else lt)
         except (ValueError, NotImplementedError, TypeError):
             continue
     raise ValueError(f"No Python type is known for the literal type {lt}")

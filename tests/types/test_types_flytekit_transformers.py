@@ -298,3 +298,39 @@ async def test_subclasses_reach_their_parents_conversion_through_super() -> None
     assert TypeEngine.get_transformer(Loud).is_async is False
     back = await TypeEngine.async_to_python_value(None, _money_literal("x"), Loud)  # the parent's, async
     assert type(back) is Word and back.s == "x"
+
+
+class Pin:
+    pass
+
+
+class PinTransformer(TypeTransformer[Pin]):
+    """flytekit's form, with a literal type of its own that it recognises when guessing."""
+
+    def __init__(self) -> None:
+        super().__init__("Pin", Pin)
+
+    def get_literal_type(self, t: object) -> types_pb2.LiteralType:
+        lt = types_pb2.LiteralType(simple=types_pb2.STRUCT)
+        lt.metadata.update({"kind": "pin"})
+        return lt
+
+    def to_literal(self, ctx, python_val, python_type, expected):  # type: ignore[no-untyped-def]
+        return _money_literal("pin")
+
+    def to_python_value(self, ctx, lv, expected_python_type):  # type: ignore[no-untyped-def]
+        return Pin()
+
+    def guess_python_type(self, literal_type):  # type: ignore[no-untyped-def]
+        if literal_type.metadata and literal_type.metadata.get("kind") == "pin":  # a model: metadata is a dict
+            return Pin
+        raise ValueError("not a pin")
+
+
+TypeEngine.register(PinTransformer())
+
+
+def test_registered_flytekit_transformers_are_asked_to_guess_with_model_objects() -> None:
+    """flytekit asks every registered transformer (the built-ins first), with model objects."""
+    assert TypeEngine.guess_python_type(TypeEngine.to_literal_type(Pin)) is Pin
+    assert TypeEngine.guess_python_type(TypeEngine.to_literal_type(dict)) is dict  # the built-ins answer first
