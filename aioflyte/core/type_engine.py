@@ -1,8 +1,9 @@
 """flytekit's ``flytekit.core.type_engine``: ``TypeEngine``, the transformer base classes and the built-in
 transformers, under flytekit's names. They live in ``aioflyte.types``, one module per type family.
 
-aioflyte's ``TypeTransformer`` converts with coroutines (``async def to_literal`` / ``to_python_value``), which is
-what flytekit calls ``AsyncTypeTransformer``: both names are that class here.
+A transformer may be written in flytekit's sync form (``TypeTransformer`` with ``def to_literal``), in flytekit's
+async form (``AsyncTypeTransformer`` with ``async def async_to_literal``) or in aioflyte's (``async def to_literal``);
+see ``aioflyte.types.engine.TypeTransformer``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from aioflyte.types.containers import ListTransformer as ListTransformer
 from aioflyte.types.dataclass import DataclassTransformer as DataclassTransformer
 from aioflyte.types.directory import BatchSize as BatchSize
 from aioflyte.types.directory import batch_size_of
+from aioflyte.types.engine import AsyncTypeTransformer as AsyncTypeTransformer
 from aioflyte.types.engine import HashMethod as HashMethod
 from aioflyte.types.engine import Literal as Literal
 from aioflyte.types.engine import LiteralType as LiteralType
 from aioflyte.types.engine import T as T
 from aioflyte.types.engine import TypeEngine as TypeEngine
-from aioflyte.types.engine import TypeTransformer as AsyncTypeTransformer
 from aioflyte.types.engine import TypeTransformer as TypeTransformer
 from aioflyte.types.enum_ import EnumTransformer as EnumTransformer
 from aioflyte.types.generic import MSGPACK

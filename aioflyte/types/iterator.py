@@ -65,7 +65,7 @@ class FlyteIterator(Generic[T]):
             return self._values[i]
         item, t = self._lv.collection.literals[i], _item_type(self._expected_python_type)
         value: T = call(
-            lambda: TypeEngine.to_python_value(self._ctx, item, t),
+            lambda: TypeEngine.async_to_python_value(self._ctx, item, t),
             f"item {i} of {self!r}",
             "a FlyteIterator a task received (its items are converted already)",
         )
@@ -103,7 +103,7 @@ class IteratorTransformer(TypeTransformer[collections.abc.Iterator]):
         self.assert_type(python_type, python_val)
         items = python_val if isinstance(python_val, (list, tuple)) else await in_thread(_consume, python_val)
         t = _item_type(python_type)
-        literals = await bounded_map(lambda x: TypeEngine.to_literal(ctx, x, t, expected.collection_type), items)
+        literals = await bounded_map(lambda x: TypeEngine.async_to_literal(ctx, x, t, expected.collection_type), items)
         return _lit.Literal(collection=_lit.LiteralCollection(literals=literals))
 
     async def to_python_value(self, ctx: Any, lv: _lit.Literal, expected_python_type: Any) -> FlyteIterator[Any]:
@@ -111,7 +111,7 @@ class IteratorTransformer(TypeTransformer[collections.abc.Iterator]):
             raise TypeTransformerFailedError(f"expected a collection literal for {expected_python_type}")
         t = _item_type(expected_python_type)
         literals = list(lv.collection.literals)
-        values = await bounded_map(lambda item: TypeEngine.to_python_value(ctx, item, t), literals)
+        values = await bounded_map(lambda item: TypeEngine.async_to_python_value(ctx, item, t), literals)
         return FlyteIterator(ctx, lv, expected_python_type, len(literals), values=values)
 
 

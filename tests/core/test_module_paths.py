@@ -136,7 +136,7 @@ def test_names_are_the_objects_aioflyte_uses():
         (interface.transform_function_to_interface, python_function_task.transform_function_to_interface),
         (type_engine.TypeEngine, aioflyte.TypeEngine),
         (type_engine.TypeTransformer, aioflyte.TypeTransformer),
-        (type_engine.AsyncTypeTransformer, aioflyte.TypeTransformer),
+        (type_engine.AsyncTypeTransformer, importlib.import_module("aioflyte.types.engine").AsyncTypeTransformer),
         (type_engine.TypeTransformerFailedError, aioflyte.TypeTransformerFailedError),
         (type_engine.HashMethod, aioflyte.HashMethod),
         (type_engine.BatchSize, aioflyte.BatchSize),

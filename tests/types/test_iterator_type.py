@@ -58,6 +58,6 @@ async def test_the_literal_is_a_collection_of_the_item_type():
 def test_a_flyte_iterator_built_from_a_literal_converts_each_item():
     import asyncio
 
-    lv = asyncio.run(TypeEngine.to_literal(None, ["a", "b"], typing.Iterator[str]))
+    lv = asyncio.run(TypeEngine.async_to_literal(None, ["a", "b"], typing.Iterator[str]))
     it = FlyteIterator(None, lv, typing.Iterator[str], 2)
     assert list(it) == ["a", "b"] and list(it) == ["a", "b"]

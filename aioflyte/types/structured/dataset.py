@@ -31,7 +31,7 @@ def _in_loop_thread() -> bool:
 
 def _work_loop() -> asyncio.AbstractEventLoop | None:
     """The loop sync code on this thread hands its I/O to: its caller's (a sync transformer's), or the run's."""
-    from aioflyte.types._blob_sync import CALLER_LOOP
+    from aioflyte.io.bridge import CALLER_LOOP
 
     return CALLER_LOOP.get() or run_loop()
 
