@@ -151,7 +151,40 @@ class TableTransformer(TypeTransformer[Table]):
         return Table(TypeEngine.to_python_value(ctx, lv, StructuredDataset).open(pd.DataFrame).all())
 
 
+class Notes:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class NotesTransformer(TypeTransformer[Notes]):
+    """The usual flytekit transformer: it moves its data with ``ctx.file_access`` and builds model objects."""
+
+    def __init__(self) -> None:
+        super().__init__("Notes", Notes)
+
+    def get_literal_type(self, t: Any) -> Any:
+        return types_pb2.LiteralType(blob=types_pb2.BlobType(format="notes"))
+
+    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Any) -> Any:
+        from aioflyte.models.core.types import BlobType
+        from aioflyte.models.literals import Blob, BlobMetadata, Literal, Scalar
+
+        local = ctx.file_access.get_random_local_path()
+        with open(local, "w") as f:
+            f.write(python_val.text)
+        uri = ctx.file_access.put_raw_data(local)
+        meta = BlobMetadata(type=BlobType(format="notes", dimensionality=BlobType.BlobDimensionality.SINGLE))
+        return Literal(scalar=Scalar(blob=Blob(metadata=meta, uri=uri)))
+
+    def to_python_value(self, ctx: Any, lv: Any, expected_python_type: Any) -> Any:
+        local = ctx.file_access.get_random_local_path()
+        ctx.file_access.get_data(lv.scalar.blob.uri, local)
+        with open(local) as f:
+            return Notes(f.read())
+
+
 TypeEngine.register(MoneyTransformer())
+TypeEngine.register(NotesTransformer())
 TypeEngine.register(BundleTransformer())
 TypeEngine.register(TagTransformer())
 TypeEngine.register(TableTransformer())
@@ -185,6 +218,21 @@ def write_bundle(text: str) -> Bundle:
 def read_bundle(b: Bundle, t: Tag) -> str:
     with open(b.path) as f:
         return f"{f.read()}{t.s}:{threading.current_thread() is not threading.main_thread()}"
+
+
+@task
+def take_notes(text: str) -> Notes:
+    return Notes(text)
+
+
+@task
+async def shout(n: Notes) -> str:
+    return n.text.upper()
+
+
+@workflow
+def notes_flow(text: str) -> str:
+    return shout(n=take_notes(text=text))
 
 
 @workflow

@@ -137,6 +137,15 @@ async def test_a_sync_transformer_may_read_a_dataset_sync() -> None:
     assert await map_task(fk.make_money)(cents=[1, 2]) == [fk.Money(1), fk.Money(2)]  # map tasks too
 
 
+async def test_a_transformer_moving_data_with_ctx_file_access() -> None:
+    """flytekit's transformers store their data with ``ctx.file_access`` (``put_raw_data``, ``get_data``)."""
+    assert await fk.notes_flow(text="hello") == "HELLO"
+    lit = await TypeEngine.async_to_literal(None, fk.Notes("kept"), fk.Notes)
+    assert lit.scalar.blob.metadata.type.format == "notes"
+    assert os.path.dirname(os.path.dirname(lit.scalar.blob.uri)) == os.path.join(os.environ["AIOFLYTE_HOME"], "raw")
+    assert (await TypeEngine.async_to_python_value(None, lit, fk.Notes)).text == "kept"
+
+
 def test_a_sync_transformer_doing_io_from_plain_sync_code(tmp_path: Path) -> None:
     p = tmp_path / "b.txt"
     p.write_text("plain")
