@@ -35,6 +35,7 @@ from aioflyte.types.primitives import NONE as NoneTransformer
 from aioflyte.types.primitives import STR as StrTransformer
 from aioflyte.types.primitives import TIMEDELTA as TimedeltaTransformer
 from aioflyte.types.primitives import SimpleTransformer as SimpleTransformer
+from aioflyte.types.protobuf import ProtobufTransformer as ProtobufTransformer
 from aioflyte.types.union import UnionTransformer as UnionTransformer
 
 MESSAGEPACK = MSGPACK
@@ -83,6 +84,7 @@ __all__ = [
     "Literal",
     "LiteralType",
     "NoneTransformer",
+    "ProtobufTransformer",
     "SimpleTransformer",
     "StrTransformer",
     "T",

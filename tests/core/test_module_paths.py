@@ -56,12 +56,13 @@ NAMES = {
         "AsyncTypeTransformer", "BatchSize", "BoolTransformer", "CACHE_KEY_METADATA", "DEFINITIONS",
         "DataclassTransformer", "DateTransformer", "DatetimeTransformer", "DictTransformer", "EnumTransformer",
         "FLYTE_USE_OLD_DC_FORMAT", "FloatTransformer", "HashMethod", "IntTransformer", "ListTransformer", "Literal",
-        "LiteralType", "MESSAGEPACK", "NoneTransformer", "SERIALIZATION_FORMAT", "SimpleTransformer",
+        "LiteralType", "MESSAGEPACK", "NoneTransformer", "ProtobufTransformer", "SERIALIZATION_FORMAT",
+        "SimpleTransformer",
         "StrTransformer", "T", "TITLE", "TimedeltaTransformer", "TypeEngine", "TypeTransformer",
         "TypeTransformerFailedError", "UnionTransformer", "get_batch_size", "get_underlying_type", "is_annotated",
     ],
     # left out: LiteralsResolver (aioflyte.remote.data.LiteralsResolver: core does not import remote),
-    # BinaryIOTransformer, TextIOTransformer, ProtobufTransformer, RestrictedTypeTransformer, RestrictedTypeError,
+    # BinaryIOTransformer, TextIOTransformer, RestrictedTypeTransformer, RestrictedTypeError,
     # LiteralTypeTransformer (no such transformers in aioflyte), and flytekit's helpers for its own dataclass and
     # JSON schema handling (convert_*_json_schema_to_python_class, generate_attribute_list_from_dataclass_json*,
     # dataclass_from_dict, strict_type_hint_matching, display_pickle_warning, modify_literal_uris)
