@@ -1,9 +1,12 @@
 """TypeEngine: finds the transformer for a Python type and converts values to and from literals.
 
-Transformers are async (``to_literal`` / ``to_python_value`` may stream blobs). Each transformer may also
-offer a *local converter*: a plain function that returns the value exactly as a literal round trip would
-(checked, coerced, copied) without building protobufs. The engine uses it for local runs, so that they pay no
-serialization yet see the very values a run on a backend would.
+Conversions are async underneath (they may stream blobs): each has an async form (``async_to_literal``) and
+flytekit's sync one (``to_literal``: the result outside a running loop, the coroutine on a loop's thread).
+Transformers may be written in flytekit's sync or async form or in aioflyte's (see ``TypeTransformer``; the
+adapter for flytekit's model objects and context is ``_compat``). Each transformer may also offer a *local
+converter*: a plain function that returns the value exactly as a literal round trip would (checked, coerced,
+copied) without building protobufs. The engine uses it for local runs, so that they pay no serialization yet see
+the very values a run on a backend would.
 """
 
 from __future__ import annotations
@@ -255,7 +258,7 @@ def _is_union(t: Any) -> bool:
 
 
 class TypeEngine:
-    """Registry of transformers and the entry points for conversions (flytekit's names, async)."""
+    """Registry of transformers and the entry points for conversions: flytekit's names, sync and async forms."""
 
     _REGISTRY: ClassVar[dict[Any, TypeTransformer[Any]]] = {}
     _CACHE: ClassVar[dict[Any, TypeTransformer[Any]]] = {}
