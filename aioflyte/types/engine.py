@@ -380,7 +380,7 @@ class TypeEngine:
         """
         if _compat.on_loop_thread():
             return cls.async_to_literal(ctx, python_val, python_type, expected)
-        tr = cls.get_transformer(_strip_annotated(python_type)[0])
+        tr = cls.get_transformer(python_type)
         if not tr.is_async:  # a sync transformer called from sync code: right here, as flytekit does
             target, ctx, fk_expected = cls._prepare(tr, ctx, python_val, python_type, expected)
             lit = cls._finish(tr, tr.to_literal(ctx, python_val, target, fk_expected), python_val, python_type)
@@ -395,7 +395,7 @@ class TypeEngine:
     @classmethod
     async def async_to_literal(cls, ctx: Any, python_val: Any, python_type: Any, expected: Any = None) -> Literal:
         """Convert a Python value to a literal of ``python_type`` (a ``TypeTransformerFailedError`` if it can't)."""
-        tr = cls.get_transformer(_strip_annotated(python_type)[0])
+        tr = cls.get_transformer(python_type)
         target, ctx, fk_expected = cls._prepare(tr, ctx, python_val, python_type, expected)
         lit = await tr.async_to_literal(ctx, python_val, target, fk_expected)
         return cls._finish(tr, lit, python_val, python_type)
@@ -433,7 +433,7 @@ class TypeEngine:
         """
         if _compat.on_loop_thread():
             return cls.async_to_python_value(ctx, lv, expected_python_type)
-        tr = cls.get_transformer(_strip_annotated(expected_python_type)[0])
+        tr = cls.get_transformer(expected_python_type)
         if _is_sync(type(tr).async_to_python_value):  # sync code, sync transformer: right here
             target, ctx, arg = cls._prepare_read(tr, ctx, lv, expected_python_type)
             return tr.to_python_value(ctx, arg, target)
@@ -446,7 +446,7 @@ class TypeEngine:
     @classmethod
     async def async_to_python_value(cls, ctx: Any, lv: Any, expected_python_type: Any) -> Any:
         """The Python value of a literal (a flyteidl message, or a model object) as ``expected_python_type``."""
-        tr = cls.get_transformer(_strip_annotated(expected_python_type)[0])
+        tr = cls.get_transformer(expected_python_type)
         target, ctx, arg = cls._prepare_read(tr, ctx, lv, expected_python_type)
         return await tr.async_to_python_value(ctx, arg, target)
 

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import threading
+import typing
 from pathlib import Path
 
 import fk_style_types as fk
@@ -343,3 +344,16 @@ def test_registered_flytekit_transformers_are_asked_to_guess_with_model_objects(
     """flytekit asks every registered transformer (the built-ins first), with model objects."""
     assert TypeEngine.guess_python_type(TypeEngine.to_literal_type(Pin)) is Pin
     assert TypeEngine.guess_python_type(TypeEngine.to_literal_type(dict)) is dict  # the built-ins answer first
+
+
+async def test_a_transformer_named_in_annotated_is_used() -> None:
+    """flytekit: ``Annotated[T, SomeTransformer()]`` converts with that transformer."""
+
+    class Cents(fk.MoneyTransformer):
+        def to_literal(self, ctx, python_val, python_type, expected):  # type: ignore[no-untyped-def]
+            return _money_literal(f"{python_val.cents} cents")
+
+    t = typing.Annotated[fk.Money, Cents()]
+    assert isinstance(TypeEngine.get_transformer(t), Cents)
+    assert await TypeEngine.async_to_literal(None, fk.Money(5), t) == _money_literal("5 cents")
+    assert await TypeEngine.async_to_literal(None, fk.Money(5), fk.Money) == _money_literal("5c")
