@@ -230,6 +230,7 @@ class _Lazy:
         if self._sandbox_gone():
             assert self._remote_source is not None
             self._path = self._local_path = sandbox_path(self._remote_source, self._sandbox_default)
+            _note_pending(self)  # its new download location passes the stored data on too (see _PENDING)
         return self._path
 
     @property

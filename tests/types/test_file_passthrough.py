@@ -78,3 +78,12 @@ def test_in_the_container_entrypoint(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     out = literals_pb2.LiteralMap.FromString((tmp_path / "out" / "outputs.pb").read_bytes())
     assert out.literals["o0"].scalar.blob.uri == str(src)
+
+
+async def test_a_handle_that_outlived_its_run_passes_on_from_its_new_location() -> None:
+    """A run's returned file is a lazy handle in the run's scratch space, removed when the run ends: its path is
+    then a new download location, which passes the stored data on as well."""
+    handle = await pt.make_file(name="late.txt")
+    source = handle.remote_source
+    out = await TypeEngine.async_to_literal(None, handle.path, pt.FlyteFile)
+    assert out.scalar.blob.uri == source and not os.path.exists(handle.path)
