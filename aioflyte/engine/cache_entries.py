@@ -95,12 +95,12 @@ async def literal_entry(task: PythonTask, result: Any, store: CacheStore) -> tup
     for n, t in iface.outputs.items():
         v = values[n]
         try:
-            lm.literals[n].CopyFrom(await TypeEngine.to_literal(None, v, t))
+            lm.literals[n].CopyFrom(await TypeEngine.async_to_literal(None, v, t))
         except CONVERSION_ERRORS as e:
             raise_type_error(f"task {task.name}", "output", n, t, v, e)
     # the caller's value is read back from the raw store, as without the cache; then the entry's pickles are
     # copied into the store's folder (read right after the task wrote them), where later hits read them
-    out = {n: await TypeEngine.to_python_value(None, lm.literals[n], t) for n, t in iface.outputs.items()}
+    out = {n: await TypeEngine.async_to_python_value(None, lm.literals[n], t) for n, t in iface.outputs.items()}
     for blob in _blobs(lm):
         if blob.metadata.type.format == PICKLE_FORMAT:
             blob.uri = await _keep_pickle(store, blob.uri)
@@ -205,7 +205,7 @@ async def decode(task: PythonTask, entry: Entry, store: CacheStore) -> Any:
     for blob in _blobs(lm):
         if blob.metadata.type.format == PICKLE_FORMAT:
             await _check_pickle(store, blob.uri)
-    out = {n: await TypeEngine.to_python_value(None, lm.literals[n], t) for n, t in iface.outputs.items()}
+    out = {n: await TypeEngine.async_to_python_value(None, lm.literals[n], t) for n, t in iface.outputs.items()}
     return iface.pack_outputs(out)
 
 

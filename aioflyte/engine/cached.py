@@ -55,7 +55,7 @@ async def _input_literals(
         ]
     out = {}
     for n, t, lt in spec:
-        lit = out[n] = await TypeEngine.to_literal(None, inputs[n], t, lt)
+        lit = out[n] = await TypeEngine.async_to_literal(None, inputs[n], t, lt)
         if not lit.hash:
             upstream = hashes.hash_of(run, raw.get(n))  # an upstream output's HashMethod hash
             if upstream is not None:
