@@ -17,8 +17,8 @@ waits for them all to finish; only then does the body's error or result go on. A
 the scope's context and is not already one of its Tasks (e.g. from a worker thread that outlived the run) is
 refused with ``CancelledError``. Each eager body has its own scope; a nested eager's children are its own.
 
-The cost outside eager runs is one ``ContextVar.get`` per call; inside one, a call in a Task of its own adds it to
-a set (pruned of finished Tasks as it grows, so a long eager loop does not keep every Task it ever ran).
+The cost outside eager runs is one ``ContextVar.get`` per call; inside one, a call in a Task of its own appends it
+to a list (pruned of finished Tasks as it grows, so a long eager loop does not keep every Task it ever ran).
 """
 
 from __future__ import annotations
@@ -46,20 +46,25 @@ _task_on: Callable[[Any], asyncio.Task[Any] | None] = (
 )
 _thread_id = threading.get_ident
 _MIN_PRUNE = 1024
+_ENDED = object()
 
 
 class EagerScope:
     """One eager body's run: its owner Task and the Tasks its calls started in."""
 
-    __slots__ = ("children", "closed", "frame", "loop", "name", "owner", "prune_at", "thread")
+    __slots__ = ("children", "closed", "frame", "loop", "members", "name", "owner", "prune_at", "thread")
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.frame = TASK_FRAME.get()  # the eager's own task frame, which the Tasks its body starts inherit
+        #: the eager's own task frame, which the Tasks its body starts inherit (``_ENDED`` once the scope has ended)
+        self.frame: object = TASK_FRAME.get()
         self.loop = asyncio.get_running_loop()
         self.thread = _thread_id()
         self.owner = _task_on(self.loop)
-        self.children: set[asyncio.Task[object]] = set()
+        #: the Tasks that joined (a Task that made several calls may be here more than once, until a prune)
+        self.children: list[asyncio.Task[Any]] = []
+        #: while the ended scope waits for the Tasks it stopped: those, which may still call (their clean-up)
+        self.members: set[asyncio.Task[Any]] = set()
         self.closed = False
         self.prune_at = _MIN_PRUNE
 
@@ -67,20 +72,34 @@ class EagerScope:
         """Register the Task this call runs in if it is one of the body's own, not the owner (as every call starts).
         Raises ``CancelledError`` for a new Task once the scope has ended."""
         task = _task_on(self.loop)
-        if task is self.owner or task is None or _thread_id() != self.thread:
+        if task is self.owner:
+            return
+        if TASK_FRAME.get() is not self.frame:  # also every call once the scope has ended (see close)
+            self._join_other(task)
+            return
+        if task is None or _thread_id() != self.thread:
             return  # another thread runs a loop of its own (asyncio.run in a sync body): none of its Tasks is ours
         children = self.children
-        if self.closed:
-            if task in children:
-                return
-            raise asyncio.CancelledError(f"eager {self.name} has ended: a call it started cannot start now")
-        frame = TASK_FRAME.get()
-        if frame is not self.frame and not self._same_attempt(frame):
-            return  # a call inside a task body the eager called: that task's own (its Task is the child)
-        children.add(task)
+        children.append(task)
         if len(children) > self.prune_at:
-            self.children = children = {t for t in children if not t.done()}
-            self.prune_at = max(_MIN_PRUNE, 2 * len(children))
+            self._prune()
+
+    def _join_other(self, task: asyncio.Task[Any] | None) -> None:
+        """``join``'s rare cases: a call whose task frame is not the eager's (one inside a task body the eager called,
+        which is that task's own; or the eager's frame in its other form), and every call once the scope has ended
+        (refused, unless its Task is one of the scope's, finishing)."""
+        if task is None or _thread_id() != self.thread:
+            return
+        if self.closed:
+            if task not in self.members:
+                raise asyncio.CancelledError(f"eager {self.name} has ended: a call it started cannot start now")
+        elif self._same_attempt(TASK_FRAME.get()):
+            self.children.append(task)
+
+    def _prune(self) -> None:
+        """Drop the finished Tasks and repeats, so that the list grows with the calls in flight, not with all calls."""
+        self.children = [t for t in dict.fromkeys(self.children) if not t.done()]
+        self.prune_at = max(_MIN_PRUNE, 2 * len(self.children))
 
     def _same_attempt(self, frame: Any) -> bool:
         """Whether ``frame`` is this eager's frame in its other form: a direct call's ``[task, run]`` list is made
@@ -103,9 +122,12 @@ class EagerScope:
         except asyncio.CancelledError:
             interrupted = True
         self.closed = True
+        self.frame = _ENDED  # no call's frame is this: every later join takes the slow path, which refuses it
         pending = {t for t in self.children if not t.done()}
+        self.children = []
         if not pending:
             return interrupted
+        self.members = pending  # the Tasks being stopped may still call (their clean-up); no other may
         if returned:
             log.warning(
                 "eager %s returned while %d call(s) it started were still running: cancelling them",
@@ -120,6 +142,7 @@ class EagerScope:
                 _, pending = await asyncio.wait(pending)
             except asyncio.CancelledError:
                 interrupted = True
+        self.members = set()
         for t in stopped:  # their outcome was decided by the cancellation; asyncio need not report it
             if not t.cancelled():
                 t.exception()

@@ -143,9 +143,12 @@ async def inner_gathering(i: int) -> int:
     return sum(await asyncio.gather(blocked(i=i), blocked(i=i + 1)))
 
 
-async def helper_calls_then_waits(x: int) -> int:
-    """A coroutine of the user's (no entity) that calls a task, then waits on something that is not a call."""
-    y = await quick(x=x)
+async def helper_calls_then_waits(x: int, calls: int = 1) -> int:
+    """A coroutine of the user's (no entity) that calls a task (``calls`` times), then waits on something that is
+    not a call."""
+    y = x
+    for _ in range(calls):
+        y = await quick(x=y)
     now_blocked()
     try:
         await asyncio.Event().wait()
@@ -164,6 +167,8 @@ CALLS: dict[str, tuple[Callable[[], Any], int, list[str]]] = {
     "map task": (lambda: map_task(blocked)(i=[0, 1]), 2, cancelled_and_cleaned(0, 1)),
     "nested eager": (lambda: inner_gathering(i=0), 2, cancelled_and_cleaned(0, 1)),
     "helper coroutine": (lambda: helper_calls_then_waits(1), 1, ["helper cancelled"]),
+    # more calls than the scope keeps before it drops finished Tasks and repeats: the helper's Task stays
+    "helper coroutine after 3000 calls": (lambda: helper_calls_then_waits(1, 3000), 1, ["helper cancelled"]),
 }
 
 
@@ -180,6 +185,31 @@ async def test_every_kind_of_call_in_a_gather_is_cancelled_when_a_sibling_fails(
     with pytest.raises(ValueError, match="boom"):
         await gather_with(kind=kind)
     assert sorted(state.log) == CALLS[kind][2]
+    assert no_tasks_left(before)
+
+
+@task
+async def blocked_then_records(i: int) -> int:
+    """Waits until cancelled; its clean-up calls a task."""
+    now_blocked()
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        await record(x=i)
+        raise
+    return i
+
+
+@eager
+async def gather_fail_beside_recorder(i: int) -> int:
+    return sum(await asyncio.gather(fail_when_blocked(n=1), blocked_then_records(i=i)))
+
+
+async def test_a_cancelled_call_may_still_call_tasks_in_its_clean_up():
+    before = asyncio.all_tasks()
+    with pytest.raises(ValueError, match="boom"):
+        await gather_fail_beside_recorder(i=9)
+    assert state.recorded == [9]
     assert no_tasks_left(before)
 
 
