@@ -9,21 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 
 import click
 
-
-def _size(path: str) -> int:
-    total = 0
-    for root, _, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.path.getsize(os.path.join(root, name))
-            except OSError:
-                pass
-    return total
+from aioflyte.engine._cache_store import tree_size
 
 
 def _human(n: float) -> str:
@@ -57,7 +47,7 @@ def info(as_json: bool) -> None:
     report.pop("stats", None)  # this command's own process did no lookups
     raw = _raw_store()
     report["raw_store"] = raw
-    report["raw_store_bytes"] = _size(raw) if raw else None
+    report["raw_store_bytes"] = tree_size(raw) if raw else None
     if as_json:
         click.echo(json.dumps(report, sort_keys=True))
         return
@@ -88,7 +78,7 @@ def clear(task_name: str | None, raw_data: bool) -> None:
         raw = _raw_store()
         if raw is None:
             raise click.UsageError("the raw output prefix is remote; delete it with that store's own tools")
-        size = _size(raw)
+        size = tree_size(raw)
         shutil.rmtree(raw, ignore_errors=True)
         click.echo(f"deleted the raw store {raw} ({_human(size)})")
 

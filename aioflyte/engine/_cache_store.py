@@ -443,7 +443,7 @@ class CacheStore:
             p = os.path.join(self.directory, name)
             if os.path.isfile(p):
                 files += os.path.getsize(p)
-        objects = _tree_size(self.objects)
+        objects = tree_size(self.objects)
         return {
             "directory": self.directory,
             "entries": sum(r[1] for r in rows),
@@ -524,7 +524,8 @@ def _is_corrupt(e: sqlite3.DatabaseError) -> bool:
     return "not a database" in str(e) or "malformed" in str(e)
 
 
-def _tree_size(path: str) -> int:
+def tree_size(path: str) -> int:
+    """Bytes of the files under ``path`` (0 if it is missing; files that vanish meanwhile are skipped)."""
     total = 0
     for root, _, files in os.walk(path):
         for name in files:
