@@ -29,6 +29,7 @@ import sys
 import threading
 from collections.abc import Callable
 from contextvars import ContextVar
+from itertools import groupby
 from typing import Any
 
 from aioflyte.runscope import TASK_FRAME
@@ -61,7 +62,7 @@ class EagerScope:
         self.loop = asyncio.get_running_loop()
         self.thread = _thread_id()
         self.owner = _task_on(self.loop)
-        #: the Tasks that joined (a Task that made several calls may be here more than once, until a prune)
+        #: the Tasks that joined (a Task that made several calls may be here more than once)
         self.children: list[asyncio.Task[Any]] = []
         #: while the ended scope waits for the Tasks it stopped: those, which may still call (their clean-up)
         self.members: set[asyncio.Task[Any]] = set()
@@ -97,8 +98,10 @@ class EagerScope:
             self.children.append(task)
 
     def _prune(self) -> None:
-        """Drop the finished Tasks and repeats, so that the list grows with the calls in flight, not with all calls."""
-        self.children = [t for t in dict.fromkeys(self.children) if not t.done()]
+        """Drop the finished Tasks, and the repeats of a Task that made calls one after another, so that the list
+        grows with the calls in flight rather than with every call made."""
+        live = [t for t in self.children if not t.done()]
+        self.children = [t for t, _ in groupby(live)]
         self.prune_at = max(_MIN_PRUNE, 2 * len(self.children))
 
     def _same_attempt(self, frame: Any) -> bool:

@@ -59,10 +59,9 @@ def now_blocked() -> None:
 async def until(condition: Callable[[], bool]) -> None:
     """Wait until ``condition()`` holds, re-checking it on every progress report (the timeout only guards against
     a hang)."""
-    async with asyncio.timeout(30):
-        while not condition():
-            state.changed.clear()
-            await state.changed.wait()
+    while not condition():
+        state.changed.clear()
+        await asyncio.wait_for(state.changed.wait(), 30)
 
 
 def no_tasks_left(before: set[asyncio.Task[Any]]) -> bool:
