@@ -21,6 +21,7 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 
 from aioflyte.core.interface import Interface
+from aioflyte.core.reference_entity import ReferenceEntity
 from aioflyte.exceptions import FlyteAssertion, FlyteEntityNotExistException, FlyteInvalidInputException
 from aioflyte.exceptions import FlyteExecutionTimeoutError as FlyteExecutionTimeoutError
 from aioflyte.io.literals import inline_or_stored
@@ -217,8 +218,12 @@ class Executions:
         if isinstance(entity, (FlyteTask, FlyteLaunchPlan)):
             target, iface = entity, entity.python_interface
         elif isinstance(entity, FlyteWorkflow):
-            target = await self.registry.fetch_launch_plan(p, d, entity.name, entity.version)
+            target = await self.registry.fetch_launch_plan(
+                entity.id.project, entity.id.domain, entity.name, entity.version
+            )
             iface = entity.python_interface
+        elif isinstance(entity, ReferenceEntity):
+            target, iface, kind = await self.registry.fetch_reference(entity)
         elif kind in ("task", "map_task", "workflow", "launch_plan"):
             version = version or await _hash_version(entity, kind, p, d, serialization_settings, options)
             target = await self.registry.fetch_or_register(

@@ -239,6 +239,22 @@ class Registry:
         admin_lp = await self._get("launch_plan", LAUNCH_PLAN, get, latest, project, domain, name, version)
         return await self._promote_launch_plan(admin_lp)
 
+    async def fetch_reference(self, entity: Any) -> tuple[Any, Any, str]:
+        """What to launch for a reference entity: ``(fetched entity, interface, kind)``. A ``ReferenceTask`` is
+        its task, a ``ReferenceLaunchPlan`` its launch plan, a ``ReferenceWorkflow`` the launch plan named like the
+        workflow (its default one); the interface is the reference's own (its declared types). ``kind`` is
+        ``task`` or ``launch_plan``. ``FlyteEntityNotExistException`` naming the entity when it is not there."""
+        r = entity.reference
+        kind = entity.node_kind
+        if kind == "task":
+            target: Any = await self.fetch_task(r.project, r.domain, r.name, r.version)
+        elif kind in ("workflow", "launch_plan"):
+            target = await self.fetch_launch_plan(r.project, r.domain, r.name, r.version)
+            kind = "launch_plan"
+        else:
+            raise TypeError(f"{entity!r} is not a task, workflow or launch plan reference")
+        return target, entity.python_interface, kind
+
     async def _promote_launch_plan(self, admin_lp: launch_plan_pb2.LaunchPlan) -> FlyteLaunchPlan:
         flp = FlyteLaunchPlan.from_admin(admin_lp)
         wf_id = admin_lp.spec.workflow_id
