@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typing
 
-from aioflyte import eager, reference_launch_plan, reference_task, reference_workflow, task, workflow
+from aioflyte import LaunchPlan, eager, reference_launch_plan, reference_task, reference_workflow, task, workflow
 from aioflyte.core.workflow import PythonFunctionWorkflow
 
 P, D = "flytesnacks", "development"
@@ -24,6 +24,9 @@ def add(a: int, b: int = 10) -> int:
 @workflow
 def shout_twice(s: str) -> str:
     return shout(s=shout(s=s))
+
+
+loud_lp = LaunchPlan.get_or_create(shout_twice, name="reference_entities_tasks.loud", default_inputs={"s": "hey"})
 
 
 @reference_task(project=P, domain=D, name="reference_entities_tasks.shout", version="r1")
