@@ -57,8 +57,17 @@ def guess_interface(
         p = params.get(name)
         optional = p is not None and (p.HasField("default") or not p.required)
         inputs[name] = (_guess(var, name), None if optional else NO_DEFAULT)
-    outputs = {name: _guess(var, name) for name, var in typed.outputs.variables.items()}
+    outputs = {name: _guess(var, name) for name, var in _in_order(typed.outputs.variables)}
     return Interface(inputs, outputs)
+
+
+def _in_order(variables: Any) -> list[tuple[str, Any]]:
+    """A variable map's items; unnamed outputs (``o0``, ``o1``, ...) by their number (a protobuf map keeps no
+    order, and a tuple of outputs unpacks by position)."""
+    items = list(variables.items())
+    if all(n[:1] == "o" and n[1:].isdigit() for n, _ in items):
+        items.sort(key=lambda item: int(item[0][1:]))
+    return items
 
 
 class _RemoteEntity:

@@ -5,7 +5,8 @@
 Writes tests/remote/golden_references/<N>_<name>_<1|2|3>.pbtxt (pyflyte package's naming and order, in text
 format). Reference entities are not registrable: no file is written for them. The nodes of
 ``serialization_references_wf.wf_ref_wf`` (whose workflow flytekit refuses to serialize) are written as
-node_<i>.pbtxt.
+node_<i>.pbtxt; the workflow of ``serialization_references_fetched`` (fetched entities called in a workflow) as
+fetched_wf_fetched_2.pbtxt.
 """
 
 import os
@@ -53,7 +54,12 @@ def main() -> None:
             pb = get_serializable(mapping, settings, n).to_flyte_idl()
             with open(os.path.join(out, f"node_{i}.pbtxt"), "w") as fh:
                 fh.write(text_format.MessageToString(pb))
-    print(f"wrote {len(entities) + len(nodes)} files to {out}")
+        import serialization_references_fetched as rf  # built from the files written above
+
+        spec = get_serializable({}, settings, rf.wf_fetched).to_flyte_idl()
+        with open(os.path.join(out, "fetched_wf_fetched_2.pbtxt"), "w") as fh:
+            fh.write(text_format.MessageToString(spec))
+    print(f"wrote {len(entities) + len(nodes) + 1} files to {out}")
 
 
 if __name__ == "__main__":

@@ -90,3 +90,29 @@ async def test_a_workflow_calling_a_reference_workflow_is_refused_as_in_flytekit
         SerializationError, match=r"reference workflow flytesnacks/development/recipes\.wf@v2.*launch plan"
     ):
         await registrable_entities([rw.wf_ref_wf], settings())
+
+
+async def test_fetched_task_and_launch_plan_in_a_workflow_equal_flytekits():
+    import serialization_references_fetched as rf
+    from flyteidl.admin import workflow_pb2 as admin_workflow_pb2
+
+    tr = Translator(settings())
+    ours = await tr.get(rf.wf_fetched)
+    theirs = admin_workflow_pb2.WorkflowSpec()
+    with open(os.path.join(GOLDEN, "fetched_wf_fetched_2.pbtxt")) as f:
+        text_format.Parse(f.read(), theirs)
+    assert_same(ours, theirs, "wf_fetched")
+    assert [type(m).__name__ for m in tr.messages()] == ["WorkflowSpec"]  # nothing registered for the fetched ones
+
+
+def test_guessed_unnamed_outputs_keep_their_positions():
+    from flyteidl.core import interface_pb2, types_pb2
+
+    from aioflyte.remote.entities import guess_interface
+
+    typed = interface_pb2.TypedInterface()
+    for name, simple in (("o2", types_pb2.FLOAT), ("o10", types_pb2.BOOLEAN), ("o1", types_pb2.STRING)):
+        typed.outputs.variables[name].type.simple = simple
+    for i in (0, 3, 4, 5, 6, 7, 8, 9):
+        typed.outputs.variables[f"o{i}"].type.simple = types_pb2.INTEGER
+    assert list(guess_interface(typed).outputs) == [f"o{i}" for i in range(11)]
