@@ -69,6 +69,12 @@ async def test_an_eager_workflow_awaits_references_as_child_executions(remote):
     ]
 
 
+async def test_an_eager_workflow_registered_and_run_on_the_server_awaits_references(remote):
+    ex = await remote.execute(m.eager_refs, {"s": "y", "a": 2}, version="e1", wait=True, timeout=180)
+    assert ex.is_successful, ex.error
+    assert ex.outputs == {"o0": "Y12!!!!!"}
+
+
 async def test_a_reference_awaited_under_use_controller_runs_remotely(remote):
     async with RemoteController(remote, execution_name="direct-ref") as ctl:
         with use_controller(ctl):
