@@ -61,6 +61,17 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.core.promise import NodeOutput as NodeOutput
     from aioflyte.core.promise import Promise as Promise
     from aioflyte.core.promise import VoidPromise as VoidPromise
+    from aioflyte.core.reference import get_reference_entity as get_reference_entity
+    from aioflyte.core.reference_entity import LaunchPlanReference as LaunchPlanReference
+    from aioflyte.core.reference_entity import ReferenceEntity as ReferenceEntity
+    from aioflyte.core.reference_entity import ReferenceLaunchPlan as ReferenceLaunchPlan
+    from aioflyte.core.reference_entity import ReferenceTask as ReferenceTask
+    from aioflyte.core.reference_entity import ReferenceWorkflow as ReferenceWorkflow
+    from aioflyte.core.reference_entity import TaskReference as TaskReference
+    from aioflyte.core.reference_entity import WorkflowReference as WorkflowReference
+    from aioflyte.core.reference_entity import reference_launch_plan as reference_launch_plan
+    from aioflyte.core.reference_entity import reference_task as reference_task
+    from aioflyte.core.reference_entity import reference_workflow as reference_workflow
     from aioflyte.core.resources import Resources as Resources
     from aioflyte.core.schedule import CronSchedule as CronSchedule
     from aioflyte.core.schedule import FixedRate as FixedRate

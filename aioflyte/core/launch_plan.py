@@ -13,6 +13,8 @@ from aioflyte.core.context import _COMPILATION
 from aioflyte.core.entity import Entity
 from aioflyte.core.interface import NO_DEFAULT, Interface
 from aioflyte.core.promise import compile_error
+from aioflyte.core.reference_entity import ReferenceLaunchPlan as ReferenceLaunchPlan
+from aioflyte.core.reference_entity import reference_launch_plan as reference_launch_plan
 from aioflyte.exceptions import FlyteCompileError, FlyteValidationException
 
 _REGISTRY: dict[str, LaunchPlan] = {}
@@ -239,4 +241,9 @@ def _check_values(name: str, kind: str, values: dict[str, Any], wf_inputs: dict[
             raise FlyteValidationException(f"LaunchPlan {name}: {kind}[{k!r}]: {e}") from None
 
 
-__all__ = ["NO_DEFAULT", "LaunchPlan"]
+__all__ = [
+    "NO_DEFAULT",
+    "LaunchPlan",
+    "ReferenceLaunchPlan",
+    "reference_launch_plan",
+]

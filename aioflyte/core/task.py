@@ -24,6 +24,8 @@ from aioflyte.core.python_function_task import (
     EagerAsyncPythonFunctionTask,
     PythonFunctionTask,
 )
+from aioflyte.core.reference_entity import ReferenceTask as ReferenceTask
+from aioflyte.core.reference_entity import reference_task as reference_task
 from aioflyte.core.resources import Resources, construct_resources
 from aioflyte.exceptions import FlyteValidationException
 
@@ -332,9 +334,11 @@ __all__ = [
     "EagerAsyncPythonFunctionTask",
     "PythonFunctionTask",
     "PythonTask",
+    "ReferenceTask",
     "TaskMetadata",
     "TaskPlugins",
     "TaskResolverMixin",
     "raise_type_error",
+    "reference_task",
     "task",
 ]

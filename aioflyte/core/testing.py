@@ -31,6 +31,7 @@ from aioflyte.core.base_task import PythonTask
 from aioflyte.core.interface import raise_type_error
 from aioflyte.core.launch_plan import LaunchPlan
 from aioflyte.core.map_task import ArrayNodeMapTask
+from aioflyte.core.reference_entity import ReferenceEntity
 from aioflyte.core.workflow import WorkflowBase
 from aioflyte.exceptions import TypeTransformerFailedError
 from aioflyte.runscope import RUN, TASK_FRAME, RunState, TaskFrame, run_scope
@@ -53,13 +54,13 @@ _lock = threading.Lock()
 #: What a failed conversion of a mocked call's inputs or outputs raises (reported as the entity's type error).
 _CONVERSION_ERRORS = (TypeTransformerFailedError, TypeError, ValueError, AssertionError)
 
-_MOCKABLE = (PythonTask, WorkflowBase, LaunchPlan, ArrayNodeMapTask)
+_MOCKABLE = (PythonTask, WorkflowBase, LaunchPlan, ArrayNodeMapTask, ReferenceEntity)
 
 
 def _check(target: Any, what: str) -> None:
     if not isinstance(target, _MOCKABLE):
         raise ValueError(
-            f"{what}() mocks tasks, workflows, launch plans and map tasks declared in Python, "
+            f"{what}() mocks tasks, workflows, launch plans, map tasks and reference entities, "
             f"got {type(target).__name__}: {target!r}"
         )
 
@@ -103,7 +104,8 @@ def _installed(entity: Any, mock: Any) -> Iterator[Any]:
 
 @contextlib.contextmanager
 def task_mock(t: Any) -> Iterator[MagicMock]:
-    """Mock ``t`` (a task, workflow, launch plan or map task) for the block: a ``MagicMock`` answers its calls.
+    """Mock ``t`` (a task, workflow, launch plan, map task or reference entity) for the block: a ``MagicMock``
+    answers its calls.
 
     Set ``return_value`` or ``side_effect``; it is called with the inputs by name. Works for direct calls and for
     calls from workflows, dynamic tasks and eager workflows run in the block::

@@ -18,6 +18,8 @@ from aioflyte.core.graph import Node, WorkflowGraph
 from aioflyte.core.interface import NO_DEFAULT, Interface, transform_function_to_interface
 from aioflyte.core.options import WorkflowFailurePolicy as WorkflowFailurePolicy
 from aioflyte.core.promise import NodeHandle, Promise, PromiseTuple, VoidPromise, compile_error, user_location
+from aioflyte.core.reference_entity import ReferenceWorkflow as ReferenceWorkflow
+from aioflyte.core.reference_entity import reference_workflow as reference_workflow
 from aioflyte.exceptions import FlyteFailureNodeInputMismatchException, FlyteValidationException
 
 P = ParamSpec("P")
@@ -366,11 +368,13 @@ Workflow = ImperativeWorkflow
 __all__ = [
     "ImperativeWorkflow",
     "PythonFunctionWorkflow",
+    "ReferenceWorkflow",
     "Workflow",
     "WorkflowBase",
     "WorkflowFailurePolicy",
     "WorkflowMetadata",
     "WorkflowMetadataDefaults",
     "outputs_of",
+    "reference_workflow",
     "workflow",
 ]

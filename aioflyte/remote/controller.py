@@ -226,6 +226,7 @@ class RemoteController:
         return await asyncio.shield(registering)
 
     async def _register(self, entity: Any) -> _Target:
+        from aioflyte.core.reference_entity import ReferenceEntity
         from aioflyte.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
         from aioflyte.remote.executions import _hash_version
         from aioflyte.remote.translator import entity_kind
@@ -234,8 +235,10 @@ class RemoteController:
         if isinstance(entity, (FlyteTask, FlyteLaunchPlan)):
             target, iface = entity, entity.python_interface
         elif isinstance(entity, FlyteWorkflow):
-            target = await remote.fetch_launch_plan(p, d, entity.name, entity.version)
+            target = await remote.fetch_launch_plan(entity.id.project, entity.id.domain, entity.name, entity.version)
             iface = entity.python_interface
+        elif isinstance(entity, ReferenceEntity):
+            target, iface, _ = await remote._registry.fetch_reference(entity)
         else:
             kind = entity_kind(entity)
             if kind not in ("task", "map_task", "workflow", "launch_plan"):

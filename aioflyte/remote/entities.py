@@ -15,7 +15,17 @@ from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, interface_pb2, tasks_pb2
 from flyteidl.core import workflow_pb2 as core_workflow_pb2
 
+from aioflyte.core.entity import Entity
 from aioflyte.core.interface import NO_DEFAULT, Interface
+from aioflyte.core.reference_entity import (
+    LaunchPlanReference,
+    Reference,
+    ReferenceLaunchPlan,
+    ReferenceTask,
+    ReferenceWorkflow,
+    TaskReference,
+    WorkflowReference,
+)
 
 log = logging.getLogger("aioflyte.remote")
 
@@ -47,17 +57,35 @@ def guess_interface(
         p = params.get(name)
         optional = p is not None and (p.HasField("default") or not p.required)
         inputs[name] = (_guess(var, name), None if optional else NO_DEFAULT)
-    outputs = {name: _guess(var, name) for name, var in typed.outputs.variables.items()}
+    outputs = {name: _guess(var, name) for name, var in _in_order(typed.outputs.variables)}
     return Interface(inputs, outputs)
 
 
+def _in_order(variables: Any) -> list[tuple[str, Any]]:
+    """A variable map's items; unnamed outputs (``o0``, ``o1``, ...) by their number (a protobuf map keeps no
+    order, and a tuple of outputs unpacks by position)."""
+    items = list(variables.items())
+    if all(n[:1] == "o" and n[1:].isdigit() for n, _ in items):
+        items.sort(key=lambda item: int(item[0][1:]))
+    return items
+
+
 class _RemoteEntity:
-    """What every fetched entity has: an id, a typed interface and a guessed Python interface."""
+    """What every fetched entity has: an id, a typed interface and a guessed Python interface.
+
+    Fetched entities are reference entities (:mod:`aioflyte.core.reference_entity`): called in a workflow body they
+    become nodes referring to the registered entity by id, and awaited (in an ``@eager`` body run on a backend,
+    or under a ``RemoteController``) they run as executions there.
+    """
+
+    _reference_class: type[Reference] = TaskReference
 
     def __init__(self, id: identifier_pb2.Identifier, interface: interface_pb2.TypedInterface) -> None:
         self._id = id
-        self._interface = interface
+        self._name = id.name
+        self._typed_interface = interface
         self._python_interface: Interface | None = None
+        self._bound_interface: Interface | None = None
 
     @property
     def id(self) -> identifier_pb2.Identifier:
@@ -76,15 +104,21 @@ class _RemoteEntity:
         return self._id.resource_type
 
     @property
+    def reference(self) -> Reference:
+        """The registered entity's place as a core reference (``TaskReference``, ...)."""
+        i = self._id
+        return self._reference_class(i.project, i.domain, i.name, i.version)
+
+    @property
     def entity_type_text(self) -> str:
         return _TYPE_TEXT.get(self._id.resource_type, "Entity")
 
     @property
     def interface(self) -> interface_pb2.TypedInterface:
-        return self._interface
+        return self._typed_interface
 
     def _guessed_interface(self) -> Interface:
-        return guess_interface(self._interface)
+        return guess_interface(self._typed_interface)
 
     @property
     def python_interface(self) -> Interface:
@@ -101,6 +135,17 @@ class _RemoteEntity:
         """The interface guessed from the literal types, whatever ``python_interface`` was set to."""
         return self._guessed_interface()
 
+    def describe(self) -> str:
+        i = self._id
+        return f"{self.entity_type_text.lower()} {i.project}/{i.domain}/{i.name}@{i.version}"
+
+    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        iface = self.python_interface
+        if self._bound_interface is not iface:  # the interface is guessed on first use, or replaced
+            Entity._init_binding(self, iface)  # type: ignore[arg-type]  # the subclasses are Entities
+            self._bound_interface = iface
+        return Entity.bind(self, args, kwargs)  # type: ignore[arg-type]  # the subclasses are Entities
+
     def __repr__(self) -> str:
         i = self._id
         return f"{type(self).__name__}({i.project}/{i.domain}/{i.name}@{i.version})"
@@ -113,7 +158,7 @@ class _RemoteEntity:
         return hash((type(self).__name__, i.project, i.domain, i.name, i.version))
 
 
-class FlyteTask(_RemoteEntity):
+class FlyteTask(_RemoteEntity, ReferenceTask):
     """A task registered on the backend: its ``TaskTemplate`` and (when fetched) the admin ``Task``."""
 
     def __init__(self, template: tasks_pb2.TaskTemplate, admin_task: task_pb2.Task | None = None) -> None:
@@ -161,8 +206,10 @@ class FlyteTask(_RemoteEntity):
         return self._template.security_context
 
 
-class FlyteWorkflow(_RemoteEntity):
+class FlyteWorkflow(_RemoteEntity, ReferenceWorkflow):
     """A workflow registered on the backend: its compiled closure (primary template, subworkflows, tasks)."""
+
+    _reference_class = WorkflowReference
 
     def __init__(
         self, closure: compiler_pb2.CompiledWorkflowClosure, admin_workflow: workflow_pb2.Workflow | None = None
@@ -223,8 +270,10 @@ class FlyteWorkflow(_RemoteEntity):
         return True
 
 
-class FlyteLaunchPlan(_RemoteEntity):
+class FlyteLaunchPlan(_RemoteEntity, ReferenceLaunchPlan):
     """A launch plan registered on the backend; ``flyte_workflow`` is filled in by ``FlyteRemote.fetch_*``."""
+
+    _reference_class = LaunchPlanReference
 
     def __init__(
         self,
@@ -255,7 +304,7 @@ class FlyteLaunchPlan(_RemoteEntity):
     @property
     def interface(self) -> interface_pb2.TypedInterface:
         """The launch plan's inputs (its workflow's, less the fixed ones) and its workflow's outputs."""
-        if self._flyte_workflow is not None and not self._interface.inputs.variables:
+        if self._flyte_workflow is not None and not self._typed_interface.inputs.variables:
             wf = self._flyte_workflow.interface
             fixed = set(self._spec.fixed_inputs.literals)
             typed = interface_pb2.TypedInterface(outputs=wf.outputs)
@@ -263,7 +312,28 @@ class FlyteLaunchPlan(_RemoteEntity):
                 if k not in fixed:
                     typed.inputs.variables[k].CopyFrom(v)
             return typed
-        return self._interface
+        return self._typed_interface
+
+    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The given inputs only: inputs with a default on the backend are left for the launch plan to fill."""
+        iface = self.python_interface
+        names = list(iface.inputs)
+        if len(args) > len(names):
+            raise TypeError(
+                f"{self.describe()} takes {len(names)} inputs ({', '.join(names)}), got {len(args)} positional"
+            )
+        inputs = dict(kwargs)
+        for n, a in zip(names, args):
+            if n in inputs:
+                raise TypeError(f"{self.describe()} got multiple values for input {n!r}")
+            inputs[n] = a
+        unknown = sorted(set(inputs) - set(names))
+        if unknown:
+            raise TypeError(f"{self.describe()} has no inputs {unknown}; its inputs: {names}")
+        required = [n for n, (_, d) in iface.inputs.items() if d is NO_DEFAULT and n not in inputs]
+        if required:
+            raise TypeError(f"{self.describe()} missing required input(s): {', '.join(map(repr, required))}")
+        return inputs
 
     @property
     def spec(self) -> launch_plan_pb2.LaunchPlanSpec:

@@ -21,6 +21,7 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 
 from aioflyte.core.interface import Interface
+from aioflyte.core.reference_entity import ReferenceEntity
 from aioflyte.exceptions import FlyteAssertion, FlyteEntityNotExistException, FlyteInvalidInputException
 from aioflyte.exceptions import FlyteExecutionTimeoutError as FlyteExecutionTimeoutError
 from aioflyte.io.literals import inline_or_stored
@@ -212,13 +213,20 @@ class Executions:
         """Launch ``entity`` with ``inputs``; see ``FlyteRemote.execute``."""
         from aioflyte.remote.translator import entity_kind
 
+        if isinstance(entity, ReferenceEntity) and not isinstance(entity, (FlyteTask, FlyteWorkflow, FlyteLaunchPlan)):
+            r = entity.reference  # a reference runs in its own project and domain unless told otherwise
+            project, domain = project or r.project, domain or r.domain
         p, d = self.session.project_domain(project, domain)
         kind = entity_kind(entity)
         if isinstance(entity, (FlyteTask, FlyteLaunchPlan)):
             target, iface = entity, entity.python_interface
         elif isinstance(entity, FlyteWorkflow):
-            target = await self.registry.fetch_launch_plan(p, d, entity.name, entity.version)
+            target = await self.registry.fetch_launch_plan(
+                entity.id.project, entity.id.domain, entity.name, entity.version
+            )
             iface = entity.python_interface
+        elif isinstance(entity, ReferenceEntity):
+            target, iface, kind = await self.registry.fetch_reference(entity)
         elif kind in ("task", "map_task", "workflow", "launch_plan"):
             version = version or await _hash_version(entity, kind, p, d, serialization_settings, options)
             target = await self.registry.fetch_or_register(
@@ -278,8 +286,16 @@ class Executions:
         execution: FlyteWorkflowExecution,
         entity_definition: Any = None,
         sync_nodes: bool = False,
+        rpc_timeout: float | datetime.timedelta | None = None,
     ) -> FlyteWorkflowExecution:
         """Refresh ``execution`` and read its values; see ``FlyteRemote.sync_execution``."""
+        limit = _seconds(rpc_timeout)
+        if limit is not None:
+            try:
+                return await asyncio.wait_for(self.sync_execution(execution, entity_definition, sync_nodes), limit)
+            except asyncio.TimeoutError:
+                what = f"execution {describe_execution(execution.id)}"
+                raise FlyteExecutionTimeoutError(f"syncing {what} took more than {limit:g} s", entity=what) from None
         execution._execution = await self.client.get_execution(execution.id)
         if entity_definition is not None:
             execution._python_interface = entity_definition.python_interface
@@ -346,12 +362,15 @@ class Executions:
         return await self.sync_execution(execution)
 
     async def recent_executions(
-        self, project: str | None = None, domain: str | None = None, limit: int | None = 100
+        self, project: str | None = None, domain: str | None = None, limit: int | None = 100, filters: Any = None
     ) -> list[FlyteWorkflowExecution]:
-        """The newest executions of a project and domain (at most ``limit``), not synced."""
+        """The newest executions of a project and domain (at most ``limit``, matching ``filters``), not synced."""
+        from aioflyte.remote.registry import filters_string
+
         p, d = self.session.project_domain(project, domain)
         out: list[FlyteWorkflowExecution] = []
-        async for e in self.client.iter_executions(p, d, limit=min(limit or 100, 100)):
+        where = filters_string(filters)
+        async for e in self.client.iter_executions(p, d, limit=min(limit or 100, 100), filters=where):
             out.append(FlyteWorkflowExecution(e))
             if limit and len(out) >= limit:
                 break

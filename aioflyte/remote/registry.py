@@ -18,6 +18,7 @@ from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2
 from aioflyte.exceptions import FlyteEntityNotExistException
 from aioflyte.remote.client.ids import Identifier, ResourceType, make_id
 from aioflyte.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
+from aioflyte.remote.lazy_entity import LazyEntity
 from aioflyte.remote.serialization import SerializationSettings
 from aioflyte.remote.session import RemoteSession
 
@@ -239,6 +240,43 @@ class Registry:
         admin_lp = await self._get("launch_plan", LAUNCH_PLAN, get, latest, project, domain, name, version)
         return await self._promote_launch_plan(admin_lp)
 
+    async def fetch_reference(self, entity: Any) -> tuple[Any, Any, str]:
+        """What to launch for a reference entity: ``(fetched entity, interface, kind)``. A ``ReferenceTask`` is
+        its task, a ``ReferenceLaunchPlan`` its launch plan, a ``ReferenceWorkflow`` the launch plan named like the
+        workflow (its default one); the interface is the reference's own (its declared types). ``kind`` is
+        ``task`` or ``launch_plan``. ``FlyteEntityNotExistException`` naming the entity when it is not there."""
+        r = entity.reference
+        kind = entity.node_kind
+        if kind == "task":
+            target: Any = await self.fetch_task(r.project, r.domain, r.name, r.version)
+        elif kind in ("workflow", "launch_plan"):
+            target = await self.fetch_launch_plan(r.project, r.domain, r.name, r.version)
+            kind = "launch_plan"
+        else:
+            raise TypeError(f"{entity!r} is not a task, workflow or launch plan reference")
+        return target, entity.python_interface, kind
+
+    def lazy(
+        self, kind: str, project: str | None, domain: str | None, name: str | None, version: str | None
+    ) -> LazyEntity[Any]:
+        """A ``LazyEntity`` of a task or workflow (``kind``), fetched when first awaited."""
+        if not name:
+            raise ValueError(f"fetch_{kind}_lazy: the 'name' argument must be specified")
+        fetch = self.fetch_task if kind == "task" else self.fetch_workflow
+        return LazyEntity(name, lambda: fetch(project, domain, name, version))
+
+    async def find_launch_plan(self, lp_ref: Any, node_launch_plans: dict[Any, Any]) -> None:
+        """Add the spec of launch plan ``lp_ref`` to ``node_launch_plans`` unless it is there."""
+        key = _id_key(lp_ref)
+        if key not in node_launch_plans:
+            lp = await self.session.client.get_launch_plan(key.to_flyte_idl())
+            node_launch_plans[key] = lp.spec
+
+    async def find_launch_plan_for_node(self, node: Any, node_launch_plans: dict[Any, Any]) -> None:
+        """Add the specs of the launch plans ``node`` (a flyteidl workflow ``Node``) runs to ``node_launch_plans``."""
+        for ref in _launch_plan_refs(node):
+            await self.find_launch_plan(ref, node_launch_plans)
+
     async def _promote_launch_plan(self, admin_lp: launch_plan_pb2.LaunchPlan) -> FlyteLaunchPlan:
         flp = FlyteLaunchPlan.from_admin(admin_lp)
         wf_id = admin_lp.spec.workflow_id
@@ -322,6 +360,35 @@ def _last(idents: list[Identifier | None]) -> Identifier:
     ident = idents[-1]
     assert ident is not None  # the entity itself is never a reference
     return ident
+
+
+def _id_key(ref: Any) -> Any:
+    """A hashable identifier (``aioflyte.models.core.identifier.Identifier``) for a flyteidl message or model."""
+    from aioflyte.models.core.identifier import Identifier as IdModel
+
+    if isinstance(ref, IdModel):
+        return ref
+    if isinstance(ref, identifier_pb2.Identifier):
+        return IdModel.from_flyte_idl(ref)
+    raise TypeError(f"find_launch_plan: parameter 'lp_ref' expects an Identifier, got {type(ref).__name__}")
+
+
+def _launch_plan_refs(node: Any) -> list[Any]:
+    """The launch plan ids a node runs: its own, its array node's, and those in its conditional's branches."""
+    kind = node.WhichOneof("target")
+    if kind == "workflow_node" and node.workflow_node.HasField("launchplan_ref"):
+        return [node.workflow_node.launchplan_ref]
+    if kind == "array_node":
+        return _launch_plan_refs(node.array_node.node)
+    if kind == "branch_node":
+        if_else = node.branch_node.if_else
+        refs = _launch_plan_refs(if_else.case.then_node)
+        for other in if_else.other:
+            refs += _launch_plan_refs(other.then_node)
+        if if_else.HasField("else_node"):
+            refs += _launch_plan_refs(if_else.else_node)
+        return refs
+    return []
 
 
 def filters_string(filters: Any) -> str:

@@ -14,6 +14,7 @@ from typing import Any, TypeAlias
 
 from flyteidl.admin import common_pb2, project_pb2, signal_pb2
 
+from aioflyte.core.reference_entity import ReferenceLaunchPlan, ReferenceTask, ReferenceWorkflow
 from aioflyte.core.workflow import ImperativeWorkflow
 from aioflyte.exceptions import FlyteExecutionTimeoutError
 from aioflyte.remote.base import DEFAULT_DATA_UPLOAD_LOCATION, RemoteBase
@@ -22,6 +23,8 @@ from aioflyte.remote.data import Literal, LiteralMap, LiteralsResolver
 from aioflyte.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
 from aioflyte.remote.executions import FlyteWorkflowExecution
 from aioflyte.remote.fast import FastPackageOptions
+from aioflyte.remote.lazy_entity import LazyEntity
+from aioflyte.remote.metrics import FlyteExecutionSpan
 from aioflyte.remote.serialization import SerializationSettings
 
 Seconds: TypeAlias = float | datetime.timedelta | None
@@ -127,6 +130,28 @@ class FlyteRemote(RemoteBase):
         """A registered launch plan (latest version when none is given), with its workflow fetched too."""
         return await self._registry.fetch_launch_plan(project, domain, name, version)
 
+    def fetch_task_lazy(
+        self, project: str | None = None, domain: str | None = None, name: str | None = None, version: str | None = None
+    ) -> LazyEntity[FlyteTask]:
+        """A :class:`~aioflyte.remote.lazy_entity.LazyEntity` of the task, fetched on first ``await`` (no call now)."""
+        return self._registry.lazy("task", project, domain, name, version)
+
+    def fetch_workflow_lazy(
+        self, project: str | None = None, domain: str | None = None, name: str | None = None, version: str | None = None
+    ) -> LazyEntity[FlyteWorkflow]:
+        """A :class:`~aioflyte.remote.lazy_entity.LazyEntity` of the workflow, fetched on first ``await``."""
+        return self._registry.lazy("workflow", project, domain, name, version)
+
+    async def find_launch_plan(self, lp_ref: Any, node_launch_plans: dict[Any, Any]) -> None:
+        """Add the spec of the launch plan ``lp_ref`` (an identifier) to ``node_launch_plans`` unless it is there
+        (keys are ``aioflyte.models.core.identifier.Identifier``s, hashable)."""
+        await self._registry.find_launch_plan(lp_ref, node_launch_plans)
+
+    async def find_launch_plan_for_node(self, node: Any, node_launch_plans: dict[Any, Any]) -> None:
+        """Add to ``node_launch_plans`` the specs of the launch plans a workflow node (flyteidl ``Node``) runs: its own
+        launch plan node, an array node's, and those inside conditional branches."""
+        await self._registry.find_launch_plan_for_node(node, node_launch_plans)
+
     async def fetch_active_launchplan(
         self, project: str | None = None, domain: str | None = None, name: str | None = None
     ) -> FlyteLaunchPlan | None:
@@ -193,6 +218,256 @@ class FlyteRemote(RemoteBase):
             execution_cluster_label, serialization_settings, timeout, poll_interval,
         )  # fmt: skip
 
+    async def execute_reference_task(
+        self,
+        entity: ReferenceTask,
+        inputs: dict[str, Any] | None = None,
+        execution_name: str | None = None,
+        execution_name_prefix: str | None = None,
+        options: Any = None,
+        wait: bool = False,
+        type_hints: dict[str, Any] | None = None,
+        overwrite_cache: bool | None = None,
+        interruptible: bool | None = None,
+        envs: dict[str, str] | None = None,
+        tags: list[str] | None = None,
+        cluster_pool: str | None = None,
+        execution_cluster_label: str | None = None,
+    ) -> FlyteWorkflowExecution:
+        """Launch the task a ``ReferenceTask`` points at, in the reference's project and domain."""
+        _expect(entity, ReferenceTask, "execute_reference_task", "a ReferenceTask")
+        return await self._executions.execute(
+            entity, inputs, execution_name=execution_name, execution_name_prefix=execution_name_prefix,
+            options=options, wait=wait, type_hints=type_hints, overwrite_cache=overwrite_cache,
+            interruptible=interruptible, envs=envs, tags=tags, cluster_pool=cluster_pool,
+            execution_cluster_label=execution_cluster_label,
+        )  # fmt: skip
+
+    async def execute_reference_workflow(
+        self,
+        entity: ReferenceWorkflow,
+        inputs: dict[str, Any] | None = None,
+        execution_name: str | None = None,
+        execution_name_prefix: str | None = None,
+        options: Any = None,
+        wait: bool = False,
+        type_hints: dict[str, Any] | None = None,
+        overwrite_cache: bool | None = None,
+        interruptible: bool | None = None,
+        envs: dict[str, str] | None = None,
+        tags: list[str] | None = None,
+        cluster_pool: str | None = None,
+        execution_cluster_label: str | None = None,
+    ) -> FlyteWorkflowExecution:
+        """Launch the workflow a ``ReferenceWorkflow`` points at (through its default launch plan)."""
+        _expect(entity, ReferenceWorkflow, "execute_reference_workflow", "a ReferenceWorkflow")
+        return await self._executions.execute(
+            entity, inputs, execution_name=execution_name, execution_name_prefix=execution_name_prefix,
+            options=options, wait=wait, type_hints=type_hints, overwrite_cache=overwrite_cache,
+            interruptible=interruptible, envs=envs, tags=tags, cluster_pool=cluster_pool,
+            execution_cluster_label=execution_cluster_label,
+        )  # fmt: skip
+
+    async def execute_reference_launch_plan(
+        self,
+        entity: ReferenceLaunchPlan,
+        inputs: dict[str, Any] | None = None,
+        execution_name: str | None = None,
+        execution_name_prefix: str | None = None,
+        options: Any = None,
+        wait: bool = False,
+        type_hints: dict[str, Any] | None = None,
+        overwrite_cache: bool | None = None,
+        interruptible: bool | None = None,
+        envs: dict[str, str] | None = None,
+        tags: list[str] | None = None,
+        cluster_pool: str | None = None,
+        execution_cluster_label: str | None = None,
+    ) -> FlyteWorkflowExecution:
+        """Launch the launch plan a ``ReferenceLaunchPlan`` points at."""
+        _expect(entity, ReferenceLaunchPlan, "execute_reference_launch_plan", "a ReferenceLaunchPlan")
+        return await self._executions.execute(
+            entity, inputs, execution_name=execution_name, execution_name_prefix=execution_name_prefix,
+            options=options, wait=wait, type_hints=type_hints, overwrite_cache=overwrite_cache,
+            interruptible=interruptible, envs=envs, tags=tags, cluster_pool=cluster_pool,
+            execution_cluster_label=execution_cluster_label,
+        )  # fmt: skip
+
+    async def execute_local_task(
+        self,
+        entity: Any,
+        inputs: dict[str, Any] | None = None,
+        project: str | None = None,
+        domain: str | None = None,
+        name: str | None = None,
+        version: str = "latest",
+        execution_name: str | None = None,
+        execution_name_prefix: str | None = None,
+        image_config: Any = None,
+        wait: bool = False,
+        overwrite_cache: bool | None = None,
+        interruptible: bool | None = None,
+        envs: dict[str, str] | None = None,
+        tags: list[str] | None = None,
+        cluster_pool: str | None = None,
+        execution_cluster_label: str | None = None,
+        options: Any = None,
+        serialization_settings: SerializationSettings | None = None,
+    ) -> FlyteWorkflowExecution:
+        """Launch a local task, registering it under ``version`` (flytekit's default: ``latest``) if missing."""
+        _expect_kind(entity, ("task", "map_task"), "execute_local_task", "a local task")
+        return await self._executions.execute(
+            entity, inputs, project, domain, name, version, execution_name, execution_name_prefix, image_config,
+            options, wait, None, overwrite_cache, interruptible, envs, tags, cluster_pool, execution_cluster_label,
+            serialization_settings,
+        )  # fmt: skip
+
+    async def execute_local_workflow(
+        self,
+        entity: Any,
+        inputs: dict[str, Any] | None = None,
+        project: str | None = None,
+        domain: str | None = None,
+        name: str | None = None,
+        version: str | None = None,
+        execution_name: str | None = None,
+        execution_name_prefix: str | None = None,
+        image_config: Any = None,
+        options: Any = None,
+        wait: bool = False,
+        overwrite_cache: bool | None = None,
+        interruptible: bool | None = None,
+        envs: dict[str, str] | None = None,
+        tags: list[str] | None = None,
+        cluster_pool: str | None = None,
+        execution_cluster_label: str | None = None,
+        serialization_settings: SerializationSettings | None = None,
+    ) -> FlyteWorkflowExecution:
+        """Launch a local workflow (its default launch plan), registering it if missing (version: a hash of its
+        serialized form when not given)."""
+        _expect_kind(entity, ("workflow",), "execute_local_workflow", "a local workflow")
+        return await self._executions.execute(
+            entity, inputs, project, domain, name, version, execution_name, execution_name_prefix, image_config,
+            options, wait, None, overwrite_cache, interruptible, envs, tags, cluster_pool, execution_cluster_label,
+            serialization_settings,
+        )  # fmt: skip
+
+    async def execute_local_launch_plan(
+        self,
+        entity: Any,
+        inputs: dict[str, Any] | None = None,
+        *,
+        version: str,
+        project: str | None = None,
+        domain: str | None = None,
+        name: str | None = None,
+        execution_name: str | None = None,
+        execution_name_prefix: str | None = None,
+        options: Any = None,
+        wait: bool = False,
+        overwrite_cache: bool | None = None,
+        interruptible: bool | None = None,
+        envs: dict[str, str] | None = None,
+        tags: list[str] | None = None,
+        cluster_pool: str | None = None,
+        execution_cluster_label: str | None = None,
+        serialization_settings: SerializationSettings | None = None,
+    ) -> FlyteWorkflowExecution:
+        """Launch a local ``LaunchPlan``, registering it (and its workflow) under ``version`` if missing."""
+        _expect_kind(entity, ("launch_plan",), "execute_local_launch_plan", "a LaunchPlan")
+        return await self._executions.execute(
+            entity, inputs, project, domain, name, version, execution_name, execution_name_prefix, None, options,
+            wait, None, overwrite_cache, interruptible, envs, tags, cluster_pool, execution_cluster_label,
+            serialization_settings,
+        )  # fmt: skip
+
+    async def execute_remote_wf(
+        self,
+        entity: FlyteWorkflow,
+        inputs: dict[str, Any] | None = None,
+        project: str | None = None,
+        domain: str | None = None,
+        execution_name: str | None = None,
+        execution_name_prefix: str | None = None,
+        options: Any = None,
+        wait: bool = False,
+        type_hints: dict[str, Any] | None = None,
+        overwrite_cache: bool | None = None,
+        interruptible: bool | None = None,
+        envs: dict[str, str] | None = None,
+        tags: list[str] | None = None,
+        cluster_pool: str | None = None,
+        execution_cluster_label: str | None = None,
+    ) -> FlyteWorkflowExecution:
+        """Launch a fetched workflow through its default launch plan."""
+        _expect(entity, FlyteWorkflow, "execute_remote_wf", "a FlyteWorkflow")
+        return await self._executions.execute(
+            entity, inputs, project, domain, execution_name=execution_name,
+            execution_name_prefix=execution_name_prefix, options=options, wait=wait, type_hints=type_hints,
+            overwrite_cache=overwrite_cache, interruptible=interruptible, envs=envs, tags=tags,
+            cluster_pool=cluster_pool, execution_cluster_label=execution_cluster_label,
+        )  # fmt: skip
+
+    async def execute_remote_task_lp(
+        self,
+        entity: FlyteTask | FlyteLaunchPlan,
+        inputs: dict[str, Any] | None = None,
+        project: str | None = None,
+        domain: str | None = None,
+        execution_name: str | None = None,
+        execution_name_prefix: str | None = None,
+        options: Any = None,
+        wait: bool = False,
+        type_hints: dict[str, Any] | None = None,
+        overwrite_cache: bool | None = None,
+        interruptible: bool | None = None,
+        envs: dict[str, str] | None = None,
+        tags: list[str] | None = None,
+        cluster_pool: str | None = None,
+        execution_cluster_label: str | None = None,
+    ) -> FlyteWorkflowExecution:
+        """Launch a fetched task or launch plan."""
+        _expect(entity, (FlyteTask, FlyteLaunchPlan), "execute_remote_task_lp", "a FlyteTask or FlyteLaunchPlan")
+        return await self._executions.execute(
+            entity, inputs, project, domain, execution_name=execution_name,
+            execution_name_prefix=execution_name_prefix, options=options, wait=wait, type_hints=type_hints,
+            overwrite_cache=overwrite_cache, interruptible=interruptible, envs=envs, tags=tags,
+            cluster_pool=cluster_pool, execution_cluster_label=execution_cluster_label,
+        )  # fmt: skip
+
+    async def get_execution_metrics(self, id: ExecutionIdentifier, depth: int = 10) -> FlyteExecutionSpan:
+        """The timings of an execution as a tree of spans (workflow, nodes, task attempts), from the backend's
+        ``GetExecutionMetrics`` (``depth`` bounds the levels of nested nodes)."""
+        from aioflyte.remote.metrics import get_execution_metrics
+
+        return await get_execution_metrics(self.client, id, depth)
+
+    @staticmethod
+    def get_extra_headers_for_protocol(native_url: str) -> dict[str, str]:
+        """Extra HTTP headers a signed upload URL of this protocol needs (Azure blob storage: the blob type)."""
+        if native_url.startswith("abfs://"):
+            return {"x-ms-blob-type": "BlockBlob"}
+        return {}
+
+    @property
+    def file_access(self) -> Any:
+        """A data-plane provider with this remote's data configuration (``config.data_config``)."""
+        fa = self.__dict__.get("_file_access")
+        if fa is None:
+            from aioflyte.io.data_persistence import FileAccessProvider
+
+            fa = self.__dict__["_file_access"] = FileAccessProvider(data_config=self.config.data_config)
+        return fa
+
+    def remote_context(self) -> Any:
+        """A context manager in which the data plane (``FlyteContextManager.current_context().file_access`` and
+        what reads through it) uses this remote's data configuration."""
+        from aioflyte.core.context_manager import FlyteContextManager
+
+        return FlyteContextManager.with_context(
+            FlyteContextManager.current_context().with_file_access(self.file_access)
+        )
+
     async def wait(
         self,
         execution: FlyteWorkflowExecution,
@@ -206,11 +481,24 @@ class FlyteRemote(RemoteBase):
         return await self._executions.wait(execution, timeout, poll_interval, sync_nodes)
 
     async def sync_execution(
-        self, execution: FlyteWorkflowExecution, entity_definition: Any = None, sync_nodes: bool = False
+        self,
+        execution: FlyteWorkflowExecution,
+        entity_definition: Any = None,
+        sync_nodes: bool = False,
+        rpc_timeout: datetime.timedelta | int | None = datetime.timedelta(seconds=60),
     ) -> FlyteWorkflowExecution:
         """Refresh ``execution``'s phase and closure; read its inputs, and its outputs once it succeeded, as Python
         values with the launched entity's interface (``entity_definition``'s when given). With ``sync_nodes``, also
-        its node executions (``execution.node_executions``), each with inputs, outputs and task executions."""
+        its node executions (``execution.node_executions``), each with inputs, outputs and task executions.
+
+        ``rpc_timeout`` (seconds or a timedelta; None for no limit) bounds the whole sync: past it, the sync is
+        abandoned and ``FlyteExecutionTimeoutError`` (a ``TimeoutError``) raised."""
+        return await self._executions.sync_execution(execution, entity_definition, sync_nodes, rpc_timeout)
+
+    async def sync(
+        self, execution: FlyteWorkflowExecution, entity_definition: Any = None, sync_nodes: bool = False
+    ) -> FlyteWorkflowExecution:
+        """The same as :meth:`sync_execution` (flytekit's shorter name)."""
         return await self._executions.sync_execution(execution, entity_definition, sync_nodes)
 
     async def sync_node_execution(self, node_execution: Any, node_mapping: Any = None) -> Any:
@@ -233,10 +521,11 @@ class FlyteRemote(RemoteBase):
         return await self._executions.fetch_execution(project, domain, name)
 
     async def recent_executions(
-        self, project: str | None = None, domain: str | None = None, limit: int | None = 100
+        self, project: str | None = None, domain: str | None = None, limit: int | None = 100, filters: Any = None
     ) -> list[FlyteWorkflowExecution]:
-        """The newest executions of a project and domain (at most ``limit``), not synced."""
-        return await self._executions.recent_executions(project, domain, limit)
+        """The newest executions of a project and domain (at most ``limit``), not synced; ``filters`` (flytekit's
+        filter objects, or Admin's filter string such as ``eq(phase,SUCCEEDED)``) narrow them."""
+        return await self._executions.recent_executions(project, domain, limit, filters)
 
     async def terminate(self, execution: FlyteWorkflowExecution | ExecutionIdentifier, cause: str) -> None:
         """Abort a running execution (it ends ABORTED with ``cause``)."""
@@ -415,6 +704,26 @@ class FlyteRemote(RemoteBase):
             entity, image_config, version, project, domain, destination_dir, copy_all, default_launch_plan, options,
             source_path, module_name, envs, fast_package_options,
         )  # fmt: skip
+
+
+def _kind_of(entity: Any) -> str:
+    return f"{type(entity).__name__} ({entity!r})"
+
+
+def _expect(entity: Any, cls: type | tuple[type, ...], call: str, what: str) -> None:
+    if not isinstance(entity, cls):
+        raise TypeError(
+            f"FlyteRemote.{call}: parameter 'entity' expects {what}, got {type(entity).__name__} ({entity!r})"
+        )
+
+
+def _expect_kind(entity: Any, kinds: tuple[str, ...], call: str, what: str) -> None:
+    from aioflyte.remote.translator import entity_kind
+
+    if entity_kind(entity) not in kinds:
+        raise TypeError(
+            f"FlyteRemote.{call}: parameter 'entity' expects {what}, got {type(entity).__name__} ({entity!r})"
+        )
 
 
 __all__ = ["DEFAULT_DATA_UPLOAD_LOCATION", "FlyteExecutionTimeoutError", "FlyteRemote", "FlyteWorkflowExecution"]

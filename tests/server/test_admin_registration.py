@@ -7,7 +7,7 @@ import re
 import grpc
 import pytest
 import pytest_asyncio
-from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2, project_pb2, task_pb2, workflow_pb2
+from flyteidl.admin import common_pb2, launch_plan_pb2, project_pb2, task_pb2, workflow_pb2
 from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, tasks_pb2, types_pb2
 from flyteidl.core import workflow_pb2 as core_workflow_pb2
 from flyteidl.service import admin_pb2_grpc
@@ -250,7 +250,7 @@ async def test_malformed_requests_are_invalid_argument(client, server, project):
 
 async def test_unserved_calls_are_unimplemented(client):
     with pytest.raises(FlyteRemoteUnimplementedException):
-        await client._call("GetExecutionMetrics", execution_pb2.WorkflowExecutionGetMetricsRequest())
+        await client._call("ListNamedEntities", common_pb2.NamedEntityListRequest(project="p", domain="d"))
 
 
 async def test_list_with_pagination_newest_first(client, project):

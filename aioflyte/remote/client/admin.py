@@ -284,6 +284,13 @@ class AdminClient(AdminTransport):
         request = execution_pb2.WorkflowExecutionGetDataRequest(id=id)
         return await self._call("GetExecutionData", request, describe_execution(id))
 
+    async def get_execution_metrics(
+        self, id: identifier_pb2.WorkflowExecutionIdentifier, depth: int = 10
+    ) -> execution_pb2.WorkflowExecutionGetMetricsResponse:
+        """The execution's timings as a tree of spans (``response.span``), nested nodes down to ``depth`` levels."""
+        request = execution_pb2.WorkflowExecutionGetMetricsRequest(id=id, depth=depth)
+        return await self._call("GetExecutionMetrics", request, describe_execution(id))
+
     # --- node and task executions -----------------------------------------------------------------------------
 
     async def list_node_executions(

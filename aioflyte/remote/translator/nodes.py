@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any
 
-from flyteidl.core import condition_pb2, literals_pb2, types_pb2, workflow_pb2
+from flyteidl.core import condition_pb2, identifier_pb2, literals_pb2, types_pb2, workflow_pb2
 from google.protobuf import wrappers_pb2
 
 from aioflyte.core.graph import START_NODE, Const, Node, Ref
+from aioflyte.core.reference_entity import ReferenceEntity, ReferenceWorkflow
 from aioflyte.exceptions import SerializationError as SerializationError
 from aioflyte.remote.translator import literals as _lit
 from aioflyte.remote.translator import tasks as _tasks
@@ -204,6 +205,8 @@ async def node(scope: Scope, n: Node) -> workflow_pb2.Node:
     entity = n.entity
     ids = scope.ids
     nid = ids.get(n.id, n.id)
+    if isinstance(entity, ReferenceEntity):
+        return await reference_node(scope, n, nid)
     if kind == "array":
         return await _array_node(scope, n, nid)
     if kind == "branch":
@@ -242,6 +245,58 @@ async def node(scope: Scope, n: Node) -> workflow_pb2.Node:
             ),
         )
     raise SerializationError(f"node {n.id} runs {entity!r}, which cannot be serialized (kind {kind!r})")
+
+
+def reference_id(entity: ReferenceEntity) -> identifier_pb2.Identifier:
+    """The registered entity's flyteidl id (a fetched entity keeps the message; a reference has the model)."""
+    i = entity.id
+    return i if isinstance(i, identifier_pb2.Identifier) else i.to_flyte_idl()
+
+
+async def reference_node(scope: Scope, n: Node, nid: str, allow_reference_workflow: bool = False) -> workflow_pb2.Node:
+    """A node that refers to a registered entity by id (flytekit's form for reference entities and fetched
+    ``FlyteTask`` / ``FlyteWorkflow`` / ``FlyteLaunchPlan``); nothing of it is serialized for registration.
+
+    A ``ReferenceWorkflow`` has no template here to put among the subworkflows, so, as flytekit 1.16, a workflow
+    using one is refused (``allow_reference_workflow`` gives the node alone). A fetched ``FlyteWorkflow`` brings
+    its compiled template and subworkflows along.
+    """
+    entity = n.entity
+    ids = scope.ids
+    ref_id = reference_id(entity)
+    skip: set[str] = set()
+    fixed = getattr(entity, "fixed_inputs", None)
+    if fixed is not None:
+        skip = set(getattr(fixed, "literals", fixed))
+    out = workflow_pb2.Node(
+        id=nid,
+        metadata=node_metadata(short_name(entity.name), overrides=n.overrides),
+        inputs=await _lit.bindings(n.bindings, _types(entity), ids, skip),
+        upstream_node_ids=_upstream(n, ids),
+    )
+    kind = entity.node_kind
+    if kind == "task":
+        out.task_node.reference_id.CopyFrom(ref_id)
+        if getattr(entity, "template", None) is not None:  # a fetched FlyteTask: flytekit writes its overrides
+            out.task_node.overrides.CopyFrom(task_node_overrides(n.overrides, scope.tr.settings))
+    elif kind == "workflow":
+        if isinstance(entity, ReferenceWorkflow) and not hasattr(entity, "compiled_closure"):
+            if not allow_reference_workflow:
+                raise SerializationError(
+                    f"node {n.id} calls {entity.describe()}: reference sub-workflows are unsupported (as in "
+                    "flytekit 1.16: its template is not known here); use a reference launch plan instead"
+                )
+        else:
+            closure = entity.compiled_closure
+            scope.sub_workflows.setdefault(id_key(closure.primary.template.id), closure.primary.template)
+            for sub in closure.sub_workflows:
+                scope.sub_workflows.setdefault(id_key(sub.template.id), sub.template)
+        out.workflow_node.sub_workflow_ref.CopyFrom(ref_id)
+    elif kind == "launch_plan":
+        out.workflow_node.launchplan_ref.CopyFrom(ref_id)
+    else:
+        raise SerializationError(f"node {n.id}: {entity!r} is not a task, workflow or launch plan reference")
+    return out
 
 
 async def _array_node(scope: Scope, n: Node, nid: str) -> workflow_pb2.Node:

@@ -3,14 +3,17 @@
 ``ListNodeExecutions`` lists the top-level node executions of an execution, or with ``unique_parent_id`` the
 children of a subworkflow, branch or dynamic node (ids ``<parent>-0-<node>``); ``ListTaskExecutions`` lists a
 node's attempts. The ``*Data`` calls return the inputs and outputs inline and as file URLs.
+``GetExecutionMetrics`` gives the execution's timings as a tree of spans: the workflow, its node executions
+(nested ones down to ``depth`` levels) and each task attempt, whose ``ExecutionRuntime`` operation span is the time
+it ran.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flyteidl.admin import node_execution_pb2, task_execution_pb2
-from flyteidl.core import compiler_pb2, identifier_pb2, workflow_pb2
+from flyteidl.admin import execution_pb2, node_execution_pb2, task_execution_pb2
+from flyteidl.core import compiler_pb2, identifier_pb2, metrics_pb2, workflow_pb2
 
 from aioflyte.server import validation as check
 from aioflyte.server.errors import NotFound, missing
@@ -51,6 +54,20 @@ async def _blob_data(response: Any, input_uri: str, output_uri: str) -> None:
         response.outputs.bytes = outputs.ByteSize()
 
 
+_PAGE = 1000
+
+
+def _span_times(span: metrics_pb2.Span, closure: Any) -> None:
+    """A span's start and end from an execution closure (``started_at`` / ``created_at``, ``duration`` /
+    ``updated_at``)."""
+    start = closure.started_at if closure.HasField("started_at") else closure.created_at
+    span.start_time.CopyFrom(start)
+    if closure.HasField("duration") and closure.duration.ToNanoseconds() > 0:
+        span.end_time.FromNanoseconds(start.ToNanoseconds() + closure.duration.ToNanoseconds())
+    else:
+        span.end_time.CopyFrom(closure.updated_at)
+
+
 class NodeExecutionCalls:
     """Mixed into the Admin service (which has ``self.executions``, the :class:`ExecutionManager`)."""
 
@@ -85,6 +102,43 @@ class NodeExecutionCalls:
         )
         token = str(offset + len(nodes)) if len(nodes) == request.limit else ""
         return node_execution_pb2.NodeExecutionList(node_executions=nodes, token=token)
+
+    @handler
+    async def GetExecutionMetrics(
+        self, request: execution_pb2.WorkflowExecutionGetMetricsRequest, context: Any
+    ) -> execution_pb2.WorkflowExecutionGetMetricsResponse:
+        if not request.HasField("id"):
+            raise missing("id")
+        key = _execution_key(request.id)
+        execution = await self.executions.store.get(*key)
+        if execution is None:
+            raise NotFound(f"execution {'/'.join(key)} does not exist")
+        depth = request.depth if request.depth > 0 else 10
+        span = metrics_pb2.Span(workflow_id=request.id)
+        _span_times(span, execution.closure)
+        span.spans.extend(await self._node_spans(key, "", depth))
+        return execution_pb2.WorkflowExecutionGetMetricsResponse(span=span)
+
+    async def _node_spans(self, key: tuple[str, str, str], parent_id: str, depth: int) -> list[metrics_pb2.Span]:
+        nodes = await self.executions.nodes.list_nodes(
+            key, parent_id, limit=_PAGE, offset=0, sort_key="created_at", ascending=True
+        )
+        out = []
+        for ne in nodes:
+            span = metrics_pb2.Span(node_id=ne.id)
+            _span_times(span, ne.closure)
+            for te in await self.executions.nodes.list_tasks(key, ne.id.node_id, limit=_PAGE, offset=0):
+                task_span = metrics_pb2.Span(task_id=te.id)
+                _span_times(task_span, te.closure)
+                runtime = metrics_pb2.Span(operation_id="ExecutionRuntime")
+                runtime.start_time.CopyFrom(task_span.start_time)
+                runtime.end_time.CopyFrom(task_span.end_time)
+                task_span.spans.append(runtime)
+                span.spans.append(task_span)
+            if depth > 1 and ne.metadata.is_parent_node:
+                span.spans.extend(await self._node_spans(key, ne.id.node_id, depth - 1))
+            out.append(span)
+        return out
 
     @handler
     async def GetNodeExecution(
