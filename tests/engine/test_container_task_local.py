@@ -22,6 +22,7 @@ from aioflyte.engine.containers import ContainerExitError
 from aioflyte.exceptions import FlyteEntityNotCallable, FlyteValidationException
 
 PY = sys.executable
+pytestmark = pytest.mark.slow  # every test runs commands as subprocesses (or checks a constructor's errors)
 
 
 @pytest.fixture
@@ -112,22 +113,27 @@ async def test_every_simple_type_in_as_files_and_templates_and_out_parsed(local)
 async def test_files_directories_and_lists_in_and_out(local, tmp_path):
     src = tmp_path / "in.txt"
     src.write_text("hello\n")
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "sub" / "leaf.txt").write_text("leaf")
     t = sh(
         "files",
         "tr a-z A-Z < /var/inputs/infile > /var/outputs/upper"
         " && mkdir /var/outputs/folder && cp -r /var/inputs/nums /var/outputs/folder/nums"
+        " && cp /var/inputs/tree/sub/leaf.txt /var/outputs/folder/"
         " && ls /var/inputs > /var/outputs/listing",
-        inputs=kwtypes(infile=FlyteFile, nums=list[int]),
+        inputs=kwtypes(infile=FlyteFile, nums=list[int], tree=FlyteDirectory),
         outputs=kwtypes(upper=FlyteFile, folder=FlyteDirectory, listing=str),
         metadata_format=ContainerTask.MetadataFormat.YAML,
     )
-    out = await t(infile=FlyteFile(str(src)), nums=[3, 4])
+    out = await t(infile=FlyteFile(str(src)), nums=[3, 4], tree=FlyteDirectory(str(tree)))
     assert Path(await out.upper.adownload()).read_text() == "HELLO\n"
     folder = Path(await out.folder.adownload())
     assert sorted(p.name for p in (folder / "nums").iterdir()) == ["0", "1"]
     assert (folder / "nums" / "1").read_text() == "4"
+    assert (folder / "leaf.txt").read_text() == "leaf"
     # one file per input, inputs.pb always, and the metadata file of the format (YAML here)
-    assert out.listing.split() == ["infile", "inputs.pb", "inputs.yaml", "nums"]
+    assert out.listing.split() == ["infile", "inputs.pb", "inputs.yaml", "nums", "tree"]
 
 
 async def test_proto_metadata_holds_the_inputs_with_blobs_at_their_copies(local, tmp_path):
@@ -347,54 +353,3 @@ def test_flytekits_signature():
     t = ContainerTask(name="two", image="a", command=["true"], outputs=kwtypes(a=int, b=str), pod_template_name="p")
     assert t.task_type == "raw-container" and t.metadata.pod_template_name == "p"
     assert t.python_interface.output_tuple._fields == ("a", "b")
-
-
-@pytest.mark.parametrize(
-    "x,v,f",
-    [
-        (1.0, "1", "1"),
-        (2.5, "2.5", "2.5"),
-        (1e6, "1e+06", "1000000"),
-        (123456.0, "123456", "123456"),
-        (1234567.0, "1.234567e+06", "1234567"),
-        (0.0001, "0.0001", "0.0001"),
-        (0.00001, "1e-05", "0.00001"),
-        (-0.5, "-0.5", "-0.5"),
-        (0.1 + 0.2, "0.30000000000000004", "0.30000000000000004"),
-        (float("inf"), "+Inf", "+Inf"),
-    ],
-)
-def test_floats_are_written_as_go_writes_them(x, v, f):
-    assert copilot.go_float_v(x) == v  # propeller's {{.inputs.x}}
-    assert copilot.go_float_f(x) == f  # copilot's files
-
-
-@pytest.mark.parametrize(
-    "ns,text",
-    [(0, "0s"), (1500, "1.5µs"), (250_000_000, "250ms"), (90 * 10**9, "1m30s"), (3600 * 10**9, "1h0m0s")],
-)
-def test_durations_are_written_and_read_as_go_does(ns, text):
-    assert copilot.go_duration(ns) == text
-    assert copilot.parse_duration(text) == datetime.timedelta(microseconds=ns / 1000)
-
-
-def test_durations_read_pythons_form_too_and_reject_nonsense():
-    assert copilot.parse_duration("1 day, 2:03:04.5") == datetime.timedelta(days=1, hours=2, minutes=3, seconds=4.5)
-    assert copilot.parse_duration("-1.5h") == -datetime.timedelta(hours=1.5)
-    with pytest.raises(ValueError, match=r"not a duration"):
-        copilot.parse_duration("soon")
-
-
-def test_container_paths_are_rewritten_only_where_they_start_a_path():
-    m = {"/var/inputs": "/tmp/i", "/var/outputs": "/tmp/o"}
-    got = copilot.rewrite_paths(
-        ["cat /var/inputs/a > /var/outputs/b", "/var/inputsx", "x/var/inputs", "/var/outputs"], m
-    )
-    assert got == ["cat /tmp/i/a > /tmp/o/b", "/var/inputsx", "x/var/inputs", "/tmp/o"]
-
-
-def test_a_template_naming_a_missing_input_is_a_clear_error():
-    from flyteidl.core import literals_pb2
-
-    with pytest.raises(copilot.ContainerProtocolError, match=r"refers to input 'y'.*inputs: none"):
-        copilot.render(["{{.inputs.y}}"], literals_pb2.LiteralMap(), "ContainerTask 't'")
