@@ -353,3 +353,10 @@ def test_flytekits_signature():
     t = ContainerTask(name="two", image="a", command=["true"], outputs=kwtypes(a=int, b=str), pod_template_name="p")
     assert t.task_type == "raw-container" and t.metadata.pod_template_name == "p"
     assert t.python_interface.output_tuple._fields == ("a", "b")
+
+
+def test_a_container_task_cannot_be_mapped_as_in_flytekit():
+    from aioflyte import map_task
+
+    with pytest.raises(FlyteValidationException, match=r"map_task\(square\): a ContainerTask cannot be mapped"):
+        map_task(square)
