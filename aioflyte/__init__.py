@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.core.checkpoint import Checkpoint as Checkpoint
     from aioflyte.core.compile import create_node as create_node
     from aioflyte.core.conditional import conditional as conditional
+    from aioflyte.core.container_task import ContainerTask as ContainerTask
     from aioflyte.core.context import ExecutionParameters as ExecutionParameters
     from aioflyte.core.context import current_context as current_context
     from aioflyte.core.context import new_context as new_context

@@ -44,6 +44,11 @@ def _target_kind(target: Any) -> str:
         raise FlyteValidationException(
             f"map_task({target.name}): a workflow cannot be mapped; map a task, or a launch plan of the workflow"
         )
+    if getattr(target, "task_type", None) == "raw-container":  # flytekit refuses it too
+        raise FlyteValidationException(
+            f"map_task({target.name}): a ContainerTask cannot be mapped (flytekit maps Python tasks only); "
+            "map a @task that runs the command, or call the ContainerTask in a @dynamic loop"
+        )
     mode = getattr(target, "execution_mode", None)
     if kind == "task" and mode is not None and getattr(mode, "name", "DEFAULT") != "DEFAULT":
         raise FlyteValidationException(

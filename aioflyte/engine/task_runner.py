@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aioflyte.core.container_task import ContainerTask
 from aioflyte.core.context import TASK_FRAME, TaskFrame, execution_scope
 from aioflyte.core.task import PythonFunctionTask, PythonTask, raise_type_error
 from aioflyte.engine import env, pools
@@ -97,6 +98,12 @@ async def _eager_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
         EAGER_SCOPE.reset(token)
 
 
+async def _container_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
+    from aioflyte.engine.containers import run_container
+
+    return await run_container(task, inputs)  # type: ignore[arg-type]  # a ContainerTask (see _body_of)
+
+
 def _sync_execute_body(task: PythonTask, inputs: dict[str, Any]) -> Awaitable[Any]:
     return pools.in_thread(task.execute, inputs)
 
@@ -106,8 +113,11 @@ def _body_of(task: PythonTask) -> tuple[Callable[..., Awaitable[Any]] | None, Bo
 
     Sync bodies never block the loop: a function task's runs on the shared worker threads (or the process pool
     with ``executor="process"``); a subclass that overrides ``execute`` with a plain ``def`` (flytekit style)
-    has it run on the worker threads too. An ``@eager`` body runs in its eager scope (``_eager_body``).
+    has it run on the worker threads too. A ``ContainerTask`` runs its command (``engine/containers.py``). An
+    ``@eager`` body runs in its eager scope (``_eager_body``).
     """
+    if isinstance(task, ContainerTask) and type(task).execute is ContainerTask.execute:
+        return None, _container_body  # its command, through the raw-container protocol (engine/containers.py)
     if isinstance(task, PythonFunctionTask) and type(task).execute is PythonFunctionTask.execute:
         if task.is_async:
             if task.execution_mode is PythonFunctionTask.ExecutionBehavior.EAGER:

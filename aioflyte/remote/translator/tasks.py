@@ -392,6 +392,12 @@ def _struct(d: dict[str, Any]) -> struct_pb2.Struct:
 
 def task_spec(task: Any, settings: Any) -> admin_task_pb2.TaskSpec:
     """A Python function task as the ``TaskSpec`` Flyte Admin registers."""
+    from aioflyte.core.container_task import ContainerTask
+
+    if isinstance(task, ContainerTask):  # the user's own command (translator/containers.py)
+        from aioflyte.remote.translator.containers import container_task_spec
+
+        return container_task_spec(task, settings)
     tt = task_template(task, settings)
     docstring = getattr(task.python_interface, "docstring", None)
     return admin_task_pb2.TaskSpec(template=tt, description=description_entity(task.docs, docstring))

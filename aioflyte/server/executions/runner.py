@@ -21,6 +21,8 @@ from pathlib import Path
 
 from flyteidl.core import dynamic_job_pb2, errors_pb2, execution_pb2, literals_pb2, tasks_pb2
 
+from aioflyte.server.executions import rawcontainer
+
 #: What replaces the entrypoint word of a container command: the server's own interpreter.
 _ENTRYPOINTS = {
     "aioflyte-execute": [sys.executable, "-m", "aioflyte.entrypoint"],
@@ -46,6 +48,13 @@ class Outcome:
 def command(template: tasks_pb2.TaskTemplate, values: dict[str, str]) -> list[str]:
     """The container's command line with the ``{{.input}}``-style templates filled and the entrypoint resolved."""
     args = [*template.container.command, *template.container.args]
+    if not args and template.HasField("k8s_pod"):  # the pod's primary container (named in the template's config)
+        from google.protobuf import json_format
+
+        primary = template.config.get("primary_container_name", "primary")
+        for c in json_format.MessageToDict(template.k8s_pod.pod_spec).get("containers", []):
+            if c.get("name") == primary:
+                args = [*c.get("command", []), *c.get("args", [])]
     if not args:
         raise ValueError(f"task {template.id.name} has no container command")
     filled = []
@@ -165,6 +174,9 @@ class TaskRun:
             "prevCheckpointPrefix": prev,
         }
         argv = command(self.template, values)
+        dlc = rawcontainer.data_config(self.template)
+        if dlc is not None:  # a raw container (ContainerTask): its command around Flyte's data protocol
+            argv = await rawcontainer.prepare(self.template, dlc, self.base / "inputs.pb", out, argv)
         work = out / "work"  # the attempt's working directory (fast-registered code unpacks relative to it)
         work.mkdir(parents=True, exist_ok=True)
         # the task's stdout and stderr: the process needs a real file; opening it is one syscall per attempt
@@ -189,6 +201,8 @@ class TaskRun:
             raise
         finally:
             kill_group(process.pid)  # anything the task left running in its group
+        if dlc is not None and not timed_out:
+            await rawcontainer.finish(self.template, out, process.returncode, values["rawOutputDataPrefix"])
         return self._read(out, process.returncode, log_path, attempt, timed_out, timeout)
 
     def _read(
