@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.core.documentation import SourceCode as SourceCode
     from aioflyte.core.dynamic import dynamic as dynamic
     from aioflyte.core.eager import eager as eager
+    from aioflyte.core.environment import Environment as Environment
     from aioflyte.core.gate import approve as approve
     from aioflyte.core.gate import sleep as sleep
     from aioflyte.core.gate import wait_for_input as wait_for_input
