@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.configuration.config import Config as Config
     from aioflyte.configuration.serialization import FastSerializationSettings as FastSerializationSettings
     from aioflyte.configuration.serialization import SerializationSettings as SerializationSettings
+    from aioflyte.core.artifact import Artifact as Artifact
     from aioflyte.core.base_task import TaskMetadata as TaskMetadata
     from aioflyte.core.cache import Cache as Cache
     from aioflyte.core.cache import CacheFunctionBody as CacheFunctionBody

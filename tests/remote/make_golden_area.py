@@ -13,6 +13,9 @@ import sys
 import flytekit
 
 sys.modules["aioflyte"] = flytekit
+# the submodules the examples import, as the same module objects flytekit uses (not second copies)
+for _sub in ("core.artifact", "deck", "extras.accelerators"):
+    sys.modules[f"aioflyte.{_sub}"] = importlib.import_module(f"flytekit.{_sub}")
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
