@@ -1,5 +1,5 @@
 """Tasks, workflows and launch plans producing and querying artifacts, run by the server's task processes
-(``test_artifacts_serve.py``) and by the local engine (``tests/engine/test_artifacts_local.py``)."""
+(``tests/server/test_artifacts_serve.py``) and by the local engine (``tests/engine/test_artifacts_local.py``)."""
 
 from __future__ import annotations
 
