@@ -520,6 +520,16 @@ class Artifact:
         )
 
 
+class ArtifactSerializationHandler(typing.Protocol):
+    """What serializes partitions, time partitions and queries (``Serializer.register_serializer`` takes one)."""
+
+    def partitions_to_idl(self, p: Partitions | None, **kwargs: Any) -> art_id.Partitions | None: ...
+
+    def time_partition_to_idl(self, tp: TimePartition | None, **kwargs: Any) -> art_id.TimePartition | None: ...
+
+    def artifact_query_to_idl(self, aq: ArtifactQuery, **kwargs: Any) -> art_id.ArtifactQuery: ...
+
+
 class DefaultArtifactSerializationHandler:
     """Partitions, time partitions and queries as flyteidl messages, as flytekit writes them."""
 
@@ -550,10 +560,10 @@ class DefaultArtifactSerializationHandler:
 class Serializer:
     """The serialization handler in use (flytekit lets a plugin register another)."""
 
-    serializer: Any = DefaultArtifactSerializationHandler()
+    serializer: ArtifactSerializationHandler = DefaultArtifactSerializationHandler()
 
     @classmethod
-    def register_serializer(cls, serializer: Any) -> None:
+    def register_serializer(cls, serializer: ArtifactSerializationHandler) -> None:
         cls.serializer = serializer
 
     @classmethod
@@ -630,6 +640,7 @@ __all__ = [
     "Artifact",
     "ArtifactIDSpecification",
     "ArtifactQuery",
+    "ArtifactSerializationHandler",
     "DefaultArtifactSerializationHandler",
     "Granularity",
     "Inputs",
