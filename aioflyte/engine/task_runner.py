@@ -362,6 +362,7 @@ async def run_pipeline(task: PythonTask, plan: TaskPlan, run: RunState, inputs: 
 async def _run_producing_artifacts(task: PythonTask, plan: TaskPlan, run: RunState, inputs: dict[str, Any]) -> Any:
     """The pipeline for a task whose outputs are artifacts: its ``create_from`` calls tracked, the artifacts
     recorded once it succeeded (from a cache hit too: Flyte records the outputs a cached run gives)."""
+    from aioflyte.core.artifact_records import ArtifactError
     from aioflyte.engine.artifacts import new_tracker, record_outputs
 
     tracker, token = new_tracker()
@@ -376,7 +377,13 @@ async def _run_producing_artifacts(task: PythonTask, plan: TaskPlan, run: RunSta
         OUTPUT_METADATA.reset(token)
     if plan.hashers:
         record(run, task.python_interface, plan.hashers, result)
-    await record_outputs(f"task {task.name}", task.python_interface, plan.artifacts, inputs, result, tracker)
+    try:
+        await record_outputs(f"task {task.name}", task.python_interface, plan.artifacts, inputs, result, tracker)
+    except ArtifactError:
+        # a cache hit runs no body: partitions the body would set are unknown, and the artifact was recorded
+        # when the cached run produced it
+        if not (task.metadata.cache and not tracker.output_metadata):
+            raise
     return result
 
 

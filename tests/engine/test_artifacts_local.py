@@ -118,3 +118,18 @@ async def test_a_workflow_input_whose_default_is_a_query():
     await ents.publish(region="eu", price=2.5)
     assert await wf() == 5.0
     assert await wf(price=1.0) == 2.0
+
+
+async def test_a_cache_hit_of_a_task_setting_partitions_in_its_body_runs_without_error():
+    Cached = Artifact(name="cached_art", partition_keys=["k"])
+    calls = []
+
+    @task(cache=True, cache_version="1")
+    def make(x: int) -> Annotated[int, Cached]:
+        calls.append(x)
+        return Cached.create_from(x, k=str(x))
+
+    assert await make(x=1) == 1
+    assert await make(x=1) == 1  # from the cache
+    assert calls == [1]
+    assert [r.partitions for r in await list_artifacts("cached_art")] == [{"k": "1"}]
