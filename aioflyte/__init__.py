@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.configuration.config import Config as Config
     from aioflyte.configuration.serialization import FastSerializationSettings as FastSerializationSettings
     from aioflyte.configuration.serialization import SerializationSettings as SerializationSettings
+    from aioflyte.core.artifact import Artifact as Artifact
     from aioflyte.core.base_task import TaskMetadata as TaskMetadata
     from aioflyte.core.cache import Cache as Cache
     from aioflyte.core.cache import CacheFunctionBody as CacheFunctionBody
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.core.documentation import SourceCode as SourceCode
     from aioflyte.core.dynamic import dynamic as dynamic
     from aioflyte.core.eager import eager as eager
+    from aioflyte.core.environment import Environment as Environment
     from aioflyte.core.gate import approve as approve
     from aioflyte.core.gate import sleep as sleep
     from aioflyte.core.gate import wait_for_input as wait_for_input

@@ -23,6 +23,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "models": {"core", "io", "types", "engine", "remote", "server", "cli", "configuration", "top"},
     "runscope": {"core", "io", "types", "engine", "remote", "server", "cli", "configuration", "top"},
     "exceptions": {"core", "io", "types", "engine", "remote", "server", "cli", "configuration", "models", "top"},
+    "extras": {"core", "io", "types", "engine", "remote", "server", "cli", "configuration", "models", "top"},
 }
 
 

@@ -19,6 +19,14 @@ from flyteidl.core import literals_pb2 as _lit
 from aioflyte._entrypoint import errors
 from aioflyte._entrypoint.literals import join, offload, unwrap
 from aioflyte._entrypoint.resolver import load_resolver
+from aioflyte.core.artifact import (
+    DYNAMIC_PARTITIONS,
+    OUTPUT_METADATA,
+    Granularity,
+    OutputMetadataTracker,
+    artifact_spec_of,
+)
+from aioflyte.core.artifact_records import encode_runtime
 from aioflyte.core.context import execution_parameters
 from aioflyte.engine.task_runner import run_task_body
 from aioflyte.exceptions import FlyteArrayIndexError as FlyteArrayIndexError
@@ -229,6 +237,27 @@ async def _convert_outputs(task: Any, result: Any) -> tuple[_lit.LiteralMap, dic
     return lm, types
 
 
+def _artifact_metadata(task: Any, result: Any, tracker: OutputMetadataTracker, outputs: _lit.LiteralMap) -> None:
+    """Put what ``create_from`` set for each output on its literal's metadata (``_uap``), where Flyte (and
+    ``aioflyte serve``) read the partitions of the artifact the output becomes."""
+    iface = task.python_interface
+    values = iface.unpack_outputs(result, f"task {task.name}")
+    for n, t in iface.outputs.items():
+        spec = artifact_spec_of(t)
+        if spec is None:
+            continue
+        meta = tracker.get(values[n])
+        if meta is None:
+            found = tracker.for_artifact(spec.artifact)
+            meta = found[0] if len(found) == 1 else None
+        if meta is None or not (meta.dynamic_partitions or meta.time_partition):
+            continue
+        granularity = spec.artifact.time_partition_granularity or Granularity.DAY
+        outputs.literals[n].metadata[DYNAMIC_PARTITIONS] = encode_runtime(
+            meta.dynamic_partitions, meta.time_partition, granularity
+        )
+
+
 async def _run(entity: Any, kind: str, req: Request, run: RunState, provider: Any) -> dict[str, bytes]:
     """Inputs, body, outputs; returns the files to write under the output prefix."""
     try:
@@ -245,6 +274,8 @@ async def _run(entity: Any, kind: str, req: Request, run: RunState, provider: An
         raise errors.conversion_failure(e) from e
     if kind == "dynamic":
         return await _run_dynamic(task, kwargs, run, req)
+    tracker = OutputMetadataTracker()
+    token = OUTPUT_METADATA.set(tracker)  # what Artifact.create_from sets in the body
     try:
         with task_frame(_frame(task, run, req)):
             if kind == "eager":
@@ -256,8 +287,12 @@ async def _run(entity: Any, kind: str, req: Request, run: RunState, provider: An
                 result = await run_task_body(task, kwargs)
     except Exception as e:
         raise errors.user_failure(e) from e
+    finally:
+        OUTPUT_METADATA.reset(token)
     try:
         outputs, types = await _convert_outputs(task, result)
+        if tracker.output_metadata:
+            _artifact_metadata(task, result, tracker, outputs)
         return offload(req.output_prefix, outputs, types)
     except Exception as e:
         raise errors.conversion_failure(e) from e

@@ -29,6 +29,13 @@ if TYPE_CHECKING:
 #: The type of a task's ``task_config`` (flytekit's ``PythonTask[T]``).
 T = TypeVar("T")
 
+#: Output literal metadata keys flytekit uses for artifacts: partitions set at run time (``Artifact.create_from``),
+#: and the model / data / unset cards.
+DYNAMIC_PARTITIONS = "_uap"
+MODEL_CARD = "_ucm"
+DATA_CARD = "_ucd"
+UNSET_CARD = "_uc"
+
 
 def to_timedelta(entity: str, timeout: datetime.timedelta | int | float | None) -> datetime.timedelta | None:
     """Normalise ``timeout`` (timedelta or seconds) and reject nonsense with a clear error."""

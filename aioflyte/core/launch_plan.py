@@ -228,9 +228,16 @@ _SETTINGS = (
 
 
 def _check_values(name: str, kind: str, values: dict[str, Any], wf_inputs: dict[str, tuple[Any, Any]]) -> None:
+    from aioflyte.core.artifact import Artifact, ArtifactQuery
     from aioflyte.types.engine import TypeEngine
 
     for k, v in values.items():
+        if isinstance(v, (Artifact, ArtifactQuery)):
+            if kind == "fixed_inputs":
+                raise FlyteValidationException(
+                    f"LaunchPlan {name}: fixed_inputs[{k!r}] is an artifact query; queries are default inputs"
+                )
+            continue
         t = wf_inputs[k][0]
         conv = TypeEngine.local_converter(t)
         if conv is None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, Protocol, TypeVar, o
 from aioflyte.core.base_task import PythonTask, TaskMetadata, to_timedelta
 from aioflyte.core.base_task import TaskResolverMixin as TaskResolverMixin
 from aioflyte.core.cache import Cache, resolve_cache
+from aioflyte.core.deck import DEFAULT_DECK_FIELDS, deck_fields_of
 from aioflyte.core.interface import Interface, get_type_hints, raise_type_error, transform_function_to_interface
 from aioflyte.core.python_function_task import (
     AsyncPythonFunctionTask,
@@ -137,7 +138,7 @@ def task(
     docs: Any = None,
     disable_deck: bool | None = None,
     enable_deck: bool | None = None,
-    deck_fields: tuple[Any, ...] | None = None,
+    deck_fields: tuple[Any, ...] | None = DEFAULT_DECK_FIELDS,
     pod_template: Any = None,
     pod_template_name: str | None = None,
     accelerator: Any = None,
@@ -175,7 +176,7 @@ def task(
     docs: Any = None,
     disable_deck: bool | None = None,
     enable_deck: bool | None = None,
-    deck_fields: tuple[Any, ...] | None = None,
+    deck_fields: tuple[Any, ...] | None = DEFAULT_DECK_FIELDS,
     pod_template: Any = None,
     pod_template_name: str | None = None,
     accelerator: Any = None,
@@ -225,6 +226,8 @@ def task(
         if disable_deck is not None and enable_deck is not None:
             raise FlyteValidationException(f"task {name}: set enable_deck or disable_deck, not both")
         deck = bool(enable_deck) if enable_deck is not None else (disable_deck is False)
+        fields = deck_fields_of(f"task {name}", deck_fields, deck)
+        _check_accelerator(name, accelerator)
         from aioflyte.models.security import Secret
 
         for s in secret_requests or []:
@@ -273,7 +276,7 @@ def task(
             container_image=container_image,
             node_dependency_hints=list(node_dependency_hints or []),
             task_resolver=task_resolver,
-            deck_fields=deck_fields,
+            deck_fields=fields,
             pod_template=pod_template,
             accelerator=accelerator,
             shared_memory=shared_memory,
@@ -286,6 +289,17 @@ def task(
     if _task_function is not None:
         return wrapper(_task_function)
     return wrapper
+
+
+def _check_accelerator(name: str, accelerator: Any) -> None:
+    from aioflyte.extras.accelerators import BaseAccelerator
+
+    if accelerator is not None and not isinstance(accelerator, BaseAccelerator):
+        raise FlyteValidationException(
+            f"task {name}: parameter 'accelerator' expected an accelerator (aioflyte.extras.accelerators: T4, "
+            f"A100.partition_2g_10gb, GPUAccelerator('<device>'), ...), got {type(accelerator).__name__} "
+            f"({accelerator!r})"
+        )
 
 
 def _str_dict(name: str, param: str, value: Any) -> dict[str, str]:

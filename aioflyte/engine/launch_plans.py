@@ -26,5 +26,11 @@ async def run_launch_plan(controller: Any, lp: LaunchPlan, inputs: dict[str, Any
     if run is not None:
         child.tracker = run.tracker
         child.signals = run.signals
+    from aioflyte.engine.artifacts import resolve_inputs
+
+    # default inputs that are artifact queries: the latest matching artifact, found as the run starts
+    values = await resolve_inputs(
+        f"LaunchPlan {lp.name}", wf.python_interface.input_types, {**inputs, **lp.fixed_inputs}
+    )
     with run_scope(child):
-        return await controller.run_workflow(wf, {**inputs, **lp.fixed_inputs})
+        return await controller.run_workflow(wf, values)

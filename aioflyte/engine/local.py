@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from aioflyte.core.artifact import Artifact, ArtifactQuery
 from aioflyte.core.conditional import Branch
 from aioflyte.core.context import execution_scope
 from aioflyte.core.gate import Gate
@@ -36,6 +37,9 @@ from aioflyte.engine.task_runner import (
 from aioflyte.exceptions import FlyteEntityNotCallable
 from aioflyte.runscope import RUN, TASK_FRAME, RunState, run_scope
 from aioflyte.types.engine import TypeEngine
+
+#: input values that are artifact queries (a default resolved when the run starts)
+_QUERY_TYPES = (Artifact, ArtifactQuery)
 
 
 def _node_entity(node: Node) -> Any:
@@ -167,6 +171,10 @@ class LocalController:
         from aioflyte.engine.graph_runner import run_graph
 
         iface = wf.python_interface
+        if any(isinstance(v, _QUERY_TYPES) for v in inputs.values()):  # defaults that are artifact queries
+            from aioflyte.engine.artifacts import resolve_inputs
+
+            inputs = await resolve_inputs(f"workflow {wf.name}", iface.input_types, inputs)
         inputs = await _convert_io("input", wf, iface.input_types, inputs)
         with execution_scope("workflow"):  # what ExecutionState.mode reports in its nodes
             outputs = await run_graph(self, wf.graph, inputs, run, prefix)

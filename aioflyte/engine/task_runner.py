@@ -17,9 +17,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aioflyte.core.container_task import ContainerTask
+from aioflyte.core.artifact import OUTPUT_METADATA
 from aioflyte.core.context import TASK_FRAME, TaskFrame, execution_scope
 from aioflyte.core.task import PythonFunctionTask, PythonTask, raise_type_error
 from aioflyte.engine import env, pools
+from aioflyte.engine.artifacts import output_artifacts
 from aioflyte.engine.eager_scope import EAGER_SCOPE, EagerScope
 from aioflyte.engine.hashes import output_hashers, record
 from aioflyte.exceptions import FlyteTimeout, TypeTransformerFailedError, is_retryable
@@ -141,6 +143,7 @@ class TaskPlan:
     """What the engine computes once per task (and per ``with_overrides`` copy)."""
 
     __slots__ = (
+        "artifacts",
         "body",
         "direct",
         "fast_in",
@@ -166,7 +169,9 @@ class TaskPlan:
         self.timeout = md.timeout.total_seconds() if md.timeout is not None else None
         #: outputs annotated with a HashMethod, whose hashes the run remembers for downstream cache keys
         self.hashers = output_hashers(iface)
-        self.direct = not (md.cache or md.retries or self.timeout or task.environment or self.hashers)
+        #: outputs annotated with an Artifact, recorded in the local artifact store when produced
+        self.artifacts = output_artifacts(iface)
+        self.direct = not (md.cache or md.retries or self.timeout or task.environment or self.hashers or self.artifacts)
         #: the converter of the one bare output, when that is all the output conversion there is
         self.out_conv = self.outputs[0][2] if iface.single_output and self.fast_out else None
         self.fn, self.body = _body_of(task)
@@ -351,6 +356,8 @@ async def run_with_retries(
 
 async def run_pipeline(task: PythonTask, plan: TaskPlan, run: RunState, inputs: dict[str, Any]) -> Any:
     """The whole pipeline (what is not the direct path): cache, then retries, timeout and environment."""
+    if plan.artifacts:
+        return await _run_producing_artifacts(task, plan, run, inputs)
     if task.metadata.cache:
         from aioflyte.engine.cached import run_cached
 
@@ -359,6 +366,34 @@ async def run_pipeline(task: PythonTask, plan: TaskPlan, run: RunState, inputs: 
         result = await run_with_retries(task, plan, run, inputs)
     if plan.hashers:
         record(run, task.python_interface, plan.hashers, result)
+    return result
+
+
+async def _run_producing_artifacts(task: PythonTask, plan: TaskPlan, run: RunState, inputs: dict[str, Any]) -> Any:
+    """The pipeline for a task whose outputs are artifacts: its ``create_from`` calls tracked, the artifacts
+    recorded once it succeeded (from a cache hit too: Flyte records the outputs a cached run gives)."""
+    from aioflyte.core.artifact_records import ArtifactError
+    from aioflyte.engine.artifacts import new_tracker, record_outputs
+
+    tracker, token = new_tracker()
+    try:
+        if task.metadata.cache:
+            from aioflyte.engine.cached import run_cached
+
+            result = await run_cached(task, plan, run, inputs)
+        else:
+            result = await run_with_retries(task, plan, run, inputs)
+    finally:
+        OUTPUT_METADATA.reset(token)
+    if plan.hashers:
+        record(run, task.python_interface, plan.hashers, result)
+    try:
+        await record_outputs(f"task {task.name}", task.python_interface, plan.artifacts, inputs, result, tracker)
+    except ArtifactError:
+        # a cache hit runs no body: partitions the body would set are unknown, and the artifact was recorded
+        # when the cached run produced it
+        if not (task.metadata.cache and not tracker.output_metadata):
+            raise
     return result
 
 

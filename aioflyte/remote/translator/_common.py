@@ -11,6 +11,7 @@ from typing import Any
 from flyteidl.admin import description_entity_pb2
 from flyteidl.core import identifier_pb2, interface_pb2
 
+from aioflyte.core.artifact import DYNAMIC_INPUT_BINDING, partial_artifact_id
 from aioflyte.types.engine import TypeEngine
 
 TASK = identifier_pb2.TASK
@@ -162,13 +163,45 @@ def _parse_google(lines: list[str], parsed: ParsedDocstring) -> None:
 
 
 def variable_map(types: dict[str, Any], descriptions: dict[str, str] | None = None) -> interface_pb2.VariableMap:
+    """Variables of the types; a type naming an artifact (``Annotated[T, MyData(...)]``) carries its partial id."""
     descriptions = descriptions or {}
     vm = interface_pb2.VariableMap()
     for name, t in types.items():
-        vm.variables[name].CopyFrom(
-            interface_pb2.Variable(type=TypeEngine.to_literal_type(t), description=descriptions.get(name, name))
-        )
+        var = interface_pb2.Variable(type=TypeEngine.to_literal_type(t), description=descriptions.get(name, name))
+        try:
+            partial = partial_artifact_id(t)
+        except ValueError as e:
+            raise ValueError(f"output {name}: {e}") from None
+        if partial is not None:
+            var.artifact_partial_id.CopyFrom(partial)
+        vm.variables[name].CopyFrom(var)
     return vm
+
+
+def check_artifact_bindings(
+    entity: str, inputs: dict[str, Any], outputs: interface_pb2.VariableMap, allow_partial: bool
+) -> None:
+    """An output's partitions bound to inputs name inputs that exist; a workflow's are all bound (flytekit's
+    checks: only a task's body can set partitions at run time)."""
+    for k, v in outputs.variables.items():
+        if not v.HasField("artifact_partial_id"):
+            continue
+        pid = v.artifact_partial_id
+        values = list(pid.partitions.value.items()) if pid.HasField("partitions") else []
+        if pid.HasField("time_partition"):
+            values.append(("time_partition", pid.time_partition.value))
+        for pk, pv in values:
+            if pv == DYNAMIC_INPUT_BINDING:
+                if not allow_partial:
+                    raise ValueError(
+                        f"{entity}: output {k}: partition {pk!r} of artifact {pid.artifact_key.name} is not bound; "
+                        "a workflow cannot set partitions at run time (bind it to a value or Inputs.<name>)"
+                    )
+            elif pv.HasField("input_binding") and pv.input_binding.var not in inputs:
+                raise ValueError(
+                    f"{entity}: output {k}: partition {pk!r} is bound to input {pv.input_binding.var!r}, which is "
+                    f"not an input (inputs: {', '.join(inputs) or 'none'})"
+                )
 
 
 def input_descriptions(docstring: str | None) -> dict[str, str]:
@@ -185,12 +218,16 @@ def output_descriptions(docstring: str | None, outputs: dict[str, Any]) -> dict[
     return {k: v for k, v in returns.items() if k is not None}
 
 
-def typed_interface(interface: Any) -> interface_pb2.TypedInterface:
-    """The flyteidl interface of an aioflyte ``Interface``; descriptions come from the docstring, else the names."""
+def typed_interface(interface: Any, entity: str = "", allow_partial: bool = True) -> interface_pb2.TypedInterface:
+    """The flyteidl interface of an aioflyte ``Interface``; descriptions come from the docstring, else the names.
+
+    ``allow_partial``: outputs may name artifacts whose partitions are set at run time (tasks, not workflows).
+    """
     doc = getattr(interface, "docstring", None)
+    outputs = variable_map(interface.outputs, output_descriptions(doc, interface.outputs))
+    check_artifact_bindings(entity, interface.input_types, outputs, allow_partial)
     return interface_pb2.TypedInterface(
-        inputs=variable_map(interface.input_types, input_descriptions(doc)),
-        outputs=variable_map(interface.outputs, output_descriptions(doc, interface.outputs)),
+        inputs=variable_map(interface.input_types, input_descriptions(doc)), outputs=outputs
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from flyteidl.core import interface_pb2, literals_pb2, types_pb2
 
+from aioflyte.core.artifact import Artifact, ArtifactQuery
 from aioflyte.core.graph import START_NODE, Coll, Const, MapB, Ref
 from aioflyte.core.interface import NO_DEFAULT, is_optional
 from aioflyte.remote.translator._common import GLOBAL_INPUT_NODE_ID, input_descriptions, variable_map
@@ -150,9 +151,27 @@ async def parameter_map(inputs: dict[str, tuple[Any, Any]], docstring: str | Non
             p = interface_pb2.Parameter(
                 var=var, default=literals_pb2.Literal(scalar=literals_pb2.Scalar(none_type=literals_pb2.Void()))
             )
+        elif isinstance(default, (ArtifactQuery, Artifact)):
+            p = interface_pb2.Parameter(var=var, required=False, **artifact_default(name, default))
         elif default is NO_DEFAULT or default is None:
             p = interface_pb2.Parameter(var=var, required=True)
         else:
             p = interface_pb2.Parameter(var=var, default=await literal(default, t, var.type))
         pm.parameters[name].CopyFrom(p)
     return pm
+
+
+def artifact_default(name: str, default: Any) -> dict[str, Any]:
+    """A default that is an artifact query (or an artifact: its query, or its id when it has a version), as
+    flytekit writes it in a ``Parameter``."""
+    if isinstance(default, ArtifactQuery):
+        return {"artifact_query": default.to_flyte_idl()}
+    if default.version:
+        return {"artifact_id": default.concrete_artifact_id}
+    q = default.query()
+    if not q.bound:
+        raise ValueError(
+            f"input {name}: the default Artifact {default.name} leaves partitions unbound; "
+            f"use {default.name}.query(...)"
+        )
+    return {"artifact_query": q.to_flyte_idl()}

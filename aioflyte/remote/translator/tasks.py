@@ -365,7 +365,7 @@ def task_template(
         id=identifier(TASK, settings, name or task.name),
         type=task_type or task.task_type,
         metadata=metadata if metadata is not None else task_metadata(task),
-        interface=typed_interface(interface if interface is not None else task.python_interface),
+        interface=typed_interface(interface if interface is not None else task.python_interface, f"task {task.name}"),
         custom=_struct(custom) if custom else None,
         task_type_version=task_type_version,
         security_context=security_context(task),

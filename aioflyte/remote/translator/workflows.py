@@ -60,7 +60,7 @@ async def workflow_spec(tr: Translator, wf: Any) -> admin_workflow_pb2.WorkflowS
         id=identifier(WORKFLOW, tr.settings, wf.name),
         metadata=workflow_pb2.WorkflowMetadata(on_failure=_failure_policy(graph.failure_policy)),
         metadata_defaults=workflow_pb2.WorkflowMetadataDefaults(interruptible=bool(wf.interruptible)),
-        interface=typed_interface(wf.python_interface),
+        interface=typed_interface(wf.python_interface, f"workflow {wf.name}", allow_partial=False),
         nodes=nodes,
         outputs=await _outputs(graph, ids),
     )

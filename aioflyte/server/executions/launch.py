@@ -4,8 +4,9 @@ A TASK id runs the task alone. A LAUNCH_PLAN id runs the launch plan's workflow;
 the launch plan of the same project/domain/name/version (flyteadmin reads ``spec.launch_plan`` as a launch plan
 key whatever its resource type, so a workflow id finds the workflow's default launch plan). Inputs: the launch
 plan's ``default_inputs`` defaults, then the request's inputs; a request input for a ``fixed_inputs`` name is
-INVALID_ARGUMENT; required inputs left out are INVALID_ARGUMENT naming them; types are checked against the
-workflow interface.
+INVALID_ARGUMENT; required inputs left out are INVALID_ARGUMENT naming them; a default that is an artifact query
+is the latest matching artifact (INVALID_ARGUMENT naming the query when there is none); types are checked
+against the workflow interface.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, tasks_pb2
 
+from aioflyte.server.artifacts import resolve_queries
 from aioflyte.server.errors import InvalidArgument, NotFound, describe
 from aioflyte.server.executions.typecheck import check_inputs, type_name
 from aioflyte.server.store import Key, Store
@@ -78,5 +80,11 @@ async def resolve_launch(store: Store, target: identifier_pb2.Identifier, given:
     workflow = workflow_pb2.Workflow.FromString(await _row(store, identifier_pb2.WORKFLOW, lp.spec.workflow_id))
     closure = workflow.closure.compiled_workflow
     inputs = merge_inputs(lp, given)
+    missing = await resolve_queries(
+        store, lp.spec.default_inputs.parameters, inputs, lp.id.project, lp.id.domain, describe(lp.id)
+    )
+    if missing:
+        raise InvalidArgument(f"cannot resolve the artifact queries of input(s) {'; '.join(missing)} for "
+                              f"{describe(lp.id)}")  # fmt: skip
     inputs = check_inputs(inputs, closure.primary.template.interface, describe(lp.id))
     return Launch(inputs, closure=closure, launch_plan=lp)

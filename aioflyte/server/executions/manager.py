@@ -311,6 +311,15 @@ class ExecutionManager:
             )  # fmt: skip
             outcome = await run.run()
         if outcome.futures is None:
+            if outcome.outputs is not None and outcome.error is None:
+                from aioflyte.server.executions.tasknodes import record_artifacts
+
+                try:
+                    await record_artifacts(
+                        RunContext(self, key, self.base(key), spec), template, inputs, outcome.outputs
+                    )
+                except NodeFailed as e:
+                    return Outcome(error=e.error)
             return outcome
         # a dynamic task launched directly: its nodes run as a workflow would run them
         from aioflyte.server.executions.workflow import FAIL_IMMEDIATELY, Walker

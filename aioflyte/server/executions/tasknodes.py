@@ -12,6 +12,8 @@ from typing import Any
 
 from flyteidl.core import catalog_pb2, dynamic_job_pb2, literals_pb2, tasks_pb2, types_pb2, workflow_pb2
 
+from aioflyte.core.artifact_records import ArtifactError
+from aioflyte.server.artifacts import record_outputs
 from aioflyte.server.executions.records import (
     NodeFailed,
     NodeRecord,
@@ -102,7 +104,23 @@ async def run_task_node(
     if key is not None:
         await ctx.nodes.cache(key, outputs, now_ns())
         rec.ne.closure.task_node_metadata.cache_status = catalog_pb2.CACHE_POPULATED
+    await record_artifacts(ctx, template, inputs, outputs)
     return outputs
+
+
+async def record_artifacts(
+    ctx: RunContext, template: tasks_pb2.TaskTemplate, inputs: literals_pb2.LiteralMap, outputs: literals_pb2.LiteralMap
+) -> None:
+    """Record the artifacts the task's outputs are (its interface names them); a partition that cannot be known
+    fails the node, naming the task, output and artifact."""
+    if not any(v.HasField("artifact_partial_id") for v in template.interface.outputs.variables.values()):
+        return
+    project, domain, name = ctx.key
+    try:
+        await record_outputs(ctx.manager.entities, project, domain, f"task {template.id.name} (execution {name})",
+                             template.interface, inputs, outputs)  # fmt: skip
+    except ArtifactError as e:
+        raise user_error("USER:ArtifactPartitions", str(e)) from None
 
 
 def _in_union(item: literals_pb2.Literal, element: types_pb2.LiteralType) -> literals_pb2.Literal:

@@ -1,0 +1,1 @@
+"""flytekit's ``flytekit.extras``: the accelerator names tasks take (``aioflyte.extras.accelerators``)."""
