@@ -164,6 +164,12 @@ class TaskRun:
             "checkpointOutputPrefix": str(self.base / "checkpoints" / str(attempt)),
             "prevCheckpointPrefix": prev,
         }
+        if any("{{.taskTemplatePath}}" in a for a in self.template.container.args):
+            # a template-driven task (PythonCustomizedContainerTask) reads its own template, as on a cluster
+            path = self.base / "task_template.pb"
+            if not path.exists():
+                await asyncio.to_thread(path.write_bytes, self.template.SerializeToString())
+            values["taskTemplatePath"] = str(path)
         argv = command(self.template, values)
         work = out / "work"  # the attempt's working directory (fast-registered code unpacks relative to it)
         work.mkdir(parents=True, exist_ok=True)

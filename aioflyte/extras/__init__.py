@@ -1,0 +1,1 @@
+"""flytekit's ``flytekit.extras``: ready-made tasks (``aioflyte.extras.sqlite3``)."""
