@@ -3,8 +3,9 @@ logger ``aioflyte``, so ``logger.info("loaded %s", name)`` (flytekit's form) and
 (structlog's key-value form) both work, and where the records go is the application's ``logging`` set-up (the
 command line and the container entrypoint configure it; a library adds no handler of its own).
 
-``LOGGING_RICH_FMT_ENV_VAR`` is flytekit's variable (``FLYTE_SDK_RICH_TRACEBACKS``): set to ``0`` it turns rich
-formatting off where aioflyte's command line would use it (``is_rich_logging_enabled()``).
+``LOGGING_RICH_FMT_ENV_VAR`` is flytekit's variable (``FLYTE_SDK_RICH_TRACEBACKS``), for code that reads it:
+``is_rich_logging_enabled()`` gives flytekit's answer (on unless ``0``). aioflyte itself installs no rich traceback
+handler at import (flytekit does).
 """
 
 from __future__ import annotations

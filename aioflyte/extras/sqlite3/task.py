@@ -71,14 +71,10 @@ class SQLite3Task(PythonCustomizedContainerTask, SQLTask):
         container_image: Any = None,
         **kwargs: Any,
     ) -> None:
-        if task_config is None or getattr(task_config, "uri", None) is None:
+        if not isinstance(task_config, SQLite3Config) or not isinstance(task_config.uri, str):
+            got = type(task_config).__name__ if not isinstance(task_config, SQLite3Config) else repr(task_config)
             raise FlyteValidationException(
-                f"task {name}: parameter 'task_config' expected SQLite3Config(uri=...) with the database's uri, "
-                f"got {task_config!r}"
-            )
-        if not isinstance(task_config, SQLite3Config):
-            raise FlyteValidationException(
-                f"task {name}: parameter 'task_config' expected SQLite3Config, got {type(task_config).__name__}"
+                f"task {name}: parameter 'task_config' expected SQLite3Config(uri=...) naming the database, got {got}"
             )
         if output_schema_type is None:
             from aioflyte.types.schema import FlyteSchema
