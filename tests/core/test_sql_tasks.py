@@ -161,3 +161,30 @@ def test_bad_configs_are_clear_errors(db):
         match=r"expected SQLite3Config\(uri=...\) naming the database, got dict",
     ):
         SQLite3Task("t", query_template="select 1", task_config={"uri": db})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("module", "names"),
+    [
+        ("aioflyte.core.base_sql_task", ["SQLTask"]),
+        ("aioflyte.extras.sqlite3.task", ["SQLite3Config", "SQLite3Task", "SQLite3TaskExecutor", "unarchive_file"]),
+        ("aioflyte.extras.sqlite3", ["SQLite3Config", "SQLite3Task"]),
+        (
+            "aioflyte.core.python_customized_container_task",
+            ["PythonCustomizedContainerTask", "TaskTemplateResolver", "default_task_template_resolver"],
+        ),
+        ("aioflyte.core.shim_task", ["ExecutableTemplateShimTask", "ShimTaskExecutor"]),
+        ("aioflyte.core.python_auto_container", ["PythonAutoContainerTask"]),
+        ("aioflyte.lazy_import.lazy_module", ["lazy_module", "is_imported"]),
+        ("aioflyte.loggers", ["LOGGING_RICH_FMT_ENV_VAR", "logger"]),
+    ],
+)
+def test_flytekits_module_paths(module, names):
+    import importlib
+
+    import aioflyte.extend as extend
+
+    mod = importlib.import_module(module)
+    assert [n for n in names if not hasattr(mod, n)] == []
+    assert aioflyte.SQLTask is SQLTask and extend.SQLTask is SQLTask
+    assert issubclass(SQLite3Task, SQLTask) and issubclass(SQLite3Task, extend.PythonCustomizedContainerTask)
