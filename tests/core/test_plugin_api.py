@@ -141,3 +141,23 @@ def test_get_container_is_what_the_template_carries():
         resources=tasks_pb2.Resources(),
         env=[{"key": "X", "value": "1"}],
     )
+
+
+class OwnCommand(PythonTask[None]):
+    """A task with aioflyte's container but a command of its own (``get_command``)."""
+
+    def __init__(self, name: str):
+        super().__init__("cmd", name, None, Interface(kwtypes(), kwtypes()), environment={"E": "1"})
+
+    def get_command(self, settings):
+        return ["my-runner", "--input", "{{.input}}"]
+
+
+def test_get_command_gives_aioflytes_container_with_that_command():
+    from aioflyte.configuration.serialization import FastSerializationSettings
+
+    fast = settings().new_builder().with_fast_serialization_settings(FastSerializationSettings(enabled=True)).build()
+    c = serialize(OwnCommand("cmd"), fast).template.container
+    assert list(c.args) == ["my-runner", "--input", "{{.input}}"]  # no fast-registration prefix
+    assert serialize(classy, fast).template.container.args[0] == "aioflyte-fast-execute"  # which others get
+    assert c.image == settings().image_config.default_image.full and [(e.key, e.value) for e in c.env] == [("E", "1")]
