@@ -52,6 +52,8 @@ def test_query_template_rules():
     )
     assert t.query_template == "select * from t where a = {{ .inputs.a }} and b = {{.Inputs.b}}"
     assert t.get_query(a=1, b="x") == "select * from t where a = 1 and b = x"
+    raw = "insert overwrite directory '{{ .rawOutputDataPrefix }}' select {{ .inputs.a }}"
+    assert SQLTask.interpolate_query(raw, a=2) == "insert overwrite directory '{{ .rawOutputDataPrefix }}' select 2"
     assert t.task_type == "sql_task" and list(t.python_interface.inputs) == ["a", "b"]
     with pytest.raises(ValueError, match="names input 'b'"):
         t.get_query(a=1)
