@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.configuration.serialization import FastSerializationSettings as FastSerializationSettings
     from aioflyte.configuration.serialization import SerializationSettings as SerializationSettings
     from aioflyte.core.artifact import Artifact as Artifact
+    from aioflyte.core.base_sql_task import SQLTask as SQLTask
     from aioflyte.core.base_task import TaskMetadata as TaskMetadata
     from aioflyte.core.cache import Cache as Cache
     from aioflyte.core.cache import CacheFunctionBody as CacheFunctionBody
@@ -64,6 +65,7 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.core.promise import NodeOutput as NodeOutput
     from aioflyte.core.promise import Promise as Promise
     from aioflyte.core.promise import VoidPromise as VoidPromise
+    from aioflyte.core.python_function_task import PythonInstanceTask as PythonInstanceTask
     from aioflyte.core.reference import get_reference_entity as get_reference_entity
     from aioflyte.core.reference_entity import LaunchPlanReference as LaunchPlanReference
     from aioflyte.core.reference_entity import ReferenceEntity as ReferenceEntity
@@ -99,6 +101,9 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.exceptions import MapTaskFailure as MapTaskFailure
     from aioflyte.exceptions import TypeTransformerFailedError as TypeTransformerFailedError
     from aioflyte.image_spec.image_spec import ImageSpec as ImageSpec
+    from aioflyte.lazy_import.lazy_module import lazy_module as lazy_module
+    from aioflyte.loggers import LOGGING_RICH_FMT_ENV_VAR as LOGGING_RICH_FMT_ENV_VAR
+    from aioflyte.loggers import logger as logger
     from aioflyte.models.core.types import BlobType as BlobType
     from aioflyte.models.literals import Blob as Blob
     from aioflyte.models.literals import BlobMetadata as BlobMetadata
@@ -107,6 +112,8 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.models.security import Identity as Identity
     from aioflyte.models.security import SecurityContext as SecurityContext
     from aioflyte.models.types import LiteralType as LiteralType
+    from aioflyte.plugins import entry_points as entry_points
+    from aioflyte.plugins import load_implicit_plugins as load_implicit_plugins
     from aioflyte.remote.controller import RemoteController as RemoteController
     from aioflyte.remote.remote import FlyteRemote as FlyteRemote
     from aioflyte.types.directory import BatchSize as BatchSize

@@ -17,12 +17,18 @@ if TYPE_CHECKING:  # the export list
     from aioflyte.configuration.image import Image as Image
     from aioflyte.configuration.image import ImageConfig as ImageConfig
     from aioflyte.configuration.serialization import SerializationSettings as SerializationSettings
+    from aioflyte.core.base_sql_task import SQLTask as SQLTask
     from aioflyte.core.base_task import IgnoreOutputs as IgnoreOutputs
     from aioflyte.core.base_task import PythonTask as PythonTask
     from aioflyte.core.base_task import TaskResolverMixin as TaskResolverMixin
     from aioflyte.core.interface import Interface as Interface
     from aioflyte.core.promise import Promise as Promise
+    from aioflyte.core.python_customized_container_task import (
+        PythonCustomizedContainerTask as PythonCustomizedContainerTask,
+    )
     from aioflyte.core.secrets import SecretsManager as SecretsManager
+    from aioflyte.core.shim_task import ExecutableTemplateShimTask as ExecutableTemplateShimTask
+    from aioflyte.core.shim_task import ShimTaskExecutor as ShimTaskExecutor
     from aioflyte.core.task import TaskPlugins as TaskPlugins
     from aioflyte.core.type_engine import DictTransformer as DictTransformer
     from aioflyte.core.type_engine import T as T

@@ -12,14 +12,14 @@ import aioflyte.extend as extend
 
 # Taken from flytekit 1.16.31: dir(flytekit.extend), less the exclusions below.
 NAMES = [
-    "DictTransformer", "FileAccessProvider", "IgnoreOutputs", "Image", "ImageConfig", "Interface", "Promise",
-    "PythonTask", "SecretsManager", "SerializationSettings", "T", "TaskPlugins", "TaskResolverMixin", "TypeEngine",
+    "DictTransformer", "ExecutableTemplateShimTask", "FileAccessProvider", "IgnoreOutputs", "Image", "ImageConfig",
+    "Interface", "Promise", "PythonCustomizedContainerTask", "PythonTask", "SQLTask", "SecretsManager",
+    "SerializationSettings", "ShimTaskExecutor", "T", "TaskPlugins", "TaskResolverMixin", "TypeEngine",
     "TypeTransformer",
 ]  # fmt: skip
 # From aioflyte.core.context_manager (checked below when that module is there): "ExecutionState", "context_manager".
-# Left out: ClassStorageTaskResolver, ExecutableTemplateShimTask, ShimTaskExecutor, PythonCustomizedContainerTask,
-# SQLTask (not in aioflyte yet), get_serializable (flytekit's models; aioflyte.remote.translator builds flyteidl
-# messages), backend (flytekit's connector/agent backend: aioflyte has none).
+# Left out: ClassStorageTaskResolver (not in aioflyte), get_serializable (flytekit's models; aioflyte.remote.translator
+# builds flyteidl messages), backend (flytekit's connector/agent backend: aioflyte has none).
 
 
 def test_every_flytekit_name_is_there_and_listed():
@@ -31,7 +31,9 @@ def test_the_names_are_the_objects_aioflyte_uses():
     from aioflyte.configuration import Image, ImageConfig
     from aioflyte.core.base_task import IgnoreOutputs, TaskResolverMixin
     from aioflyte.core.data_persistence import FileAccessProvider
+    from aioflyte.core.python_customized_container_task import PythonCustomizedContainerTask
     from aioflyte.core.secrets import SecretsManager
+    from aioflyte.core.shim_task import ExecutableTemplateShimTask, ShimTaskExecutor
     from aioflyte.core.task import TaskPlugins
     from aioflyte.core.type_engine import DictTransformer
 
@@ -50,6 +52,10 @@ def test_the_names_are_the_objects_aioflyte_uses():
         "TaskResolverMixin": TaskResolverMixin,
         "TypeEngine": aioflyte.TypeEngine,
         "TypeTransformer": aioflyte.TypeTransformer,
+        "SQLTask": aioflyte.SQLTask,
+        "PythonCustomizedContainerTask": PythonCustomizedContainerTask,
+        "ExecutableTemplateShimTask": ExecutableTemplateShimTask,
+        "ShimTaskExecutor": ShimTaskExecutor,
     }
     assert [n for n, obj in same.items() if getattr(extend, n) is not obj] == []
     with pytest.raises(AttributeError):

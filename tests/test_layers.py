@@ -23,7 +23,10 @@ FORBIDDEN: dict[str, set[str]] = {
     "models": {"core", "io", "types", "engine", "remote", "server", "cli", "configuration", "top"},
     "runscope": {"core", "io", "types", "engine", "remote", "server", "cli", "configuration", "top"},
     "exceptions": {"core", "io", "types", "engine", "remote", "server", "cli", "configuration", "models", "top"},
-    "extras": {"core", "io", "types", "engine", "remote", "server", "cli", "configuration", "models", "top"},
+    "extras": {"engine", "remote", "server", "cli", "top"},
+    "loggers": {"core", "io", "types", "engine", "remote", "server", "cli", "configuration", "models", "top"},
+    "plugins": {"core", "io", "types", "engine", "remote", "server", "cli", "configuration", "models", "top"},
+    "lazy_import": {"core", "io", "types", "engine", "remote", "server", "cli", "configuration", "models", "top"},
 }
 
 

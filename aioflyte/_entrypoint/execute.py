@@ -359,7 +359,12 @@ async def execute(req: Request) -> str | None:
     provider = default_provider()
     try:
         try:
-            entity = load_resolver(req.resolver).load_task(list(req.resolver_args))
+            resolver = load_resolver(req.resolver)
+            async_load = getattr(resolver, "async_load_task", None)  # a resolver that reads from the data plane
+            if callable(async_load):
+                entity = await async_load(list(req.resolver_args))
+            else:
+                entity = resolver.load_task(list(req.resolver_args))
             kind = _kind(entity)
         except Exception as e:
             raise errors.user_failure(e) from e

@@ -25,6 +25,9 @@ _ALIASES = {
     "flytekit.core.python_auto_container.DefaultTaskResolver": DEFAULT_RESOLVER,
     "flytekit.core.array_node_map_task.ArrayNodeMapTaskResolver": MAP_TASK_RESOLVER,
     "flytekit.core.python_function_task.eager_failure_task_resolver": EAGER_FAILURE_RESOLVER,
+    "flytekit.core.python_customized_container_task.default_task_template_resolver": (
+        "aioflyte.core.python_customized_container_task.default_task_template_resolver"
+    ),
 }
 
 

@@ -101,30 +101,64 @@ class PythonTask(Entity):
         self,
         task_type: str,
         name: str,
-        interface: Interface | None = None,
-        metadata: TaskMetadata | None = None,
         task_config: Any = None,
-        *,
+        interface: Interface | None = None,
         environment: dict[str, str] | None = None,
+        disable_deck: bool | None = None,
+        enable_deck: bool | None = None,
+        deck_fields: Any = None,
+        *,
+        metadata: TaskMetadata | None = None,
+        task_type_version: int = 0,
+        security_ctx: Any = None,
         secret_requests: list[Secret] | None = None,
         resources: Any = None,
         docs: Any = None,
-        enable_deck: bool = False,
         cache_config: Cache | None = None,
         **kwargs: Any,
     ) -> None:
+        """flytekit's order and keywords: ``PythonTask(task_type, name, task_config, interface=..., environment=...,
+        metadata=..., task_type_version=..., security_ctx=..., docs=...)``; the rest are kept as settings."""
+        from aioflyte.plugins import ensure_plugins_loaded
+
+        ensure_plugins_loaded()
+        where = f"task {name}"
+        if not isinstance(task_type, str) or not isinstance(name, str):
+            raise FlyteValidationException(
+                f"{where}: parameters 'task_type' and 'name' expected str, got "
+                f"{type(task_type).__name__} and {type(name).__name__}"
+            )
+        if interface is not None and not isinstance(interface, Interface):
+            raise FlyteValidationException(
+                f"{where}: parameter 'interface' expected an Interface, got {type(interface).__name__}"
+            )
+        if metadata is not None and not isinstance(metadata, TaskMetadata):
+            raise FlyteValidationException(
+                f"{where}: parameter 'metadata' expected a TaskMetadata, got {type(metadata).__name__}"
+            )
+        if isinstance(task_type_version, bool) or not isinstance(task_type_version, int):
+            raise FlyteValidationException(
+                f"{where}: parameter 'task_type_version' expected int, got {type(task_type_version).__name__}"
+            )
+        if security_ctx is not None:  # flytekit's SecurityContext: its secrets are the task's secret requests
+            secret_requests = [*(secret_requests or []), *(getattr(security_ctx, "secrets", None) or [])]
+        if disable_deck is not None and enable_deck is None:
+            enable_deck = not disable_deck
         interface = interface if interface is not None else Interface()
         self._task_type = task_type
         self._name = name
         self._interface = interface
         self._metadata = metadata if metadata is not None else TaskMetadata()
         self._task_config = task_config
+        self._task_type_version = task_type_version
         self._environment = dict(environment or {})
         self._secret_requests = list(secret_requests or [])
         self._resources = resources
         self._docs = docs
-        self._enable_deck = enable_deck
+        self._enable_deck = bool(enable_deck)
         self._cache_config = cache_config
+        if deck_fields is not None:
+            kwargs["deck_fields"] = deck_fields
         self._extra = kwargs
         self._init_binding(interface)
         self._plan: Any = None  # the engine's precomputed execution plan for this task
@@ -133,6 +167,10 @@ class PythonTask(Entity):
     @property
     def task_type(self) -> str:
         return self._task_type
+
+    @property
+    def task_type_version(self) -> int:
+        return self._task_type_version
 
     @property
     def metadata(self) -> TaskMetadata:
@@ -225,6 +263,31 @@ class PythonTask(Entity):
         t._metadata = md
         t._plan = None
         return t
+
+    # --- what serialization asks (flytekit's plugin authors' hooks) ---------------------------------
+    # The serializer (aioflyte.remote.translator) calls these with the SerializationSettings. A plain PythonTask has
+    # no container (as in flytekit: such a task runs in a backend plugin); PythonAutoContainerTask and its
+    # subclasses get aioflyte-execute's container unless they override get_container or get_k8s_pod.
+
+    def get_custom(self, settings: Any) -> dict[str, Any] | None:
+        """The template's ``custom`` (a JSON-able dict), for the backend plugin that runs this task type."""
+        return None
+
+    def get_config(self, settings: Any) -> dict[str, str] | None:
+        """The template's ``config`` (a dict of strings)."""
+        return None
+
+    def get_container(self, settings: Any) -> Any:
+        """The container to run in (``aioflyte.models.task.Container`` or flyteidl's), or None for none."""
+        return None
+
+    def get_k8s_pod(self, settings: Any) -> Any:
+        """A pod to run in instead of a container (``aioflyte.models.task.K8sPod`` or flyteidl's), or None."""
+        return None
+
+    def get_sql(self, settings: Any) -> Any:
+        """The SQL statement the backend runs (``aioflyte.models.task.Sql`` or flyteidl's), or None."""
+        return None
 
     # --- calling ---------------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 from aioflyte.core.base_task import PythonTask, TaskMetadata
 from aioflyte.core.controller import EagerRunner
 from aioflyte.core.interface import Interface, transform_function_to_interface
+from aioflyte.core.python_auto_container import PythonAutoContainerTask
 from aioflyte.exceptions import FlyteValidationException
 
 P = ParamSpec("P")
@@ -23,7 +24,7 @@ R = TypeVar("R")
 _EXECUTORS = ("thread", "process")
 
 
-class PythonFunctionTask(PythonTask, Generic[P, R]):
+class PythonFunctionTask(PythonAutoContainerTask, Generic[P, R]):
     """A task made from a Python function (``@task``).
 
     ``PythonFunctionTask[MyConfig]`` (one argument, as flytekit's plugins write it) is ``PythonFunctionTask``.
@@ -70,7 +71,9 @@ class PythonFunctionTask(PythonTask, Generic[P, R]):
             )
         self._executor = executor
         self._execution_mode = execution_mode
-        super().__init__(task_type, name, interface, metadata, task_config, **kwargs)
+        super().__init__(
+            name=name, task_config=task_config, task_type=task_type, interface=interface, metadata=metadata, **kwargs
+        )
         functools.update_wrapper(self, task_function)
 
     if TYPE_CHECKING:  # what a call gives, for type checkers: ``await t(x=1)`` is the function's result
@@ -126,10 +129,12 @@ class PythonFunctionTask(PythonTask, Generic[P, R]):
         return self._task_function(**kwargs)
 
 
-class PythonInstanceTask(PythonTask):
+class PythonInstanceTask(PythonAutoContainerTask):
     """A task whose body is its own ``execute`` method (flytekit's base of class-based tasks and plugins):
     ``PythonInstanceTask(name, task_config, task_type, interface=Interface(...))``, with ``execute(**kwargs)``
-    (``def`` or ``async def``) overridden. A module-level instance is found by the container's default resolver."""
+    (``def`` or ``async def``) overridden. A module-level instance is found by the container's default resolver;
+    the other keywords are :class:`PythonAutoContainerTask`'s (``container_image``, ``requests``, ...) and
+    :class:`PythonTask`'s (``interface``, ``metadata``, ``environment``, ...)."""
 
     def __init__(
         self,
@@ -137,14 +142,9 @@ class PythonInstanceTask(PythonTask):
         task_config: Any = None,
         task_type: str = "python-task",
         task_resolver: Any = None,
-        *,
-        interface: Interface | None = None,
-        metadata: TaskMetadata | None = None,
         **kwargs: Any,
     ) -> None:
-        if task_resolver is not None:
-            kwargs["task_resolver"] = task_resolver
-        super().__init__(task_type, name, interface, metadata, task_config, **kwargs)
+        super().__init__(name=name, task_config=task_config, task_type=task_type, task_resolver=task_resolver, **kwargs)
 
 
 class AsyncPythonFunctionTask(PythonFunctionTask[P, R]):

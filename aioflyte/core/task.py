@@ -72,6 +72,9 @@ class TaskPlugins:
 
     @classmethod
     def _plugin_for(cls, plugin_config_type: type) -> type[PythonFunctionTask[Any, Any]] | None:
+        from aioflyte.plugins import ensure_plugins_loaded
+
+        ensure_plugins_loaded()  # installed plugins register theirs (once; see aioflyte/plugins.py)
         for t in getattr(plugin_config_type, "__mro__", (plugin_config_type,)):
             if t in cls._PYTHONFUNCTION_TASK_PLUGINS:
                 return cls._PYTHONFUNCTION_TASK_PLUGINS[t]

@@ -115,6 +115,10 @@ def guess_python_type(lt: _types.LiteralType) -> Any:
         from aioflyte.types.structured.engine import flyte_dataset_transformer
 
         candidates = [flyte_dataset_transformer]
+    elif kind == "schema":  # FlyteSchema registers when its module is imported: import it to ask it
+        from aioflyte.types.schema.types import FlyteSchema
+
+        candidates = [TypeEngine.get_transformer(FlyteSchema)]
     else:
         candidates = [t for t in TypeEngine._REGISTRY.values() if isinstance(t, TypeTransformer)]
         from aioflyte.types.pickle import PICKLE_GUESS

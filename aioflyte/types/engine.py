@@ -280,7 +280,10 @@ class TypeEngine:
         if cls._defaults_loaded:
             return
         cls._defaults_loaded = True
+        from aioflyte.plugins import ensure_plugins_loaded
         from aioflyte.types import _builtin  # noqa: F401  (registers the built-in transformers)
+
+        ensure_plugins_loaded()  # installed plugins' transformers (once; see aioflyte/plugins.py)
 
     @classmethod
     def get_transformer(cls, python_type: Any) -> TypeTransformer[Any]:

@@ -224,7 +224,7 @@ def fast_prefix(settings: Any) -> list[str]:
     ]
 
 
-def container(task: Any, settings: Any, args: list[str]) -> tasks_pb2.Container:
+def container(task: Any, settings: Any, args: list[str], *, fast: bool = True) -> tasks_pb2.Container:
     env: dict[str, str] = {}
     for part in (settings.env, task.environment):
         if part:
@@ -232,7 +232,7 @@ def container(task: Any, settings: Any, args: list[str]) -> tasks_pb2.Container:
     resources = task.resources
     if resources is None and settings.default_resources is not None:
         resources = settings.default_resources
-    if settings.should_fast_serialize():
+    if fast and settings.should_fast_serialize():
         args = fast_prefix(settings) + args
     c = tasks_pb2.Container(
         image=resolve_image(_setting(task, "container_image"), settings),
@@ -335,6 +335,30 @@ def _plugin_dict(task: Any, method: str, settings: Any) -> dict[str, Any]:
     return fn(task, settings) or {}
 
 
+def _plugin_message(task: Any, method: str, settings: Any) -> Any:
+    """What the task's ``get_container``/``get_k8s_pod``/``get_sql`` gives, as a flyteidl message (or None)."""
+    fn = getattr(type(task), method, None)
+    if fn is None:
+        return None
+    value = fn(task, settings)
+    if value is None:
+        return None
+    to_idl = getattr(value, "to_flyte_idl", None)
+    return to_idl() if callable(to_idl) else value
+
+
+def runs_in_aioflyte_container(task: Any) -> bool:
+    """Whether the serializer builds the task's container: ``PythonAutoContainerTask`` (``@task`` functions,
+    ``PythonInstanceTask``), tasks that give their own command (``get_command``), and the serializer's own task
+    views; a plain ``PythonTask`` runs in a backend plugin and has none (as in flytekit)."""
+    from aioflyte.core.base_task import PythonTask
+    from aioflyte.core.python_auto_container import PythonAutoContainerTask
+
+    if not isinstance(task, PythonTask) or isinstance(task, PythonAutoContainerTask):
+        return True
+    return callable(getattr(type(task), "get_command", None))
+
+
 def task_template(
     task: Any,
     settings: Any,
@@ -342,17 +366,31 @@ def task_template(
     args: list[str] | None = None,
     name: str | None = None,
     task_type: str | None = None,
-    task_type_version: int = 0,
+    task_type_version: int | None = None,
     metadata: tasks_pb2.TaskMetadata | None = None,
     interface: Any = None,
 ) -> tasks_pb2.TaskTemplate:
-    """The ``TaskTemplate`` of a Python task (``args`` default: ``aioflyte-execute`` loading the task)."""
+    """The ``TaskTemplate`` of a Python task (``args`` default: ``aioflyte-execute`` loading the task).
+
+    As flytekit's serializer, it asks the task: ``get_custom``, ``get_config``, ``get_k8s_pod`` (a pod instead of
+    a container), ``get_container`` (a container of its own), ``get_sql`` (a statement; no container then).
+    """
     if is_dynamic(task) or is_eager(task):
         settings = settings.with_serialized_context()
-    if args is None:
-        args = command_args(*loader_args(task, settings))
-    primary = container(task, settings, args)
-    pod_template = _setting(task, "pod_template")
+    own_pod = _plugin_message(task, "get_k8s_pod", settings)
+    own_container = _plugin_message(task, "get_container", settings) if own_pod is None else None
+    sql = _plugin_message(task, "get_sql", settings)
+    default_target = own_pod is None and own_container is None and sql is None and runs_in_aioflyte_container(task)
+    pod_template = _setting(task, "pod_template") if default_target else None
+    primary = None
+    if default_target:
+        own_command = getattr(type(task), "get_command", None)
+        if args is None and callable(own_command):  # a command of its own: no fast-registration prefix
+            primary = container(task, settings, list(own_command(task, settings)), fast=False)
+        else:
+            primary = container(
+                task, settings, args if args is not None else command_args(*loader_args(task, settings))
+            )
     config = _plugin_dict(task, "get_config", settings)
     if pod_template is not None:
         config = {
@@ -361,6 +399,8 @@ def task_template(
             or PRIMARY_CONTAINER_DEFAULT_NAME,
         }
     custom = _plugin_dict(task, "get_custom", settings)
+    if task_type_version is None:
+        task_type_version = getattr(task, "task_type_version", 0) or 0
     tt = tasks_pb2.TaskTemplate(
         id=identifier(TASK, settings, name or task.name),
         type=task_type or task.task_type,
@@ -372,6 +412,14 @@ def task_template(
         config=config,
         extended_resources=extended_resources(_setting(task, "accelerator"), _setting(task, "shared_memory")),
     )
+    if own_pod is not None:
+        tt.k8s_pod.CopyFrom(own_pod)
+    elif own_container is not None:
+        tt.container.CopyFrom(own_container)
+    if sql is not None:
+        tt.sql.CopyFrom(sql)
+    if primary is None:
+        return tt
     if pod_template is None:
         tt.container.CopyFrom(primary)
     else:
@@ -399,6 +447,8 @@ def task_spec(task: Any, settings: Any) -> admin_task_pb2.TaskSpec:
 
         return container_task_spec(task, settings)
     tt = task_template(task, settings)
+    if getattr(task, "task_function", None) is None and getattr(task, "docs", None) is None:
+        return admin_task_pb2.TaskSpec(template=tt)  # as flytekit: only function tasks document themselves
     docstring = getattr(task.python_interface, "docstring", None)
     return admin_task_pb2.TaskSpec(template=tt, description=description_entity(task.docs, docstring))
 

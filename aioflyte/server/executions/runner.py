@@ -173,6 +173,12 @@ class TaskRun:
             "checkpointOutputPrefix": str(self.base / "checkpoints" / str(attempt)),
             "prevCheckpointPrefix": prev,
         }
+        if any("{{.taskTemplatePath}}" in a for a in self.template.container.args):
+            # a template-driven task (PythonCustomizedContainerTask) reads its own template, as on a cluster
+            path = self.base / "task_template.pb"
+            if not path.exists():
+                await asyncio.to_thread(path.write_bytes, self.template.SerializeToString())
+            values["taskTemplatePath"] = str(path)
         argv = command(self.template, values)
         dlc = rawcontainer.data_config(self.template)
         if dlc is not None:  # a raw container (ContainerTask): its command around Flyte's data protocol
