@@ -373,7 +373,8 @@ def task_template(
         extended_resources=extended_resources(_setting(task, "accelerator"), _setting(task, "shared_memory")),
     )
     if pod_template is None:
-        tt.container.CopyFrom(primary)
+        if getattr(task, "_connector_container", True):  # a connector task has one only if its class makes one
+            tt.container.CopyFrom(primary)
     else:
         from aioflyte.core.pod_template import PodTemplate, to_k8s_pod
 
@@ -394,6 +395,8 @@ def task_spec(task: Any, settings: Any) -> admin_task_pb2.TaskSpec:
     """A Python function task as the ``TaskSpec`` Flyte Admin registers."""
     tt = task_template(task, settings)
     docstring = getattr(task.python_interface, "docstring", None)
+    if task.docs is None and docstring is None and getattr(task, "task_function", None) is None:
+        return admin_task_pb2.TaskSpec(template=tt)  # flytekit: a task class's task has no description unless given
     return admin_task_pb2.TaskSpec(template=tt, description=description_entity(task.docs, docstring))
 
 

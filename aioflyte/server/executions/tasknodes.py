@@ -12,6 +12,7 @@ from typing import Any
 
 from flyteidl.core import catalog_pb2, dynamic_job_pb2, literals_pb2, tasks_pb2, types_pb2, workflow_pb2
 
+from aioflyte.server.executions.connectors import connector_for, run_connector_task
 from aioflyte.server.executions.records import (
     NodeFailed,
     NodeRecord,
@@ -93,12 +94,23 @@ async def run_task_node(
         rec.ne.closure.task_node_metadata.cache_status = catalog_pb2.CACHE_MISS
     base = rec.dir
     await write_literals(base / "inputs.pb", inputs)
-    outcome = await _attempts(ctx, rec, template, base, {}, TaskRecord(rec, template))
-    if outcome.error is not None:
-        raise NodeFailed(outcome.error)
-    if outcome.futures is not None:
-        return outcome.futures
-    outputs = outcome.outputs or literals_pb2.LiteralMap()
+    connector = connector_for(template)
+    if connector is not None:  # run in-process by the connector registered for its type (sensors, ...)
+        result, error = await run_connector_task(ctx, rec, template, connector)
+        if error is not None:
+            raise NodeFailed(error)
+        outputs = result or literals_pb2.LiteralMap()
+    else:
+        if template.WhichOneof("target") is None:
+            raise user_error("SYSTEM:ConnectorNotFound", f"task {template.id.name} (type {template.type!r}, version "
+                             f"{template.task_type_version}) has no container, and this server has no connector for "
+                             "its type: start it with --connector-module <module registering one>")  # fmt: skip
+        outcome = await _attempts(ctx, rec, template, base, {}, TaskRecord(rec, template))
+        if outcome.error is not None:
+            raise NodeFailed(outcome.error)
+        if outcome.futures is not None:
+            return outcome.futures
+        outputs = outcome.outputs or literals_pb2.LiteralMap()
     if key is not None:
         await ctx.nodes.cache(key, outputs, now_ns())
         rec.ne.closure.task_node_metadata.cache_status = catalog_pb2.CACHE_POPULATED
