@@ -24,7 +24,8 @@ from flyteidl.core import execution_pb2, identifier_pb2, literals_pb2, tasks_pb2
 
 from aioflyte.core.connector import ConnectorRegistry, Resource, render_task_template
 from aioflyte.core.connector_exec import run_connector
-from aioflyte.server.executions.records import NodeRecord, RunContext, TaskRecord, write_literals
+from aioflyte.server.executions.records import TaskRecord, write_literals
+from aioflyte.server.executions.runner import Outcome
 from aioflyte.server.store import now_ns
 
 log = logging.getLogger("aioflyte.server")
@@ -65,16 +66,18 @@ def connector_for(template: tasks_pb2.TaskTemplate) -> Any:
     return ConnectorRegistry.find(template.type, template.task_type_version)
 
 
-def _metadata(ctx: RunContext, rec: NodeRecord, template: tasks_pb2.TaskTemplate, attempt: int) -> Any:
+def _metadata(
+    key: tuple[str, str, str], template: tasks_pb2.TaskTemplate, node_id: Any, attempt: int, envs: dict[str, str]
+) -> Any:
     from aioflyte.models.task import TaskExecutionMetadata
 
-    project, domain, _ = ctx.key
+    project, domain, _ = key
     pb = agent_pb2.TaskExecutionMetadata(
         task_execution_id=identifier_pb2.TaskExecutionIdentifier(
-            task_id=template.id, node_execution_id=rec.ne.id, retry_attempt=attempt
+            task_id=template.id, node_execution_id=node_id, retry_attempt=attempt
         ),
         namespace=f"{project}-{domain}",
-        environment_variables=ctx.envs(),
+        environment_variables=envs,
     )
     return TaskExecutionMetadata.from_flyte_idl(pb)
 
@@ -97,79 +100,108 @@ async def _outputs(resource: Resource, prefix: Path, template: tasks_pb2.TaskTem
     return outputs.to_flyte_idl()
 
 
+def no_connector_error(template: tasks_pb2.TaskTemplate) -> execution_pb2.ExecutionError:
+    """The error of a task with nothing to run: no container, and no connector for its type in this server."""
+    return _error(
+        "SYSTEM:ConnectorNotFound",
+        f"task {template.id.name} (type {template.type!r}, version {template.task_type_version}) has no container, "
+        "and this server has no connector for its type: start it with --connector-module <a module registering one>",
+    )
+
+
 def _error(code: str, message: str, kind: int = execution_pb2.ExecutionError.USER) -> execution_pb2.ExecutionError:
     return execution_pb2.ExecutionError(code=code, message=message, kind=kind)  # type: ignore[arg-type]
 
 
 async def run_connector_task(
-    ctx: RunContext, rec: NodeRecord, template: tasks_pb2.TaskTemplate, connector: Any
-) -> tuple[literals_pb2.LiteralMap | None, execution_pb2.ExecutionError | None]:
-    """Run the node's task through ``connector``: (outputs, None) or (None, the last attempt's error)."""
+    template: tasks_pb2.TaskTemplate,
+    connector: Any,
+    inputs: literals_pb2.LiteralMap,
+    base: Path,
+    key: tuple[str, str, str],
+    *,
+    envs: dict[str, str] | None = None,
+    record: TaskRecord | None = None,
+    node_id: identifier_pb2.NodeExecutionIdentifier | None = None,
+    parallelism: asyncio.Semaphore | None = None,
+) -> Outcome:
+    """Run one task execution through ``connector`` (attempts under ``base/attempt-<n>/``, each recorded on
+    ``record`` when given): its outputs, or the last attempt's error."""
     from aioflyte.models.literals import LiteralMap
     from aioflyte.models.task import TaskTemplate
 
-    inputs_pb = literals_pb2.LiteralMap.FromString(await asyncio.to_thread((rec.dir / "inputs.pb").read_bytes))
     retries = template.metadata.retries.retries
     timeout = template.metadata.timeout.ToTimedelta().total_seconds() or None
-    record = TaskRecord(rec, template)
-    error: execution_pb2.ExecutionError | None = None
+    if node_id is None:
+        p, d, n = key
+        node_id = identifier_pb2.NodeExecutionIdentifier(
+            node_id="n0", execution_id=identifier_pb2.WorkflowExecutionIdentifier(project=p, domain=d, name=n)
+        )
+    outcome = Outcome()
     for attempt in range(retries + 1):
-        prefix = rec.dir / f"attempt-{attempt}"
+        outcome = Outcome(attempts=attempt + 1)
+        prefix = base / f"attempt-{attempt}"
         await asyncio.to_thread(prefix.mkdir, parents=True, exist_ok=True)
         model = TaskTemplate.from_flyte_idl(template)
         if template.HasField("container"):  # the connector runs the task's own command: inputs beside its outputs
-            await write_literals(prefix / "inputs.pb", inputs_pb)
+            await write_literals(prefix / "inputs.pb", inputs)
             model = render_task_template(model, str(prefix))
-        await record.start(attempt, None)
+        if record is not None:
+            await record.start(attempt, None)
 
         async def update(resource: Resource) -> None:
-            te = record.current
+            te = record.current if record is not None else None
             if te is not None and resource.log_links:
                 del te.closure.logs[:]
                 te.closure.logs.extend(resource.log_links)
-                await rec.ctx.nodes.put_task(te, now_ns())
+                await record.node.ctx.nodes.put_task(te, now_ns())  # type: ignore[union-attr]
 
         try:
             async with contextlib.AsyncExitStack() as stack:
-                if ctx.parallelism is not None:  # the execution's max_parallelism (a connector job is no process)
-                    await stack.enter_async_context(ctx.parallelism)
+                if parallelism is not None:  # the execution's max_parallelism (a connector job is no process)
+                    await stack.enter_async_context(parallelism)
                 resource = await asyncio.wait_for(
                     run_connector(
-                        connector, model, str(prefix), LiteralMap.from_flyte_idl(inputs_pb),
-                        task_execution_metadata=_metadata(ctx, rec, template, attempt), on_update=update,
+                        connector, model, str(prefix), LiteralMap.from_flyte_idl(inputs),
+                        task_execution_metadata=_metadata(key, template, node_id, attempt, envs or {}),
+                        on_update=update,
                     ),
                     timeout,
                 )  # fmt: skip
         except TimeoutError:
-            error = _error("USER:Timeout", f"task {template.id.name} attempt {attempt} timed out after {timeout:g}s")
-            await record.end(error=error)
-            continue
+            outcome.error = _error(
+                "USER:Timeout", f"task {template.id.name} attempt {attempt} timed out after {timeout:g}s"
+            )
+            outcome.recoverable = True
         except asyncio.CancelledError:
-            await asyncio.shield(record.end(aborted=True))
+            if record is not None:
+                await asyncio.shield(record.end(aborted=True))
             raise
         except Exception as e:  # the connector failed (create, get or do raised)
-            error = _error(
+            outcome.error = _error(
                 "USER:ConnectorError",
                 f"task {template.id.name}: connector {type(connector).__name__} failed: {type(e).__name__}: {e}",
             )
-            await record.end(error=error)
-            return None, error
-        if resource.phase == _SUCCEEDED:
-            try:
-                outputs = await _outputs(resource, prefix, template)
-            except Exception as e:
-                error = _error("USER:OutputsError", f"task {template.id.name}: cannot read its outputs: {e}")
-                await record.end(error=error)
-                return None, error
-            uri = await write_literals(prefix / "outputs.pb", outputs)
-            await record.end(uri)
-            return outputs, None
-        phase = execution_pb2.TaskExecution.Phase.Name(resource.phase)
-        error = _error(
-            "USER:ConnectorFailed" if resource.phase != _RETRYABLE_FAILED else "USER:ConnectorRetryableFailure",
-            f"Failed to run the task {template.id.name} with error: {resource.message} (phase {phase})",
-        )
-        await record.end(error=error)
-        if resource.phase != _RETRYABLE_FAILED:
-            return None, error
-    return None, error
+        else:
+            if resource.phase == _SUCCEEDED:
+                try:
+                    outputs = await _outputs(resource, prefix, template)
+                except Exception as e:
+                    outcome.error = _error(
+                        "USER:OutputsError", f"task {template.id.name}: cannot read its outputs: {e}"
+                    )
+                else:
+                    outcome.outputs = outputs
+                    outcome.outputs_uri = await write_literals(prefix / "outputs.pb", outputs)
+            else:
+                phase = execution_pb2.TaskExecution.Phase.Name(resource.phase)
+                outcome.recoverable = resource.phase == _RETRYABLE_FAILED
+                outcome.error = _error(
+                    "USER:ConnectorRetryableFailure" if outcome.recoverable else "USER:ConnectorFailed",
+                    f"Failed to run the task {template.id.name} with error: {resource.message} (phase {phase})",
+                )
+        if record is not None:
+            await record.end(outcome.outputs_uri, outcome.error)
+        if outcome.error is None or not outcome.recoverable:
+            return outcome
+    return outcome

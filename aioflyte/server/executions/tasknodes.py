@@ -12,7 +12,7 @@ from typing import Any
 
 from flyteidl.core import catalog_pb2, dynamic_job_pb2, literals_pb2, tasks_pb2, types_pb2, workflow_pb2
 
-from aioflyte.server.executions.connectors import connector_for, run_connector_task
+from aioflyte.server.executions.connectors import connector_for, no_connector_error, run_connector_task
 from aioflyte.server.executions.records import (
     NodeFailed,
     NodeRecord,
@@ -96,15 +96,16 @@ async def run_task_node(
     await write_literals(base / "inputs.pb", inputs)
     connector = connector_for(template)
     if connector is not None:  # run in-process by the connector registered for its type (sensors, ...)
-        result, error = await run_connector_task(ctx, rec, template, connector)
-        if error is not None:
-            raise NodeFailed(error)
-        outputs = result or literals_pb2.LiteralMap()
+        done = await run_connector_task(
+            template, connector, inputs, base, ctx.key, envs=ctx.envs(), record=TaskRecord(rec, template),
+            node_id=rec.ne.id, parallelism=ctx.parallelism,
+        )  # fmt: skip
+        if done.error is not None:
+            raise NodeFailed(done.error)
+        outputs = done.outputs or literals_pb2.LiteralMap()
     else:
         if template.WhichOneof("target") is None:
-            raise user_error("SYSTEM:ConnectorNotFound", f"task {template.id.name} (type {template.type!r}, version "
-                             f"{template.task_type_version}) has no container, and this server has no connector for "
-                             "its type: start it with --connector-module <module registering one>")  # fmt: skip
+            raise NodeFailed(no_connector_error(template))
         outcome = await _attempts(ctx, rec, template, base, {}, TaskRecord(rec, template))
         if outcome.error is not None:
             raise NodeFailed(outcome.error)
