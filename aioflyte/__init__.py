@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from aioflyte._lazy import lazy_exports
 from aioflyte._version import __version__
-from aioflyte.core.connector_exec import set_task_template_factory
 from aioflyte.core.controller import Controller, set_default_controller_factory
+from aioflyte.core.serializer import set_task_template_factory
 
 if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte._run import run as run

@@ -7,7 +7,7 @@ deleted before the error goes on. Everything runs on the caller's event loop; on
 methods run on worker threads.
 
 The mixins need the task's ``TaskTemplate``, which the serializer (``aioflyte.remote``, above this layer) makes:
-``aioflyte/__init__.py`` registers it here (``set_task_template_factory``), as it registers the local engine.
+``aioflyte/__init__.py`` registers it in ``aioflyte.core.serializer``, as it registers the local engine.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ __all__ = [
     "PollPolicy",
     "SyncConnectorExecutorMixin",
     "run_connector",
-    "set_task_template_factory",
 ]
 
 _SUCCEEDED, _RETRYABLE_FAILED = 3, 8
@@ -147,24 +146,12 @@ async def _poll(
     return typing.cast(Resource, await retrying(get_once))
 
 
-# --- the serializer, registered from above --------------------------------------------------------------------
-
-_TEMPLATE_FACTORY: list[Callable[[Any], Any]] = []
-
-
-def set_task_template_factory(factory: Callable[[Any], Any]) -> None:
-    """Install what turns a task into its flyteidl ``TaskTemplate`` (``aioflyte/__init__.py`` installs the
-    translator's)."""
-    _TEMPLATE_FACTORY[:] = [factory]
-
-
 def task_template_of(task: Any) -> TaskTemplate:
     """The task as serialized (a ``TaskTemplate`` model), as a connector receives it."""
+    from aioflyte.core.serializer import task_template_pb
     from aioflyte.models.task import TaskTemplate
 
-    if not _TEMPLATE_FACTORY:  # pragma: no cover - aioflyte/__init__.py always installs one
-        raise RuntimeError("no task serializer is installed (import aioflyte first)")
-    return TaskTemplate.from_flyte_idl(_TEMPLATE_FACTORY[0](task))
+    return TaskTemplate.from_flyte_idl(task_template_pb(task))
 
 
 # --- the mixins -----------------------------------------------------------------------------------------------

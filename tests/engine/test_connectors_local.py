@@ -94,6 +94,13 @@ async def test_a_task_type_without_a_connector_is_a_clear_error():
         await ce.unserved(x=1)
 
 
+async def test_a_function_task_with_a_connector_has_its_command_run_by_the_connector():
+    before = len(ce.events("create"))
+    assert await ce.cube_elsewhere(x=3) == 27  # outputs.pb written by the entrypoint the connector started
+    (_, pid, _) = ce.events("create")[before]
+    assert int(pid) != os.getpid()
+
+
 async def test_connector_tasks_run_as_nodes_of_a_workflow():
     assert await ce.connector_wf(x=3, text="go") == (7, "GO!", 4)
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from aioflyte import kwtypes, task, workflow
 from aioflyte.core.base_task import PythonTask
 from aioflyte.core.interface import Interface
+from aioflyte.core.python_function_task import PythonFunctionTask
+from aioflyte.extend import TaskPlugins
 from aioflyte.extend.backend.base_connector import AsyncConnectorExecutorMixin, SyncConnectorExecutorMixin
 from aioflyte.sensor.base_sensor import BaseSensor
 from aioflyte.sensor.file_sensor import FileSensor
@@ -62,6 +64,29 @@ class EchoTask(SyncConnectorExecutorMixin, PythonTask):
 
     def get_custom(self, settings):
         return {"upper": True}
+
+
+@dataclass
+class RemoteRunConfig:
+    cluster: str
+
+
+class RemoteFunctionTask(AsyncConnectorExecutorMixin, PythonFunctionTask[RemoteRunConfig]):
+    """A function task a connector runs elsewhere (its template keeps the container the connector starts)."""
+
+    def __init__(self, task_config, task_function, **kwargs):
+        super().__init__(task_config=task_config, task_function=task_function, task_type="remote_function", **kwargs)
+
+    def get_custom(self, settings):
+        return {"cluster": self.task_config.cluster}
+
+
+TaskPlugins.register_pythontask_plugin(RemoteRunConfig, RemoteFunctionTask)
+
+
+@task(task_config=RemoteRunConfig(cluster="gpu-pool"))
+def remote_square(x: int) -> int:
+    return x * x
 
 
 wait_for_file = FileSensor(name="wait_for_file")

@@ -102,6 +102,16 @@ async def test_connector_tasks_run_in_the_server_as_workflow_nodes(remote, event
     assert "create" in methods and "do" in methods
 
 
+async def test_a_function_task_with_a_connector_runs_its_command_through_the_connector_in_the_server(
+    remote, events_file
+):
+    seen = {e[1] for e in _events(events_file) if e[0] == "create"}
+    ex = await remote.execute(ce.cube_elsewhere, inputs={"x": 2}, version="v1", wait=True, timeout=120)
+    assert ex.is_successful, ex.error
+    assert ex.outputs["o0"] == 8
+    assert len({e[1] for e in _events(events_file) if e[0] == "create"} - seen) == 1  # the connector started it
+
+
 async def test_a_sensor_with_a_config_is_poked_in_the_server_until_it_holds(remote, events_file):
     ex = await remote.execute(ce.counter_wf, inputs={"key": "server-key"}, version="v1", wait=True, timeout=120)
     assert ex.is_successful, ex.error

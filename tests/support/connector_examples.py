@@ -18,6 +18,8 @@ from flyteidl.core.execution_pb2 import TaskExecution, TaskLog
 from aioflyte import task, workflow
 from aioflyte.core.base_task import PythonTask, TaskMetadata, kwtypes
 from aioflyte.core.interface import Interface
+from aioflyte.core.python_function_task import PythonFunctionTask
+from aioflyte.extend import TaskPlugins
 from aioflyte.extend.backend.base_connector import (
     AsyncConnectorBase,
     AsyncConnectorExecutorMixin,
@@ -175,7 +177,63 @@ class ShoutConnector(SyncConnectorBase):
         return Resource(phase=TaskExecution.SUCCEEDED, outputs={"o0": text.upper() + task_template.custom["suffix"]})
 
 
-for _connector in (CountdownConnector(), ForeverConnector(), FileJobConnector(), ShoutConnector()):
+# --- an async connector that runs a function task's own command (as a cluster connector runs its container) ----
+
+
+@dataclasses.dataclass
+class CommandMeta(ResourceMeta):
+    pid: int
+
+
+_PROCESSES: dict[int, typing.Any] = {}
+
+
+class CommandConnector(AsyncConnectorBase):
+    """Runs the task template's container args (``aioflyte-execute ...``, templates filled) as a local process."""
+
+    name = "Command"
+
+    def __init__(self) -> None:
+        super().__init__(task_type_name="command", metadata_type=CommandMeta)
+
+    async def create(self, task_template, output_prefix, inputs=None, **kwargs) -> CommandMeta:
+        import asyncio
+        import sys
+
+        args = list(task_template.container.args)
+        assert "{{.input}}" not in args, "the template's args were not rendered"
+        argv = [sys.executable, "-m", "aioflyte.entrypoint", *args[1:]] if args[0] == "aioflyte-execute" else args
+        process = await asyncio.create_subprocess_exec(*argv, env={**os.environ, "PYTHONPATH": _pythonpath()})
+        _PROCESSES[process.pid] = process
+        record("create", str(process.pid))
+        return CommandMeta(pid=process.pid)
+
+    async def get(self, resource_meta: CommandMeta, **kwargs) -> Resource:
+        process = _PROCESSES[resource_meta.pid]
+        if process.returncode is None:
+            try:
+                import asyncio
+
+                await asyncio.wait_for(process.wait(), 0.05)
+            except TimeoutError:
+                return Resource(phase=TaskExecution.RUNNING)
+        if process.returncode != 0:
+            return Resource(phase=TaskExecution.FAILED, message=f"exit code {process.returncode}")
+        return Resource(phase=TaskExecution.SUCCEEDED)  # the entrypoint wrote outputs.pb
+
+    async def delete(self, resource_meta: CommandMeta, **kwargs) -> None:
+        process = _PROCESSES.pop(resource_meta.pid, None)
+        if process is not None and process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+def _pythonpath() -> str:
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])
+
+
+for _connector in (CountdownConnector(), ForeverConnector(), FileJobConnector(), ShoutConnector(), CommandConnector()):
     ConnectorRegistry.register(_connector, override=True)
 
 
@@ -223,6 +281,24 @@ class ShoutTask(SyncConnectorExecutorMixin, PythonTask):
 
     def get_custom(self, settings: typing.Any) -> dict[str, typing.Any]:
         return {"suffix": self._suffix}
+
+
+@dataclasses.dataclass
+class CommandConfig:
+    note: str
+
+
+class CommandTask(AsyncConnectorExecutorMixin, PythonFunctionTask[CommandConfig]):
+    """A function task its connector runs as a process of its own (``@task(task_config=CommandConfig(...))``)."""
+
+    def __init__(self, task_config: CommandConfig, task_function: typing.Any, **kwargs: typing.Any) -> None:
+        super().__init__(task_config=task_config, task_function=task_function, task_type="command", **kwargs)
+
+    def get_custom(self, settings: typing.Any) -> dict[str, typing.Any]:
+        return {"note": self.task_config.note}
+
+
+TaskPlugins.register_pythontask_plugin(CommandConfig, CommandTask)
 
 
 class UnservedTask(AsyncConnectorExecutorMixin, PythonTask):
@@ -286,6 +362,11 @@ def read_text(path: str) -> str:
 @task
 async def add_one(x: int) -> int:
     return x + 1
+
+
+@task(task_config=CommandConfig(note="elsewhere"))
+def cube_elsewhere(x: int) -> int:
+    return x * x * x
 
 
 @workflow
