@@ -90,6 +90,13 @@ async def test_a_file_sensor_waits_on_the_server_for_a_file_written_after_the_ex
     assert [te.closure.task_type for te in sensor.executions] == ["sensor"]
 
 
+async def test_a_file_sensor_waits_for_a_file_a_parallel_step_writes(remote, tmp_path):
+    path = tmp_path / "written-by-a-step.txt"
+    ex = await remote.execute(ce.write_and_wait_wf, inputs={"path": str(path)}, version="v1", wait=True, timeout=120)
+    assert ex.is_successful, ex.error
+    assert ex.outputs["o0"] == "written by a step"
+
+
 async def test_connector_tasks_run_in_the_server_as_workflow_nodes(remote, events_file):
     ex = await remote.execute(ce.connector_wf, inputs={"x": 4, "text": "hi"}, version="v1", wait=True, timeout=120)
     assert ex.is_successful, ex.error

@@ -377,6 +377,22 @@ def sensor_wf(path: str) -> str:
     return text
 
 
+@task
+def write_text(path: str, text: str) -> None:
+    with open(path, "w") as f:
+        f.write(text)
+
+
+@workflow
+def write_and_wait_wf(path: str) -> str:
+    """The sensor waits beside the step that writes its file (they have no edge between them)."""
+    write_text(path=path, text="written by a step")
+    ready = wait_for_file(path=path)
+    text = read_text(path=path)
+    ready >> text
+    return text
+
+
 @workflow
 def connector_wf(x: int, text: str) -> typing.Tuple[int, str, int]:
     c = countdown(x=x)

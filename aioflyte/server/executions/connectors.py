@@ -56,9 +56,9 @@ def load_connectors(modules: Iterable[str] = ()) -> list[str]:
             importlib.import_module(name)
         except Exception as e:
             raise ImportError(f"connector module {name!r} cannot be imported: {type(e).__name__}: {e}") from e
-    served = sorted(str(m.name) for m in ConnectorRegistry.list_connectors())
-    log.info("connectors: %s", ", ".join(served))
-    return [c.name for c in ConnectorRegistry._REGISTRY]
+    served = sorted(str(c) for c in ConnectorRegistry._REGISTRY)
+    log.info("connectors serve task types: %s", ", ".join(served))
+    return served
 
 
 def connector_for(template: tasks_pb2.TaskTemplate) -> Any:
