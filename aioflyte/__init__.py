@@ -4,16 +4,18 @@ The public names are the ``X as X`` imports in the ``TYPE_CHECKING`` block below
 list. Type checkers read it as written; at run time it is read (once, on first attribute access) to import each
 name lazily (PEP 562), so ``import aioflyte`` stays cheap. Add a public name by adding one line there.
 
-The default controller (the local engine) is registered here, above the authoring layer, and built on first use.
+The default controller (the local engine) is registered here, above the authoring layer, and built on first use;
+so is the serializer that gives a connector task run locally its ``TaskTemplate``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aioflyte._lazy import lazy_exports
 from aioflyte._version import __version__
 from aioflyte.core.controller import Controller, set_default_controller_factory
+from aioflyte.core.serializer import set_task_template_factory
 
 if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte._run import run as run
@@ -116,6 +118,7 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.plugins import load_implicit_plugins as load_implicit_plugins
     from aioflyte.remote.controller import RemoteController as RemoteController
     from aioflyte.remote.remote import FlyteRemote as FlyteRemote
+    from aioflyte.sensor.sensor_engine import SensorEngine as SensorEngine
     from aioflyte.types.directory import BatchSize as BatchSize
     from aioflyte.types.directory import FlyteDirectory as FlyteDirectory
     from aioflyte.types.engine import HashMethod as HashMethod
@@ -140,3 +143,15 @@ def _local_controller() -> Controller:
 
 
 set_default_controller_factory(_local_controller)
+
+
+def _task_template(task: Any) -> Any:
+    """A task's flyteidl ``TaskTemplate``, as a connector run locally receives it."""
+    from aioflyte.configuration.serialization import SerializationSettings
+    from aioflyte.remote.serialization import default_image_config
+    from aioflyte.remote.translator.tasks import task_template
+
+    return task_template(task, SerializationSettings(image_config=default_image_config()))
+
+
+set_task_template_factory(_task_template)

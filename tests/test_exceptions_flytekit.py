@@ -23,11 +23,11 @@ USER_NAMES = [
     "FlyteUserRuntimeException", "FlyteValidationException", "FlyteValueException",
 ]  # fmt: skip
 SYSTEM_NAMES = [
+    "FlyteAgentNotFound", "FlyteConnectorNotFound",
     "FlyteDownloadDataException", "FlyteEntrypointNotLoadable", "FlyteException", "FlyteNonRecoverableSystemException",
     "FlyteNotImplementedException", "FlyteSystemAssertion", "FlyteSystemException", "FlyteSystemUnavailableException",
     "FlyteUploadDataException",
 ]  # fmt: skip
-# Left out: FlyteAgentNotFound and FlyteConnectorNotFound (aioflyte has no agents or connectors).
 SCOPES_NAMES = [
     "FlyteScopedException", "FlyteScopedSystemException", "FlyteScopedUserException", "system_entry_point",
     "user_entry_point",
@@ -87,6 +87,8 @@ def test_user_exceptions_have_flytekits_bases(name, bases):
         ("FlyteNotImplementedException", (E.FlyteSystemException, NotImplementedError), "SYSTEM:NotImplemented"),
         ("FlyteEntrypointNotLoadable", (E.FlyteSystemException,), "SYSTEM:UnloadableCode"),
         ("FlyteSystemAssertion", (E.FlyteSystemException, AssertionError), "SYSTEM:AssertionError"),
+        ("FlyteConnectorNotFound", (E.FlyteSystemException, AssertionError), "SYSTEM:ConnectorNotFound"),
+        ("FlyteAgentNotFound", (E.FlyteSystemException, AssertionError), "SYSTEM:AgentNotFound"),
         ("FlyteDownloadDataException", (E.FlyteSystemException, OSError), "SYSTEM:DownloadDataError"),
         ("FlyteUploadDataException", (E.FlyteSystemException, OSError), "SYSTEM:UploadDataError"),
         ("FlyteNonRecoverableSystemException", (E.FlyteException,), "USER:NonRecoverableSystemError"),

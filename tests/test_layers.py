@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "aioflyte"
 #: layer -> layers it must never import ("top" is the package itself: ``from aioflyte import X`` of a public name)
 FORBIDDEN: dict[str, set[str]] = {
     "core": {"engine", "remote", "server", "cli", "top"},
+    "sensor": {"engine", "remote", "server", "cli", "top"},
     "engine": {"remote", "server", "cli", "top"},
     "types": {"engine", "core", "remote", "server", "cli", "top"},
     "io": {"types", "core", "engine", "remote", "server", "cli", "top"},

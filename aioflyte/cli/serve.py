@@ -30,11 +30,14 @@ import click
               help="Access token lifetime in seconds.")  # fmt: skip
 @click.option("--auth-metadata-key", default="authorization", show_default=True,
               help="gRPC metadata key clients send tokens in.")  # fmt: skip
+@click.option("--connector-module", "connector_modules", multiple=True, metavar="MODULE",
+              help="Import MODULE at start: the connectors it registers run their task types in-process "
+              "(repeatable; also AIOFLYTE_CONNECTOR_MODULES, comma-separated; sensors always work).")  # fmt: skip
 def serve(
     port: int, state_dir: str, host: str, raw_output_prefix: str | None, min_schedule_interval: float,
     max_processes: int, log_level: str,
     tls_cert: str | None, tls_key: str | None, client_id: str | None, client_secret: str | None,
-    client_secret_file: str | None, token_ttl: float, auth_metadata_key: str,
+    client_secret_file: str | None, token_ttl: float, auth_metadata_key: str, connector_modules: tuple[str, ...],
 ) -> None:  # fmt: skip
     """Start the local Admin server; stops on SIGTERM or Ctrl-C."""
     from aioflyte.server.app import serve as serve_server
@@ -54,9 +57,10 @@ def serve(
             serve_server(
                 port, state_dir, host=host, raw_output_prefix=raw_output_prefix,
                 min_schedule_interval=min_schedule_interval, security=security, max_processes=max_processes,
+                connector_modules=connector_modules,
             )
         )  # fmt: skip
-    except OSError as e:
+    except (OSError, ImportError) as e:
         raise click.ClickException(str(e)) from None
     except KeyboardInterrupt:  # pragma: no cover
         pass

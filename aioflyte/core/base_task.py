@@ -77,6 +77,8 @@ class TaskMetadata:
             )
         if self.cache and not self.cache_version:
             raise FlyteValidationException("caching is enabled but cache_version is empty")
+        if self.timeout is not None and not isinstance(self.timeout, datetime.timedelta):
+            self.timeout = to_timedelta("TaskMetadata", self.timeout)  # seconds, as flytekit accepts
 
     @property
     def retry_strategy(self) -> Any:

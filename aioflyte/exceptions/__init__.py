@@ -43,6 +43,8 @@ The hierarchy (built-in bases after the slash: ``except ValueError`` catches wha
     |   +-- FlyteSystemUnavailableException
     |   +-- FlyteNotImplementedException / NotImplementedError
     |   +-- FlyteEntrypointNotLoadable
+    |   +-- FlyteConnectorNotFound / AssertionError    no connector is registered for a task type
+    |   +-- FlyteAgentNotFound / AssertionError        (flytekit's older name: a class of its own, as there)
     |   +-- FlyteSystemAssertion / AssertionError
     +-- FlyteArrayIndexError / IndexError         a map task item's array index is missing or wrong
     +-- FlyteRemoteError                          a call to a Flyte backend failed (``code``: gRPC status)
@@ -315,6 +317,18 @@ class FlyteEntrypointNotLoadable(FlyteSystemException):
         )
         self.task_module = task_module
         self.task_name = task_name
+
+
+class FlyteConnectorNotFound(FlyteSystemException, AssertionError):
+    """No connector is registered for a task's type and version (``ConnectorRegistry.get_connector``)."""
+
+    _ERROR_CODE = "SYSTEM:ConnectorNotFound"
+
+
+class FlyteAgentNotFound(FlyteSystemException, AssertionError):
+    """flytekit's older name for a missing connector (a class of its own, as in flytekit)."""
+
+    _ERROR_CODE = "SYSTEM:AgentNotFound"
 
 
 class FlyteDataNotFoundError(FlyteValueException, FileNotFoundError):

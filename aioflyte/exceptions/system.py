@@ -7,6 +7,8 @@ raises when a transfer fails after its retries (both are ``FlyteDataTransferErro
 
 from __future__ import annotations
 
+from aioflyte.exceptions import FlyteAgentNotFound as FlyteAgentNotFound
+from aioflyte.exceptions import FlyteConnectorNotFound as FlyteConnectorNotFound
 from aioflyte.exceptions import FlyteDownloadDataException as FlyteDownloadDataException
 from aioflyte.exceptions import FlyteEntrypointNotLoadable as FlyteEntrypointNotLoadable
 from aioflyte.exceptions import FlyteException as FlyteException
@@ -18,6 +20,8 @@ from aioflyte.exceptions import FlyteSystemUnavailableException as FlyteSystemUn
 from aioflyte.exceptions import FlyteUploadDataException as FlyteUploadDataException
 
 __all__ = [
+    "FlyteAgentNotFound",
+    "FlyteConnectorNotFound",
     "FlyteDownloadDataException",
     "FlyteEntrypointNotLoadable",
     "FlyteException",

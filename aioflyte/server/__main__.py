@@ -25,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
         "--max-processes", type=int, default=32, metavar="N", help="task processes running at once; default 32"
     )
     p.add_argument("--log-level", default="WARNING", help="logging level on stderr; default WARNING")
+    p.add_argument(
+        "--connector-module", action="append", default=[], metavar="MODULE", dest="connector_modules",
+        help="import MODULE at start: the connectors it registers run their task types in-process (repeatable; "
+        "also AIOFLYTE_CONNECTOR_MODULES, comma-separated; the sensor connector is always loaded)",
+    )  # fmt: skip
     tls = p.add_argument_group("TLS (off by default)")
     tls.add_argument("--tls-cert", default=None, metavar="PEM", help="certificate chain: serve gRPC and HTTP over TLS")
     tls.add_argument("--tls-key", default=None, metavar="PEM", help="the private key of --tls-cert")
@@ -63,10 +68,10 @@ def main(argv: list[str] | None = None) -> int:
             serve(
                 args.port, args.state_dir, host=args.host, raw_output_prefix=args.raw_output_prefix,
                 min_schedule_interval=args.min_schedule_interval, security=security,
-                max_processes=args.max_processes,
+                max_processes=args.max_processes, connector_modules=args.connector_modules,
             )
         )  # fmt: skip
-    except OSError as e:
+    except (OSError, ImportError) as e:
         print(f"aioflyte-server: {e}", file=sys.stderr)
         return 1
     return 0

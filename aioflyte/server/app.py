@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -16,6 +17,7 @@ from flyteidl.service import admin_pb2_grpc, signal_pb2_grpc
 from aioflyte.server.auth import ServerSecurity
 from aioflyte.server.dataproxy import DataProxy
 from aioflyte.server.executions import ExecutionAdminService, ExecutionManager
+from aioflyte.server.executions.connectors import load_connectors
 from aioflyte.server.http import HttpEndpoint
 from aioflyte.server.scheduler import MINUTE, Scheduler, in_process
 from aioflyte.server.signals import SignalManager, SignalService
@@ -47,8 +49,11 @@ class AdminServer:
         min_schedule_interval: float = MINUTE,
         security: ServerSecurity | None = None,
         max_processes: int = 32,
+        connector_modules: Sequence[str] = (),
     ) -> None:
         self.state_dir = Path(state_dir)
+        #: modules imported at start for the connectors they register (beside the built-in sensor connector)
+        self.connector_modules = tuple(connector_modules)
         #: where executions' inputs, outputs and task data go (a local directory in this slice)
         self.raw_output_prefix = raw_output_prefix or str(self.state_dir / "data")
         self.host = host
@@ -80,6 +85,7 @@ class AdminServer:
 
     async def start(self) -> str:
         """Open the state (seeding default projects when new), bind, serve; returns ``host:port``."""
+        load_connectors(self.connector_modules)  # before any state is opened: a bad module fails the start cleanly
         new = await self.store.open()
         try:
             if new:
@@ -161,6 +167,7 @@ async def serve(
     min_schedule_interval: float = MINUTE,
     security: ServerSecurity | None = None,
     max_processes: int = 32,
+    connector_modules: Sequence[str] = (),
 ) -> None:
     """Run the server until SIGTERM/SIGINT (or until ``stop`` is set), then shut down cleanly.
 
@@ -178,6 +185,7 @@ async def serve(
     server = AdminServer(
         state_dir, host=host, port=port, raw_output_prefix=raw_output_prefix,
         min_schedule_interval=min_schedule_interval, security=security, max_processes=max_processes,
+        connector_modules=connector_modules,
     )  # fmt: skip
     try:
         address = await server.start()

@@ -421,7 +421,8 @@ def task_template(
     if primary is None:
         return tt
     if pod_template is None:
-        tt.container.CopyFrom(primary)
+        if getattr(task, "_connector_container", True):  # a connector task has one only if its class makes one
+            tt.container.CopyFrom(primary)
     else:
         from aioflyte.core.pod_template import PodTemplate, to_k8s_pod
 
@@ -450,6 +451,8 @@ def task_spec(task: Any, settings: Any) -> admin_task_pb2.TaskSpec:
     if getattr(task, "task_function", None) is None and getattr(task, "docs", None) is None:
         return admin_task_pb2.TaskSpec(template=tt)  # as flytekit: only function tasks document themselves
     docstring = getattr(task.python_interface, "docstring", None)
+    if task.docs is None and docstring is None and getattr(task, "task_function", None) is None:
+        return admin_task_pb2.TaskSpec(template=tt)  # flytekit: a task class's task has no description unless given
     return admin_task_pb2.TaskSpec(template=tt, description=description_entity(task.docs, docstring))
 
 

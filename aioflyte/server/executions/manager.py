@@ -23,6 +23,7 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from aioflyte.models.literals import read_literal_map_file
+from aioflyte.server.executions.connectors import connector_for, no_connector_error, run_connector_task
 from aioflyte.server.executions.launch import resolve_launch
 from aioflyte.server.executions.nodestore import NodeStore
 from aioflyte.server.executions.records import (
@@ -300,6 +301,12 @@ class ExecutionManager:
         inputs: literals_pb2.LiteralMap,
     ) -> Outcome:  # fmt: skip
         envs = {kv.key: kv.value for kv in spec.envs.values}
+        connector = connector_for(template)
+        if connector is not None:  # run in-process by the connector registered for its type (sensors, ...)
+            await self._update(key, lambda e: _stamp(e, RUNNING, now_ns()))
+            return await run_connector_task(template, connector, inputs, self.base(key), key, envs=envs)
+        if template.WhichOneof("target") is None:
+            return Outcome(error=no_connector_error(template))
         async with self.slots:
 
             async def started(pgid: int) -> None:

@@ -14,6 +14,7 @@ from flyteidl.core import catalog_pb2, dynamic_job_pb2, literals_pb2, tasks_pb2,
 
 from aioflyte.core.artifact_records import ArtifactError
 from aioflyte.server.artifacts import record_outputs
+from aioflyte.server.executions.connectors import connector_for, no_connector_error, run_connector_task
 from aioflyte.server.executions.records import (
     NodeFailed,
     NodeRecord,
@@ -95,12 +96,24 @@ async def run_task_node(
         rec.ne.closure.task_node_metadata.cache_status = catalog_pb2.CACHE_MISS
     base = rec.dir
     await write_literals(base / "inputs.pb", inputs)
-    outcome = await _attempts(ctx, rec, template, base, {}, TaskRecord(rec, template))
-    if outcome.error is not None:
-        raise NodeFailed(outcome.error)
-    if outcome.futures is not None:
-        return outcome.futures
-    outputs = outcome.outputs or literals_pb2.LiteralMap()
+    connector = connector_for(template)
+    if connector is not None:  # run in-process by the connector registered for its type (sensors, ...)
+        done = await run_connector_task(
+            template, connector, inputs, base, ctx.key, envs=ctx.envs(), record=TaskRecord(rec, template),
+            node_id=rec.ne.id, parallelism=ctx.parallelism,
+        )  # fmt: skip
+        if done.error is not None:
+            raise NodeFailed(done.error)
+        outputs = done.outputs or literals_pb2.LiteralMap()
+    else:
+        if template.WhichOneof("target") is None:
+            raise NodeFailed(no_connector_error(template))
+        outcome = await _attempts(ctx, rec, template, base, {}, TaskRecord(rec, template))
+        if outcome.error is not None:
+            raise NodeFailed(outcome.error)
+        if outcome.futures is not None:
+            return outcome.futures
+        outputs = outcome.outputs or literals_pb2.LiteralMap()
     if key is not None:
         await ctx.nodes.cache(key, outputs, now_ns())
         rec.ne.closure.task_node_metadata.cache_status = catalog_pb2.CACHE_POPULATED
