@@ -17,6 +17,8 @@ from typing import Any
 
 from flyteidl.core import artifact_id_pb2 as art_id
 
+from aioflyte.exceptions import ArtifactError as ArtifactError
+
 #: The table both stores keep (the server's in its state database, the engine's in its own file).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS artifacts (
@@ -42,10 +44,6 @@ SELECT_BY_NAME = (
     "SELECT project, domain, name, version, partitions, time_partition, granularity, literal, source, created_at "
     "FROM artifacts WHERE name = ? ORDER BY seq DESC"
 )
-
-
-class ArtifactError(ValueError):
-    """An output's artifact cannot be recorded, or a query cannot be resolved (names the artifact)."""
 
 
 def label(value: Any) -> str:

@@ -120,9 +120,8 @@ class ContainerTask(PythonTask):
         super().__init__(
             "raw-container",
             name,
-            interface,
-            metadata,
-            None,
+            interface=interface,
+            metadata=metadata,
             secret_requests=secret_requests,
             resources=spec,
             **kwargs,

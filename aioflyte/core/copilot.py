@@ -29,7 +29,8 @@ from typing import Any
 from flyteidl.core import literals_pb2, types_pb2
 from google.protobuf import json_format, struct_pb2
 
-from aioflyte.exceptions import FlyteUserException
+from aioflyte.exceptions import ContainerProtocolError as ContainerProtocolError
+from aioflyte.exceptions import ContainerUserError as ContainerUserError
 from aioflyte.io.provider import run_blocking
 
 #: The file in the output directory whose text fails the task (copilot's ``_ERROR``).
@@ -39,18 +40,6 @@ MAX_PRIMITIVE_SIZE = 1024
 
 _INPUT_VAR = re.compile(r"(?i){{\s*[\.$]Inputs\.(?P<name>[^}\s]+)\s*}}")
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-
-
-class ContainerProtocolError(FlyteUserException):
-    """A raw container's inputs or outputs cannot be exchanged (an unsupported type, a missing or bad file)."""
-
-    _ERROR_CODE = "USER:ContainerProtocolError"
-
-
-class ContainerUserError(FlyteUserException):
-    """The command wrote ``_ERROR`` into its output directory: the task failed with that text."""
-
-    _ERROR_CODE = "USER:ContainerError"
 
 
 # --- values as text ----------------------------------------------------------------------------------------------

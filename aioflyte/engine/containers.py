@@ -30,7 +30,8 @@ from typing import Any
 
 from aioflyte.core.container_task import ContainerTask
 from aioflyte.core.copilot import read_outputs, render, rewrite_paths, write_inputs
-from aioflyte.exceptions import FlyteEntityNotCallable, FlyteRecoverableException
+from aioflyte.exceptions import ContainerExitError as ContainerExitError
+from aioflyte.exceptions import FlyteEntityNotCallable
 from aioflyte.io.provider import run_blocking
 from aioflyte.types.engine import TypeEngine
 
@@ -42,13 +43,6 @@ _TAIL = 4000
 
 #: (runtime setting, PATH) -> (the runtime's executable or None, why none was usable)
 _probed: dict[tuple[str, str], tuple[str | None, str]] = {}
-
-
-class ContainerExitError(FlyteRecoverableException):
-    """A container task's command exited with a non-zero code (retried up to the task's ``retries``, as Flyte
-    retries a failed container)."""
-
-    _ERROR_CODE = "USER:ContainerFailed"
 
 
 @dataclass

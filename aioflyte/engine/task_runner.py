@@ -16,8 +16,8 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aioflyte.core.container_task import ContainerTask
 from aioflyte.core.artifact import OUTPUT_METADATA
+from aioflyte.core.container_task import ContainerTask
 from aioflyte.core.context import TASK_FRAME, TaskFrame, execution_scope
 from aioflyte.core.task import PythonFunctionTask, PythonTask, raise_type_error
 from aioflyte.engine import env, pools

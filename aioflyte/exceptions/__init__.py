@@ -6,6 +6,7 @@ The hierarchy (built-in bases after the slash: ``except ValueError`` catches wha
     +-- FlyteUserException                        the user's code or input is at fault (not retried...)
     |   +-- FlyteRecoverableException             ...unless marked recoverable: retried up to ``retries``
     |   |   +-- FlyteTimeout / TimeoutError       a task attempt ran past its ``timeout``
+    |   |   +-- ContainerExitError                a container task's command exited non-zero
     |   +-- FlyteAssertion / AssertionError
     |   |   +-- FlyteValidationException / ValueError      an entity or parameter is declared wrongly
     |   |   |   +-- FlyteInterfaceException       a function signature cannot be a typed interface
@@ -33,6 +34,8 @@ The hierarchy (built-in bases after the slash: ``except ValueError`` catches wha
     |   +-- ConditionalFailure / ValueError       the chosen case is ``fail(message)``
     |   +-- NoBranchTakenError / ValueError       no case matched and there is no ``else_()``
     |   +-- FlyteGateTimeout / TimeoutError       a gate waited past its timeout
+    |   +-- ContainerProtocolError                a raw container's inputs/outputs cannot be exchanged
+    |   +-- ContainerUserError                    a raw container wrote ``_ERROR``: the task failed with its text
     +-- FlyteUserRuntimeException                 flytekit's wrapper of a user error (``value``)
     +-- FlyteNonRecoverableSystemException        a system error that must not be retried (``value``)
     +-- FlyteSystemException                      the platform is at fault (retried up to ``retries``)
@@ -63,6 +66,7 @@ The hierarchy (built-in bases after the slash: ``except ValueError`` catches wha
     TypeTransformerFailedError / TypeError, AssertionError    a value cannot be converted to or from a literal
     DuplicateHandlerError / ValueError            a dataframe handler is registered twice
     SerializationError / ValueError               a graph uses something flyteidl cannot express
+    ArtifactError / ValueError                    an artifact cannot be recorded, or a query matches nothing
     IgnoreOutputs / Exception                     raised by a task in a container: write no outputs (flytekit's)
 
 ``aioflyte.exceptions.user``, ``.system`` and ``.scopes`` hold the same classes under flytekit's module paths.
@@ -431,6 +435,29 @@ class GateRejected(FlyteAssertion):
 
 class FlyteGateTimeout(FlyteUserException, TimeoutError):
     """A gate waited past its timeout for a signal."""
+
+
+class ContainerExitError(FlyteRecoverableException):
+    """A container task's command exited with a non-zero code (retried up to the task's ``retries``, as Flyte
+    retries a failed container)."""
+
+    _ERROR_CODE = "USER:ContainerFailed"
+
+
+class ContainerProtocolError(FlyteUserException):
+    """A raw container's inputs or outputs cannot be exchanged (an unsupported type, a missing or bad file)."""
+
+    _ERROR_CODE = "USER:ContainerProtocolError"
+
+
+class ContainerUserError(FlyteUserException):
+    """The command wrote ``_ERROR`` into its output directory: the task failed with that text."""
+
+    _ERROR_CODE = "USER:ContainerError"
+
+
+class ArtifactError(ValueError):
+    """An output's artifact cannot be recorded, or an artifact query cannot be resolved (names the artifact)."""
 
 
 class FlyteArrayIndexError(FlyteException, IndexError):
