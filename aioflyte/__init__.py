@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aioflyte._lazy import lazy_exports
 from aioflyte._version import __version__
 from aioflyte.core.controller import Controller, set_default_controller_factory
-from aioflyte.core.serializer import set_task_template_factory
+from aioflyte.core.serializer import set_parameter_map_factory, set_task_template_factory
 
 if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte._run import run as run
@@ -155,3 +155,13 @@ def _task_template(task: Any) -> Any:
 
 
 set_task_template_factory(_task_template)
+
+
+async def _parameter_map(inputs: dict[str, tuple[Any, Any]]) -> Any:
+    """Launch plan parameters as flyteidl's ``ParameterMap`` (``LaunchPlan.parameters``)."""
+    from aioflyte.remote.translator.literals import parameter_map
+
+    return await parameter_map(inputs)
+
+
+set_parameter_map_factory(_parameter_map)

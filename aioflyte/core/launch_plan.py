@@ -7,7 +7,7 @@ with its own execution id, ``max_parallelism``, ``overwrite_cache`` and raw outp
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aioflyte.core.context import _COMPILATION
 from aioflyte.core.entity import Entity
@@ -16,6 +16,9 @@ from aioflyte.core.promise import compile_error
 from aioflyte.core.reference_entity import ReferenceLaunchPlan as ReferenceLaunchPlan
 from aioflyte.core.reference_entity import reference_launch_plan as reference_launch_plan
 from aioflyte.exceptions import FlyteCompileError, FlyteValidationException
+
+if TYPE_CHECKING:
+    from aioflyte.models.interface import ParameterMap
 
 _REGISTRY: dict[str, LaunchPlan] = {}
 
@@ -179,13 +182,26 @@ class LaunchPlan(Entity):
 
     @property
     def saved_inputs(self) -> dict[str, Any]:
-        """The fixed inputs, by name (flytekit's name for them)."""
-        return dict(self._fixed_inputs)
+        """The inputs this launch plan was given, defaults and fixed ones, by name (as flytekit's)."""
+        return {**self._default_inputs, **self._fixed_inputs}
 
     @property
-    def parameters(self) -> dict[str, tuple[Any, Any]]:
-        """Inputs a caller may pass: name -> (type, default or NO_DEFAULT)."""
-        return dict(self._interface.inputs)
+    def parameters(self) -> ParameterMap:
+        """The inputs a caller may pass, as flytekit's ``ParameterMap`` model (``.parameters``: name ->
+        ``Parameter`` with its ``var``, ``default`` literal and ``required``); the fixed inputs are not among them.
+
+        Sync, as flytekit's: in async code use ``await lp.async_parameters()`` (a default may need the data plane,
+        e.g. a file default is uploaded)."""
+        from aioflyte.types._compat import run_sync
+
+        return run_sync(self.async_parameters, f"LaunchPlan {self._name}.parameters", "await lp.async_parameters()")
+
+    async def async_parameters(self) -> ParameterMap:
+        """``parameters``, for async code."""
+        from aioflyte.core.serializer import parameter_map_pb
+        from aioflyte.models.interface import ParameterMap
+
+        return ParameterMap.from_flyte_idl(await parameter_map_pb(dict(self._interface.inputs)))
 
     def __repr__(self) -> str:
         return f"LaunchPlan(name={self._name!r}, workflow={self._workflow.name!r})"

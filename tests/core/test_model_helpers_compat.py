@@ -132,6 +132,22 @@ def adder(x: int = 3, y: int = 4) -> int:
 def test_launch_plan_saved_inputs_and_workflow_wrapped() -> None:
     lp = LaunchPlan.get_or_create(adder, name=f"{__name__}.lp", fixed_inputs={"y": 5})
     assert lp.saved_inputs == {"y": 5}
+    lp2 = LaunchPlan.get_or_create(adder, name=f"{__name__}.lp2", default_inputs={"x": 7}, fixed_inputs={"y": 5})
+    assert lp2.saved_inputs == {"x": 7, "y": 5}  # flytekit: the defaults and the fixed inputs given
+
+
+def test_launch_plan_parameters_is_flytekits_parameter_map() -> None:
+    from aioflyte.models.interface import ParameterMap
+    from aioflyte.models.types import SimpleType
+
+    lp = LaunchPlan.get_or_create(adder, name=f"{__name__}.lp3", default_inputs={"x": 7}, fixed_inputs={"y": 5})
+    params = lp.parameters
+    assert isinstance(params, ParameterMap)
+    assert sorted(params.parameters) == ["x"]  # fixed inputs are not parameters
+    x = params.parameters["x"]
+    assert x.var.type.simple == SimpleType.INTEGER
+    assert x.default.scalar.primitive.integer == 7 and not x.required
+    assert params.to_flyte_idl().parameters["x"].default.scalar.primitive.integer == 7
     assert adder.__wrapped__.__name__ == "adder" and callable(adder.__wrapped__)
 
 

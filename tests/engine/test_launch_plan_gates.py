@@ -30,7 +30,9 @@ async def test_default_and_fixed_inputs():
     assert await lp(a=1, b=5) == "1-5-fixed"
     with pytest.raises(ValueError, match=r"inputs \['c'\] are fixed"):
         await lp(c="other")
-    assert "c" not in lp.parameters
+    params = (await lp.async_parameters()).parameters
+    assert sorted(params) == ["a", "b"]
+    assert params["a"].default.scalar.primitive.integer == 10 and not params["a"].required
 
 
 def test_get_or_create_rules():
