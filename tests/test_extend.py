@@ -15,11 +15,10 @@ NAMES = [
     "DictTransformer", "ExecutableTemplateShimTask", "FileAccessProvider", "IgnoreOutputs", "Image", "ImageConfig",
     "Interface", "Promise", "PythonCustomizedContainerTask", "PythonTask", "SQLTask", "SecretsManager",
     "SerializationSettings", "ShimTaskExecutor", "T", "TaskPlugins", "TaskResolverMixin", "TypeEngine",
-    "TypeTransformer",
+    "TypeTransformer", "ClassStorageTaskResolver", "backend",
 ]  # fmt: skip
 # From aioflyte.core.context_manager (checked below when that module is there): "ExecutionState", "context_manager".
-# Left out: ClassStorageTaskResolver (not in aioflyte), get_serializable (flytekit's models; aioflyte.remote.translator
-# builds flyteidl messages), backend (flytekit's connector/agent backend: aioflyte has none).
+# Left out: get_serializable (flytekit's models; aioflyte.remote.translator builds flyteidl messages).
 
 
 def test_every_flytekit_name_is_there_and_listed():
@@ -30,6 +29,7 @@ def test_every_flytekit_name_is_there_and_listed():
 def test_the_names_are_the_objects_aioflyte_uses():
     from aioflyte.configuration import Image, ImageConfig
     from aioflyte.core.base_task import IgnoreOutputs, TaskResolverMixin
+    from aioflyte.core.class_based_resolver import ClassStorageTaskResolver
     from aioflyte.core.data_persistence import FileAccessProvider
     from aioflyte.core.python_customized_container_task import PythonCustomizedContainerTask
     from aioflyte.core.secrets import SecretsManager
@@ -56,6 +56,7 @@ def test_the_names_are_the_objects_aioflyte_uses():
         "PythonCustomizedContainerTask": PythonCustomizedContainerTask,
         "ExecutableTemplateShimTask": ExecutableTemplateShimTask,
         "ShimTaskExecutor": ShimTaskExecutor,
+        "ClassStorageTaskResolver": ClassStorageTaskResolver,
     }
     assert [n for n, obj in same.items() if getattr(extend, n) is not obj] == []
     with pytest.raises(AttributeError):

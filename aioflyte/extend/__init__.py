@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the export list
     from aioflyte.core.base_task import IgnoreOutputs as IgnoreOutputs
     from aioflyte.core.base_task import PythonTask as PythonTask
     from aioflyte.core.base_task import TaskResolverMixin as TaskResolverMixin
+    from aioflyte.core.class_based_resolver import ClassStorageTaskResolver as ClassStorageTaskResolver
     from aioflyte.core.interface import Interface as Interface
     from aioflyte.core.promise import Promise as Promise
     from aioflyte.core.python_customized_container_task import (
@@ -43,6 +44,10 @@ _CONTEXT_MANAGER_NAMES = ("ExecutionState",)
 
 
 def __getattr__(name: str) -> Any:
+    if name == "backend":  # the connector module paths (a subpackage, imported on first use as flytekit has it)
+        value = importlib.import_module(f"{__name__}.backend")
+        globals()[name] = value
+        return value
     if name == "context_manager" or name in _CONTEXT_MANAGER_NAMES:
         try:
             module = importlib.import_module("aioflyte.core.context_manager")
