@@ -3,7 +3,7 @@ import this module for the Python task."""
 
 from __future__ import annotations
 
-from aioflyte import ContainerTask, FlyteDirectory, FlyteFile, kwtypes, task, workflow
+from aioflyte import ContainerTask, FlyteDirectory, FlyteFile, TaskMetadata, kwtypes, task, workflow
 
 square = ContainerTask(
     name="container_entities.square",
@@ -29,6 +29,17 @@ shout = ContainerTask(
         " && for i in $(seq {{.inputs.times}}); do cp /var/inputs/infile /var/outputs/folder/copy$i; done"
         " && ls /var/inputs | tr '\\n' ' ' > /var/outputs/names",
     ],
+)
+
+naps = ContainerTask(
+    name="container_entities.naps",
+    image="alpine:3.19",
+    input_data_dir="/var/inputs",
+    output_data_dir="/var/outputs",
+    inputs=kwtypes(val=int),
+    outputs=kwtypes(out=int),
+    metadata=TaskMetadata(timeout=1),
+    command=["sh", "-c", "sleep 30; echo {{.inputs.val}} > /var/outputs/out"],
 )
 
 fails = ContainerTask(

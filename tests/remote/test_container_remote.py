@@ -62,3 +62,10 @@ async def test_the_error_file_fails_the_execution_with_its_text(remote):
     ex = await remote.execute(ce.fails, inputs={}, version="v1", wait=True)
     assert not ex.is_successful
     assert "no such thing" in ex.error.message
+
+
+async def test_a_timed_out_container_leaves_no_scratch_folders(remote, server):
+    ex = await remote.execute(ce.naps, inputs={"val": 1}, version="v1", wait=True)
+    assert not ex.is_successful
+    assert "timed out" in ex.error.message
+    assert list(server.state_dir.rglob("rawc")) == []

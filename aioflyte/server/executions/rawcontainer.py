@@ -116,4 +116,9 @@ async def finish(template: tasks_pb2.TaskTemplate, out: Path, returncode: int | 
         await run_blocking(functools.partial(shutil.rmtree, out / "rawc", ignore_errors=True))
 
 
-__all__ = ["data_config", "finish", "prepare"]
+async def discard(out: Path) -> None:
+    """Remove the attempt's raw-container folders (a timed-out or cancelled attempt, whose outputs are not read)."""
+    await run_blocking(functools.partial(shutil.rmtree, out / "rawc", ignore_errors=True))
+
+
+__all__ = ["data_config", "discard", "finish", "prepare"]

@@ -204,11 +204,16 @@ class TaskRun:
             await stop_process(process)
         except BaseException:  # cancelled (terminate, server stop), or on_start failed: never leave it behind
             await asyncio.shield(stop_process(process))
+            if dlc is not None:
+                await asyncio.shield(rawcontainer.discard(out))
             raise
         finally:
             kill_group(process.pid)  # anything the task left running in its group
-        if dlc is not None and not timed_out:
-            await rawcontainer.finish(self.template, out, process.returncode, values["rawOutputDataPrefix"])
+        if dlc is not None:
+            if timed_out:
+                await rawcontainer.discard(out)
+            else:
+                await rawcontainer.finish(self.template, out, process.returncode, values["rawOutputDataPrefix"])
         return self._read(out, process.returncode, log_path, attempt, timed_out, timeout)
 
     def _read(
