@@ -1,6 +1,6 @@
 """Write the expected protobufs for serialization_container.py, produced by flytekit (run with flytekit's Python).
 
-    /tmp/fk/bin/python tests/remote/make_golden_container.py
+    /tmp/fk/bin/python tests/remote/make_golden_container.py   # flytekit 1.16 and the kubernetes package
 
 Writes tests/remote/golden_container/<N>_<name>_<1|2|3>.pbtxt (pyflyte package's naming and order, text format).
 """

@@ -14,6 +14,7 @@ from aioflyte import (
     ContainerTask,
     FlyteDirectory,
     FlyteFile,
+    PodTemplate,
     Resources,
     Secret,
     TaskMetadata,
@@ -63,6 +64,17 @@ no_inputs = ContainerTask(
     metadata_format=ContainerTask.MetadataFormat.PROTO,
     resources=Resources(cpu="500m", mem="256Mi"),
     pod_template_name="my-template",
+)
+
+
+#: In a pod template: the container is the pod's primary container, labels and annotations on the pod.
+in_pod = ContainerTask(
+    name="in_pod",
+    image="busybox",
+    command=["echo", "{{.inputs.word}}"],
+    inputs=kwtypes(word=str),
+    input_data_dir="/var/inputs",
+    pod_template=PodTemplate(primary_container_name="main", labels={"team": "data"}, annotations={"a": "b"}),
 )
 
 

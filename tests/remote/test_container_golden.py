@@ -1,7 +1,8 @@
 """``ContainerTask``s serialize as flytekit 1.16 serializes them (``golden_container/``, written by flytekit with
 ``make_golden_container.py``), compared modulo what legitimately differs (see test_translator_golden.py); and what
-flytekit cannot serialize (an ``io_strategy``, a pod template without the kubernetes package) has the form Flyte's
-``DataLoadingConfig`` and ``K8sPod`` define."""
+flytekit cannot serialize (an ``io_strategy``) has the form Flyte's ``DataLoadingConfig`` and ``K8sPod`` define.
+flytekit needs the ``kubernetes`` package to serialize a pod template (``in_pod``): install it beside flytekit before
+regenerating."""
 
 from __future__ import annotations
 
