@@ -74,5 +74,16 @@ class PythonAutoContainerTask(PythonTask):
     def pod_template(self) -> Any:
         return self._extra.get("pod_template")
 
+    def get_config(self, settings: Any) -> dict[str, str] | None:
+        """In a pod template: which of the pod's containers is the task's (flytekit's ``primary_container_name``).
+        A plugin that overrides this decides its config alone, as in flytekit."""
+        pod_template = self.pod_template
+        if pod_template is None:
+            return {}
+        from aioflyte.core.pod_template import PRIMARY_CONTAINER_DEFAULT_NAME
+
+        name = getattr(pod_template, "primary_container_name", None) or PRIMARY_CONTAINER_DEFAULT_NAME
+        return {"primary_container_name": name}
+
 
 __all__ = ["PythonAutoContainerTask"]

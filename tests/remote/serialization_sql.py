@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 
-from aioflyte import PythonInstanceTask, SQLTask, kwtypes, task, workflow
+from aioflyte import PodTemplate, PythonInstanceTask, SQLTask, kwtypes, task, workflow
 from aioflyte.extend import Interface, PythonTask, TaskPlugins
 from aioflyte.extras.sqlite3.task import SQLite3Config, SQLite3Task
 from aioflyte.models.task import K8sObjectMetadata, K8sPod, Sql
@@ -144,6 +144,15 @@ TaskPlugins.register_pythontask_plugin(Spark, SparkFunctionTask)
 
 @task(task_config=Spark(executors=4))
 def spark_sum(n: int) -> int:
+    return n
+
+
+@task(
+    task_config=Spark(executors=2),
+    pod_template=PodTemplate(primary_container_name="spark-main", labels={"tier": "batch"}),
+)
+def spark_in_pod(n: int) -> int:
+    """A plugin task in a pod template: its container is the pod's primary container."""
     return n
 
 

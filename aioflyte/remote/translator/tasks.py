@@ -391,13 +391,7 @@ def task_template(
             primary = container(
                 task, settings, args if args is not None else command_args(*loader_args(task, settings))
             )
-    config = _plugin_dict(task, "get_config", settings)
-    if pod_template is not None:
-        config = {
-            **config,
-            "primary_container_name": getattr(pod_template, "primary_container_name", None)
-            or PRIMARY_CONTAINER_DEFAULT_NAME,
-        }
+    config = _plugin_dict(task, "get_config", settings)  # a pod template's primary_container_name among it
     custom = _plugin_dict(task, "get_custom", settings)
     if task_type_version is None:
         task_type_version = getattr(task, "task_type_version", 0) or 0
