@@ -179,7 +179,13 @@ class LocalController:
         with execution_scope("workflow"):  # what ExecutionState.mode reports in its nodes
             outputs = await run_graph(self, wf.graph, inputs, run, prefix)
         outputs = await _convert_io("output", wf, iface.outputs, outputs)
-        return iface.pack_outputs(outputs)
+        result = iface.pack_outputs(outputs)
+        from aioflyte.engine.artifacts import output_artifacts, record_outputs
+
+        specs = output_artifacts(iface)
+        if specs:  # outputs annotated with an Artifact: recorded as the workflow's (its partitions from its inputs)
+            await record_outputs(f"workflow {wf.name}", iface, specs, inputs, result, None)
+        return result
 
     async def run_graph(self, graph: WorkflowGraph, inputs: dict[str, Any]) -> dict[str, Any]:
         """Run a compiled graph (a dynamic task's) inside the current run; its outputs by name."""

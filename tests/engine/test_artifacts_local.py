@@ -29,6 +29,15 @@ async def test_outputs_are_recorded_next_to_the_cache(_aioflyte_home):
     assert os.path.exists(artifacts_path())
 
 
+async def test_a_workflow_output_annotated_with_an_artifact_is_recorded_as_the_workflows():
+    assert await ents.publish_as_workflow(region="eu", price=1.5) == 3.0
+    records = await list_artifacts("published_price")
+    assert [(r.partitions, r.source) for r in records] == [
+        ({"region": "eu"}, "workflow artifact_entities.publish_as_workflow")
+    ]
+    assert await ents.published_lp() == 30.0  # a launch plan's query finds it
+
+
 async def test_a_launch_plan_query_finds_the_latest_matching_artifact():
     await ents.publish(region="eu", price=1.5)
     await ents.publish(region="us", price=9.0)

@@ -52,6 +52,14 @@ async def test_a_launch_plan_input_queries_the_artifact_a_workflow_produced(remo
     assert given.outputs["o0"] == 40.0
 
 
+async def test_a_workflow_output_that_is_an_artifact_is_recorded_and_queried(remote):
+    ex = await remote.execute(ents.publish_as_workflow, inputs={"region": "eu", "price": 1.5}, version="v1", wait=True)
+    assert ex.is_successful, ex.error
+    lp_ex = await remote.execute(ents.published_lp, inputs={}, version="v1", wait=True)
+    assert lp_ex.is_successful, lp_ex.error
+    assert lp_ex.inputs["price"] == 3.0 and lp_ex.outputs["o0"] == 30.0
+
+
 async def test_partitions_set_by_the_task_body_with_create_from(remote):
     ex = await remote.execute(ents.publish_from_body, inputs={"region": "asia", "price": 0.5}, version="v1", wait=True)
     assert ex.is_successful, ex.error

@@ -70,3 +70,17 @@ def use_total(total: int) -> int:
 may_first_lp = LaunchPlan.get_or_create(
     use_total, name="use_may_first", default_inputs={"total": Daily.query(time_partition=datetime(2024, 5, 1, 8))}
 )
+
+
+Published = Artifact(name="published_price", partition_keys=["region"])
+
+
+@workflow
+def publish_as_workflow(region: str, price: float) -> Annotated[float, Published(region=Inputs.region)]:
+    """A workflow output that is an artifact (its partition from the workflow's input)."""
+    return scaled(price=price, factor=2)
+
+
+published_lp = LaunchPlan.get_or_create(
+    use_price, name="use_published_price", default_inputs={"price": Published.query(region="eu")}
+)

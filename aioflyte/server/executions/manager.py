@@ -22,6 +22,7 @@ from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, tasks_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from google.protobuf import duration_pb2, timestamp_pb2
 
+from aioflyte.exceptions import ArtifactError
 from aioflyte.models.literals import read_literal_map_file
 from aioflyte.server.executions.connectors import connector_for, no_connector_error, run_connector_task
 from aioflyte.server.executions.launch import resolve_launch
@@ -34,6 +35,7 @@ from aioflyte.server.executions.records import (
     RunContext,
     TaskPhase,
     id_key,
+    user_error,
     write_literals,
 )
 from aioflyte.server.executions.runner import Outcome, TaskRun
@@ -354,6 +356,16 @@ class ExecutionManager:
             outputs = await Walker(ctx).run(closure.primary.template, inputs)
         except NodeFailed as e:
             return Outcome(error=e.error)
+        iface = closure.primary.template.interface
+        if any(v.HasField("artifact_partial_id") for v in iface.outputs.variables.values()):
+            from aioflyte.server.artifacts import record_outputs
+
+            project, domain, name = key
+            what = f"workflow {closure.primary.template.id.name} (execution {name})"
+            try:  # the workflow's outputs annotated with an artifact (partitions from the workflow's inputs)
+                await record_outputs(self.entities, project, domain, what, iface, inputs, outputs)
+            except ArtifactError as e:
+                return Outcome(error=user_error("USER:ArtifactPartitions", str(e)).error)
         uri = await write_literals(self.base(key) / "outputs.pb", outputs)
         return Outcome(outputs=outputs, outputs_uri=uri)
 
