@@ -38,6 +38,7 @@ __all__ = [
     "current_run",
     "default_data_dir",
     "default_raw_output_prefix",
+    "process_scratch",
     "raw_output_prefix",
     "run_loop",
     "run_scope",
@@ -86,6 +87,7 @@ class RunState:
         "local",
         "loop",
         "max_parallelism",
+        "outside",
         "overwrite_cache",
         "parallelism",
         "signals",
@@ -114,6 +116,9 @@ class RunState:
         self.signals: Any = None  # the engine's signal values, when the run waits on gates
         self.overwrite_cache = False  # run every cached task and replace its stored outputs
         self.hashes: Any = None  # the engine's record of outputs' HashMethod hashes (by value identity)
+        #: stands for code outside any run (``current_context()`` there): its scratch space is made inside the
+        #: process's own (``process_scratch``), which is removed at exit, as this run is never closed
+        self.outside = False
 
     @property
     def execution_id(self) -> WorkflowExecutionIdentifier:
@@ -163,7 +168,8 @@ class RunState:
                     raise RuntimeError(f"run {self.execution_id.name} has ended: its scratch space was removed with it")
                 import tempfile
 
-                self._tmp_dir = tempfile.mkdtemp(prefix=f"aioflyte-{self.execution_id.name}-")
+                base = process_scratch() if self.outside else None
+                self._tmp_dir = tempfile.mkdtemp(prefix=f"aioflyte-{self.execution_id.name}-", dir=base)
             return self._tmp_dir
 
     @property
@@ -297,6 +303,11 @@ def working_directory() -> str:
     run = RUN.get()
     if run is not None:
         return run.tmp_dir
+    return process_scratch()
+
+
+def process_scratch() -> str:
+    """One scratch directory for this process's code outside any run, made on first use and removed at exit."""
     if not _process_scratch:
         import atexit
         import shutil

@@ -158,7 +158,10 @@ class ExecutionParameters:
                 run = self._attrs.get("_run")
                 import tempfile
 
-                base = self._tmp_dir_value or (run.tmp_dir if run is not None else tempfile.gettempdir())
+                from aioflyte.runscope import process_scratch
+
+                # outside any run: inside this process's scratch directory, which is removed at exit
+                base = self._tmp_dir_value or (run.tmp_dir if run is not None else process_scratch())
                 self._working_dir = tempfile.mkdtemp(prefix="task-", dir=base)
         return self._working_dir
 
@@ -333,7 +336,9 @@ def params_for(run: RunState | None, frame: TaskFrame | None) -> ExecutionParame
         # Outside any run: a per-process default context, like flytekit's local default.
         params = _outside.get("default")
         if params is None:
-            params = _outside["default"] = execution_parameters(RunState(), None)
+            run = RunState()
+            run.outside = True  # its scratch space is removed when the process exits
+            params = _outside["default"] = execution_parameters(run, None)
         return params
     return execution_parameters(run, None)
 

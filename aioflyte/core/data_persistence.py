@@ -30,7 +30,11 @@ def __getattr__(name: str) -> Any:
     if name not in ("flyte_tmp_dir", "default_local_file_access_provider"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     if not _made:
+        import atexit
+        import shutil
+
         tmp = tempfile.mkdtemp(prefix="flyte-")
+        atexit.register(shutil.rmtree, tmp, True)  # as the process's other scratch space: removed at exit
         _made["flyte_tmp_dir"] = tmp
         _made["default_local_file_access_provider"] = FileAccessProvider(local_sandbox_dir=os.path.join(tmp, "sandbox"))
     return _made[name]

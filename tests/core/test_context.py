@@ -123,3 +123,26 @@ async def test_a_sync_task_sees_its_own_context_in_its_worker_thread():
     assert await sync_sees_its_task() == sync_sees_its_task.name
     names = await asyncio.gather(*(sync_sees_its_task() for _ in range(5)))
     assert set(names) == {sync_sees_its_task.name}
+
+
+def test_scratch_space_asked_for_outside_any_run_is_removed_at_exit(tmp_path):
+    """current_context().working_directory and flyte_tmp_dir outside a run: removed when the process exits."""
+    import subprocess
+    import sys
+
+    code = (
+        "from aioflyte import current_context\n"
+        "from aioflyte.core import data_persistence\n"
+        "import os\n"
+        "wd = current_context().working_directory\n"
+        "assert os.path.isdir(wd)\n"
+        "open(os.path.join(wd, 'f'), 'w').write('x')\n"
+        "print(wd)\n"
+        "print(data_persistence.flyte_tmp_dir)\n"
+    )
+    env = {**__import__("os").environ, "TMPDIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    wd, flyte_tmp = out.stdout.split()
+    assert wd.startswith(str(tmp_path)) and flyte_tmp.startswith(str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
