@@ -133,11 +133,11 @@ async def test_run_remote_uploads_local_file_directory_and_dataframe_inputs(serv
     assert out.strip().splitlines()[-1] == "'hello|x,y|6'"
     name = out.split(f"execution {P}/{D}/")[1].split()[0]
     ex = await remote.fetch_execution(P, D, name)
-    data_proxy_root = (server.state_dir / "data" / P / D).resolve()
+    raw_store = server.state_dir.resolve()  # the server's raw store is <state dir>/data
     data = await remote.client.get_execution_data(ex.id)
     inputs = (await inline_or_stored(data.full_inputs, data.inputs)).literals
     uris = [inputs["f"].scalar.blob.uri, inputs["d"].scalar.blob.uri, inputs["df"].scalar.structured_dataset.uri]
     for uri in uris:  # every input was copied into the server's raw store, none points at the client's folder
         path = Path(uri.removeprefix("file://"))
-        assert data_proxy_root in path.parents, uri
+        assert raw_store in path.parents, uri
         assert path.exists(), uri
