@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import tempfile
 
+import pandas as pd
+
 from aioflyte import task, workflow
 from aioflyte.types.directory import FlyteDirectory
 from aioflyte.types.file import FlyteFile
@@ -32,8 +34,13 @@ def count_chars(f: FlyteFile) -> int:
         return len(fh.read())
 
 
+@task
+def doubled(df: pd.DataFrame) -> pd.DataFrame:
+    return df * 2
+
+
 @workflow
-def s3_wf(f: FlyteFile, d: FlyteDirectory) -> tuple[FlyteFile, int, list[str]]:
-    """A file through two tasks, and a directory listed."""
+def s3_wf(f: FlyteFile, d: FlyteDirectory, df: pd.DataFrame) -> tuple[FlyteFile, int, list[str], pd.DataFrame]:
+    """A file through two tasks, a directory listed, a dataframe doubled."""
     shouted = shout_file(f=f)
-    return shouted, count_chars(f=shouted), list_dir(d=d)
+    return shouted, count_chars(f=shouted), list_dir(d=d), doubled(df=df)

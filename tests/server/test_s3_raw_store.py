@@ -1,7 +1,7 @@
 """``aioflyte serve --raw-output-prefix s3://bucket/prefix`` against a loopback S3 server (moto): uploads through the
-data proxy land in the bucket (presigned S3 PUT URLs), a workflow with file and directory inputs and a file output
-reads and writes its data there, FlyteRemote fetches the outputs, and the data proxy hands out presigned S3 download
-URLs; a prefix the server cannot use fails the start with a clear message."""
+data proxy land in the bucket (presigned S3 PUT URLs), a workflow with file, directory and dataframe inputs and file
+and dataframe outputs reads and writes its data there, FlyteRemote fetches the outputs, and the data proxy hands out
+presigned S3 download URLs; a prefix the server cannot use fails the start with a clear message."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 import boto3
+import pandas as pd
 import pytest
 import pytest_asyncio
 import s3_store_tasks
@@ -84,19 +85,24 @@ async def test_workflow_reads_and_writes_files_in_the_bucket(server, remote, buc
     folder.mkdir()
     (folder / "a.txt").write_text("a")
     (folder / "b.txt").write_text("b")
+    df = pd.DataFrame({"a": [1, 2, 3]})  # a local dataframe: written locally, then uploaded the same way
     ex = await remote.execute(
-        s3_store_tasks.s3_wf, inputs={"f": FlyteFile(native), "d": FlyteDirectory(str(folder))},
+        s3_store_tasks.s3_wf, inputs={"f": FlyteFile(native), "d": FlyteDirectory(str(folder)), "df": df},
         version=f"v{uuid.uuid4().hex[:8]}", wait=True, timeout=180,
     )  # fmt: skip
     assert ex.is_successful, ex.error
     assert ex.outputs["o1"] == len("HELLO S3") and ex.outputs["o2"] == ["a.txt", "b.txt"]
+    assert ex.outputs["o3"]["a"].tolist() == [2, 4, 6]  # read back from the bucket
     data = await remote.client.get_execution_data(ex.id)
     inputs = await inline_or_stored(data.full_inputs, data.inputs)
     assert inputs.literals["f"].scalar.blob.uri == native
     assert inputs.literals["d"].scalar.blob.uri.startswith(f"s3://{bucket}/raw/")
+    assert inputs.literals["df"].scalar.structured_dataset.uri.startswith(f"s3://{bucket}/raw/")
     outputs = await inline_or_stored(data.full_outputs, data.outputs)
     out_uri = outputs.literals["o0"].scalar.blob.uri
     assert out_uri.startswith(f"s3://{bucket}/raw/{P}/{D}/{ex.id.name}/") and out_uri.endswith("/shouted.txt")
+    df_uri = outputs.literals["o3"].scalar.structured_dataset.uri
+    assert df_uri.startswith(f"s3://{bucket}/raw/{P}/{D}/{ex.id.name}/")
     obj = _s3(moto_server).get_object(Bucket=bucket, Key=out_uri.removeprefix(f"s3://{bucket}/"))
     assert obj["Body"].read() == b"HELLO S3"
     # FlyteRemote fetches the output file (through the S3 settings of this process) ...
