@@ -1,8 +1,10 @@
 """``aioflyte run FILE.py ENTITY [--input values]``: run a task, workflow or launch plan locally, like ``pyflyte run``.
 
-The file is loaded as a module (its directory first on ``sys.path``); ENTITY's inputs become options: ``--n 3``,
-``--name x``, ``--flag/--no-flag`` for bools, JSON strings for lists, dicts and dataclasses, paths for files and
-directories. Defaults come from the entity's interface.
+The file is imported under the module name ``aioflyte register`` gives it (relative to its source root, which goes
+first on ``sys.path``); ENTITY's inputs become options: ``--n 3``, ``--name x``, ``--flag/--no-flag`` for bools, JSON
+strings for lists, dicts and dataclasses, paths for files, directories and dataframes (parquet). Defaults come from
+the entity's interface. With ``--remote`` the source tree is fast-registered on a backend and the entity runs there,
+local data inputs uploaded through its data proxy.
 """
 
 from __future__ import annotations
