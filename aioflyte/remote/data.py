@@ -223,9 +223,12 @@ class DataTransfer:
             _, native = await self._put(root / rel, project, domain, rel, filename_root)
         return native[: -len(files[-1]) - 1]
 
-    async def upload_local_data(self, literals: LiteralMap, project: str, domain: str) -> None:
+    async def upload_local_data(self, literals: LiteralMap | Literal, project: str, domain: str) -> None:
         """Replace every local file, directory and dataset in ``literals`` (a path or ``file://`` URI) by its copy
         uploaded through the data proxy, so that a backend that does not share this machine's disk can read it."""
+        if isinstance(literals, Literal):
+            await self._upload_literal(literals, project, domain)
+            return
         for lit in literals.literals.values():
             await self._upload_literal(lit, project, domain)
 
@@ -258,7 +261,7 @@ class DataTransfer:
         elif await asyncio.to_thread(path.is_file):
             holder.uri = (await self._put(path, project, domain, path.name, ""))[1]
         else:
-            raise FlyteDataTransferError(f"cannot upload {holder.uri}: no such file or directory")
+            raise ValueError(f"cannot upload {holder.uri}: no such file or directory")
 
     async def download(
         self,

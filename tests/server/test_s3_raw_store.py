@@ -123,3 +123,12 @@ async def test_a_prefix_the_server_cannot_use_fails_the_start(bucket, tmp_path):
     with pytest.raises(RuntimeError, match=r"a local folder or on S3 \(s3://bucket/prefix\), not on gs://"):
         async with ServerProcess(tmp_path / "s2", args=["--raw-output-prefix", "gs://b/raw"]):
             pass
+
+
+async def test_local_data_that_cannot_be_uploaded_names_the_input(remote, tmp_path):
+    from aioflyte.exceptions import FlyteInvalidInputException
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FlyteInvalidInputException, match=r"input 'd' of .*list_dir.*empty directory"):
+        await remote.execute(s3_store_tasks.list_dir, inputs={"d": FlyteDirectory(str(empty))}, version="v-empty")
