@@ -1,8 +1,10 @@
 """``aioflyte run FILE.py ENTITY [--input values]``: run a task, workflow or launch plan locally, like ``pyflyte run``.
 
-The file is loaded as a module (its directory first on ``sys.path``); ENTITY's inputs become options: ``--n 3``,
-``--name x``, ``--flag/--no-flag`` for bools, JSON strings for lists, dicts and dataclasses, paths for files and
-directories. Defaults come from the entity's interface.
+The file is imported under the module name ``aioflyte register`` gives it (relative to its source root, which goes
+first on ``sys.path``); ENTITY's inputs become options: ``--n 3``, ``--name x``, ``--flag/--no-flag`` for bools, JSON
+strings for lists, dicts and dataclasses, paths for files, directories and dataframes (parquet). Defaults come from
+the entity's interface. With ``--remote`` the source tree is fast-registered on a backend and the entity runs there,
+local data inputs uploaded through its data proxy.
 """
 
 from __future__ import annotations
@@ -24,19 +26,29 @@ CTX_RUN = "run"
 
 
 def load_file(path: str) -> Any:
-    """Import ``path`` as a module named after the file, with its directory first on ``sys.path``."""
+    """Import ``path`` under the module name ``aioflyte register`` gives it: relative to its source root (the first
+    ancestor folder that is not a package), which goes first on ``sys.path``. A file outside any package is a
+    module named after the file. The file itself is always executed afresh."""
+    from aioflyte.cli.register import module_names, source_root
+
     path = os.path.abspath(path)
     if not os.path.isfile(path):
         raise click.BadParameter(f"no such file: {path}", param_hint="FILE")
-    folder = os.path.dirname(path)
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    name = os.path.splitext(os.path.basename(path))[0]
+    root = source_root(path)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    names = module_names(path, root) if path.endswith(".py") else []
+    name = names[0] if names else os.path.splitext(os.path.basename(path))[0]
+    parent = name.rpartition(".")[0]
+    if parent:
+        importlib.import_module(parent)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise click.BadParameter(f"cannot load {path} as a Python module", param_hint="FILE")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    if parent:
+        setattr(sys.modules[parent], name.rpartition(".")[2], module)
     spec.loader.exec_module(module)
     return module
 
@@ -92,6 +104,35 @@ class PathType(click.ParamType):
         return self.py_type(value)
 
 
+class DatasetType(click.ParamType):
+    """A local path (or URI) of a dataset (a parquet file or folder) turned into a ``StructuredDataset``."""
+
+    name = "dataset"
+
+    def __init__(self, py_type: Any) -> None:
+        self.py_type = py_type
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from aioflyte.types.structured import StructuredDataset
+
+        if not isinstance(value, str):
+            return value
+        if "://" not in value:
+            if not os.path.exists(value):
+                self.fail(f"{value!r}: no such file or directory (expected a parquet file or folder)", param, ctx)
+            value = os.path.abspath(value)
+        return StructuredDataset(uri=value, file_format="parquet")
+
+
+def _is_dataframe(py_type: Any) -> bool:
+    from aioflyte.types.structured import StructuredDataset
+
+    if isinstance(py_type, type) and issubclass(py_type, StructuredDataset):
+        return True
+    module = getattr(py_type, "__module__", "") or ""
+    return getattr(py_type, "__name__", "") == "DataFrame" and module.split(".")[0] in ("pandas", "polars")
+
+
 def _param_type(py_type: Any) -> tuple[Any, bool]:
     """The click type for a Python type, and whether it is a boolean flag."""
     from aioflyte.types.directory import FlyteDirectory
@@ -115,6 +156,8 @@ def _param_type(py_type: Any) -> tuple[Any, bool]:
         return PathType(origin, directory=True), False
     if isinstance(origin, type) and issubclass(origin, FlyteFile):
         return PathType(origin, directory=False), False
+    if _is_dataframe(origin):
+        return DatasetType(py_type), False
     if origin in (list, dict) or dataclasses.is_dataclass(py_type):
         return JsonType(py_type), False
     return JsonType(dict), False
@@ -166,22 +209,40 @@ def _print_result(result: Any) -> None:
 
 
 def _run_remote(entity: Any, inputs: dict[str, Any], opts: dict[str, Any]) -> Any:
-    """Execute a task, workflow or launch plan on the backend at ``--endpoint`` (registering what is missing),
-    wait, return its value."""
+    """Fast-register ``entity`` with the code of its source tree (as ``pyflyte run --remote`` does) on the backend at
+    ``--endpoint``, execute it with ``inputs`` (local files, directories and datasets uploaded through the data
+    proxy), wait, return its value."""
     if not opts.get("endpoint"):
         raise click.UsageError("--remote needs --endpoint HOST:PORT (e.g. the one aioflyte serve listens on)")
 
     async def go() -> Any:
         from aioflyte.configuration.config import Config
+        from aioflyte.remote.fast import FastPackageOptions, module_root
         from aioflyte.remote.remote import FlyteRemote
 
+        source, module_name = module_root(entity)
         config = Config.for_endpoint(opts["endpoint"], insecure=opts["insecure"])
         async with FlyteRemote(config, default_project=opts["project"], default_domain=opts["domain"]) as remote:
-            ex = await remote.execute(entity, inputs=inputs, version=opts.get("version"), wait=True)
+            registered = await remote.register_script(
+                entity,
+                version=opts.get("version"),
+                project=opts["project"],
+                domain=opts["domain"],
+                destination_dir=opts.get("destination_dir") or ".",
+                source_path=source,
+                module_name=module_name,
+                fast_package_options=FastPackageOptions(copy_style=opts.get("copy") or "auto"),
+            )
+            click.echo(f"registered {registered.name}@{registered.id.version} from {source}", err=True)
+            type_hints = {name: t for name, (t, _) in entity.python_interface.inputs.items()}
+            ex = await remote.execute(registered, inputs=inputs, type_hints=type_hints)
+            click.echo(f"execution {ex.id.project}/{ex.id.domain}/{ex.id.name} started", err=True)
+            ex = await remote.wait(ex, sync_nodes=False)
             click.echo(f"execution {ex.id.project}/{ex.id.domain}/{ex.id.name}: {ex.phase_name}", err=True)
             if not ex.is_successful:
                 msg = ex.error.message if ex.error is not None else ex.phase_name
                 raise click.ClickException(f"execution {ex.id.name} failed: {msg}")
+            ex = await remote.sync_execution(ex, entity_definition=entity)
             return entity.python_interface.pack_outputs(ex.outputs)
 
     return asyncio.run(go())
@@ -249,13 +310,28 @@ class RunCommand(click.Group):
     "--remote",
     is_flag=True,
     default=False,
-    help="Execute on a Flyte backend instead of locally (tasks only for now; workflows need backend executions).",
+    help="Register the file's code (fast) on a Flyte backend and execute there instead of locally.",
 )
 @click.option("--endpoint", default=None, help="The backend's Admin endpoint, HOST:PORT (with --remote).")
 @click.option("--insecure", is_flag=True, default=False, help="Plaintext gRPC (e.g. aioflyte serve).")
 @click.option("-p", "--project", default="flytesnacks", show_default=True, help="Project to register and run in.")
 @click.option("-d", "--domain", default="development", show_default=True, help="Domain to register and run in.")
-@click.option("--version", default=None, help="Version to register under (default: a hash of the task's spec).")
+@click.option(
+    "--version", default=None, help="Version to register under (default: a hash of the code archive and settings)."
+)
+@click.option(
+    "--copy",
+    type=click.Choice(["auto", "all"]),
+    default="auto",
+    show_default=True,
+    help="With --remote, the code to package: 'auto' the loaded Python modules of the source tree, 'all' every file.",
+)
+@click.option(
+    "--destination-dir",
+    default=".",
+    show_default=True,
+    help="With --remote, where the code archive is unpacked where the tasks run.",
+)
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -265,6 +341,8 @@ def run(
     project: str,
     domain: str,
     version: str | None,
+    copy: str,
+    destination_dir: str,
 ) -> None:
     """Run a task, workflow or launch plan from FILE.py: aioflyte run [--remote ...] FILE.py ENTITY --input value."""
     ctx.ensure_object(dict)
@@ -275,4 +353,6 @@ def run(
         "project": project,
         "domain": domain,
         "version": version,
+        "copy": copy,
+        "destination_dir": destination_dir,
     }

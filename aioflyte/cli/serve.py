@@ -13,7 +13,8 @@ import click
 @click.option("--port", type=int, default=8089, show_default=True, help="Port to listen on (0: any free port).")
 @click.option("--state-dir", required=True, type=click.Path(file_okay=False), help="Directory for the server state.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback only by default).")
-@click.option("--raw-output-prefix", default=None, help="Where execution data goes (default <state-dir>/data).")
+@click.option("--raw-output-prefix", default=None,
+              help="Where execution data goes: a folder or s3://bucket/prefix (default <state-dir>/data).")  # fmt: skip
 @click.option(
     "--min-schedule-interval", type=click.FloatRange(min=1), default=60.0, show_default=True,
     help="For tests: real seconds one minute of a fixed-rate schedule lasts.",
@@ -60,7 +61,7 @@ def serve(
                 connector_modules=connector_modules,
             )
         )  # fmt: skip
-    except (OSError, ImportError) as e:
+    except (OSError, ImportError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     except KeyboardInterrupt:  # pragma: no cover
         pass

@@ -178,15 +178,18 @@ class DataTransfer:
         filename_root: str | None = None,
     ) -> tuple[bytes, str]:
         """Upload one file through the backend's data proxy; see ``FlyteRemote.upload_file``."""
-        import aiohttp
-
         path = pathlib.Path(to_upload)
         if not path.is_file():  # noqa: ASYNC240  # one stat of a local path: microseconds, less than a thread hop
             raise ValueError(f"{path} is not a single file, upload arg must be a single file.")
         p, d = self.session.project_domain(project, domain)
+        return await self._put(path, p, d, path.name, filename_root or "")
+
+    async def _put(self, path: pathlib.Path, p: str, d: str, filename: str, filename_root: str) -> tuple[bytes, str]:
+        import aiohttp
+
         md5_bytes, _, size = await asyncio.to_thread(hash_file, path)
         location = await self.dataproxy.create_upload_location(
-            p, d, md5_bytes, filename=path.name, filename_root=filename_root or ""
+            p, d, md5_bytes, filename=filename, filename_root=filename_root
         )
         headers = {"Content-Length": str(size), "Content-MD5": base64.b64encode(md5_bytes).decode()}
         headers.update(extra_headers(location.native_url))
@@ -203,6 +206,62 @@ class DataTransfer:
                     )
         log.debug("uploaded %s (%d bytes) to %s", path, size, location.native_url)
         return md5_bytes, location.native_url
+
+    async def upload_directory(self, directory: pathlib.Path | str, project: str, domain: str) -> str:
+        """Upload every file under ``directory`` through the data proxy under one root named after their contents;
+        returns the native URL of the uploaded directory."""
+        root = pathlib.Path(directory)
+        files = await asyncio.to_thread(_files_under, root)
+        if not files:
+            raise ValueError(f"{root} is an empty directory: there is nothing to upload")
+        digest = hashlib.md5()
+        for rel in files:
+            digest.update(rel.encode() + b"\0" + (await asyncio.to_thread(hash_file, root / rel))[0])
+        filename_root = digest.hexdigest()
+        native = ""
+        for rel in files:
+            _, native = await self._put(root / rel, project, domain, rel, filename_root)
+        return native[: -len(files[-1]) - 1]
+
+    async def upload_local_data(self, literals: LiteralMap | Literal, project: str, domain: str) -> None:
+        """Replace every local file, directory and dataset in ``literals`` (a path or ``file://`` URI) by its copy
+        uploaded through the data proxy, so that a backend that does not share this machine's disk can read it."""
+        if isinstance(literals, Literal):
+            await self._upload_literal(literals, project, domain)
+            return
+        for lit in literals.literals.values():
+            await self._upload_literal(lit, project, domain)
+
+    async def _upload_literal(self, lit: Literal, project: str, domain: str) -> None:
+        kind = lit.WhichOneof("value")
+        if kind == "collection":
+            for item in lit.collection.literals:
+                await self._upload_literal(item, project, domain)
+            return
+        if kind == "map":
+            for item in lit.map.literals.values():
+                await self._upload_literal(item, project, domain)
+            return
+        if kind != "scalar":
+            return
+        scalar = lit.scalar
+        skind = scalar.WhichOneof("value")
+        if skind == "union":
+            await self._upload_literal(scalar.union.value, project, domain)
+            return
+        if skind not in ("blob", "structured_dataset"):
+            return
+        holder = scalar.blob if skind == "blob" else scalar.structured_dataset
+        local = _local_path(holder.uri)
+        if local is None:
+            return
+        path = pathlib.Path(local)
+        if await asyncio.to_thread(path.is_dir):
+            holder.uri = await self.upload_directory(path, project, domain)
+        elif await asyncio.to_thread(path.is_file):
+            holder.uri = (await self._put(path, project, domain, path.name, ""))[1]
+        else:
+            raise ValueError(f"cannot upload {holder.uri}: no such file or directory")
 
     async def download(
         self,
@@ -243,6 +302,25 @@ class DataTransfer:
             return await _fetch_url(urls[0], self.session.http_ssl())
         log.info("nothing found at %s", flyte_uri)
         return None
+
+
+def _local_path(uri: str) -> str | None:
+    """The local path ``uri`` names (a plain path or a ``file://`` URI), or None for a remote URI."""
+    if uri.startswith("file://"):
+        return uri[len("file://") :]
+    if not uri or "://" in uri:
+        return None
+    return uri
+
+
+def _files_under(root: pathlib.Path) -> list[str]:
+    """The files under ``root``, relative, ``/``-separated, sorted."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        rel_dir = pathlib.Path(dirpath).relative_to(root).as_posix()
+        out += [name if rel_dir == "." else f"{rel_dir}/{name}" for name in filenames]
+    return sorted(out)
 
 
 async def _fetch_url(url: str, ssl: Any = True) -> bytes:

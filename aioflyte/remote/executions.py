@@ -179,6 +179,7 @@ class Executions:
     def __init__(self, session: RemoteSession, registry: Registry) -> None:
         self.session = session
         self.registry = registry
+        self._data: Any = None  # the DataTransfer local inputs are uploaded with (made on first use)
 
     @property
     def client(self) -> AdminClient:
@@ -242,6 +243,7 @@ class Executions:
                 given.setdefault(k, default)
         what = f"{target.entity_type_text.lower()} {target.name}"
         literals = await _to_literals(what, iface, given, dict(type_hints or {}))
+        await self._upload_local_data(what, literals, p, d)
 
         spec = _execution_spec(options, overwrite_cache, interruptible, envs, tags, cluster_pool,
                                execution_cluster_label)  # fmt: skip
@@ -254,6 +256,21 @@ class Executions:
         if wait:
             return await self.wait(execution, timeout=timeout, poll_interval=poll_interval)
         return execution
+
+    async def _upload_local_data(self, what: str, literals: literals_pb2.LiteralMap, project: str, domain: str) -> None:
+        """Local files, directories and datasets among the inputs go through the data proxy (as flytekit's remote
+        uploads them), so that the backend need not share this machine's disk."""
+        from aioflyte.remote.data import DataTransfer
+
+        if self._data is None:
+            self._data = DataTransfer(self.session)
+        for name, lit in literals.literals.items():
+            try:
+                await self._data.upload_local_data(lit, project, domain)
+            except (OSError, ValueError) as e:  # no such path, an empty directory
+                raise FlyteInvalidInputException(
+                    f"input {name!r} of {what}: cannot upload its local data through the data proxy: {e}", entity=what
+                ) from e
 
     # --- watching ---------------------------------------------------------------------------------------------
 

@@ -45,8 +45,10 @@ _CHUNK = 1 << 20
 @dataclass(frozen=True)
 class FastPackageOptions:
     """How to package: extra ``ignores`` (gitignore-style patterns, or callables ``(relative path) -> bool``), and
-    whether the standard ignores and ignore files still apply. ``copy_style`` and ``show_files`` are accepted for
-    flytekit compatibility; the whole tree (less what is ignored) is always packaged."""
+    whether the standard ignores and ignore files still apply. ``copy_style``: ``CopyFileDetection.LOADED_MODULES``
+    (or ``"auto"``) packages only the Python files of the modules imported in this process that live under the
+    source (as ``pyflyte run --copy auto`` does); anything else the whole tree, less what is ignored.
+    ``show_files`` is accepted for flytekit compatibility."""
 
     ignores: list[Any] = field(default_factory=list)
     keep_default_ignores: bool = True
@@ -112,6 +114,33 @@ def list_files(source: str | os.PathLike[str], ignore: Ignore, deref_symlinks: b
     return sorted(out)
 
 
+def _loaded_modules_only(copy_style: Any) -> bool:
+    from aioflyte.image_spec._files import CopyFileDetection
+
+    try:
+        return CopyFileDetection.coerce(copy_style) is CopyFileDetection.LOADED_MODULES
+    except ValueError:
+        return False
+
+
+def loaded_module_files(source: str | os.PathLike[str], ignore: Ignore) -> list[str]:
+    """The files (relative to ``source``, sorted) of the modules imported in this process that live under
+    ``source``: what ``copy_style=LOADED_MODULES`` packages."""
+    root = os.path.realpath(source)
+    out = set()
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if not file or not file.endswith(".py"):
+            continue
+        path = os.path.realpath(file)
+        if os.path.commonpath([path, root]) != root or not os.path.isfile(path):
+            continue
+        rel = pathlib.Path(path).relative_to(root).as_posix()
+        if not ignore.is_ignored(rel):
+            out.add(rel)
+    return sorted(out)
+
+
 def compute_digest(source: str | os.PathLike[str], files: Iterable[str]) -> str:
     """MD5 over each file's relative path and contents (a link's target), in the given order."""
     h = hashlib.md5()
@@ -148,7 +177,11 @@ def fast_package(
     src = os.path.abspath(source)
     if not os.path.isdir(src):
         raise ValueError(f"fast_package: source {src} is not a directory")
-    files = list_files(src, Ignore(src, options), deref_symlinks)
+    ignore = Ignore(src, options)
+    if options is not None and _loaded_modules_only(options.copy_style):
+        files = loaded_module_files(src, ignore)
+    else:
+        files = list_files(src, ignore, deref_symlinks)
     digest = compute_digest(src, files)
     out_dir = str(output_dir) if output_dir is not None else tempfile.mkdtemp(prefix="aioflyte-fast-")
     os.makedirs(out_dir, exist_ok=True)
@@ -332,6 +365,7 @@ __all__ = [
     "compute_digest",
     "fast_package",
     "list_files",
+    "loaded_module_files",
     "module_root",
     "version_from_hash",
 ]

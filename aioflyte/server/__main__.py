@@ -15,7 +15,10 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="aioflyte-server", description="A local Flyte-compatible Admin server.")
     p.add_argument("--port", type=int, default=8089, help="port to listen on (0: any free port); default 8089")
     p.add_argument("--state-dir", required=True, help="directory for the server's state (SQLite)")
-    p.add_argument("--raw-output-prefix", default=None, help="where execution data goes; default <state-dir>/data")
+    p.add_argument(
+        "--raw-output-prefix", default=None,
+        help="where execution data goes: a folder or s3://bucket/prefix; default <state-dir>/data",
+    )  # fmt: skip
     p.add_argument("--host", default="127.0.0.1", help="address to bind; default 127.0.0.1 (loopback only)")
     p.add_argument(
         "--min-schedule-interval", type=float, default=60.0, metavar="SECONDS",
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                 max_processes=args.max_processes, connector_modules=args.connector_modules,
             )
         )  # fmt: skip
-    except (OSError, ImportError) as e:
+    except (OSError, ImportError, ValueError) as e:
         print(f"aioflyte-server: {e}", file=sys.stderr)
         return 1
     return 0

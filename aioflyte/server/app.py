@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -30,6 +31,11 @@ DEFAULT_PROJECTS = ("flytesnacks",)
 READY_MESSAGE = "aioflyte-server listening on {address}"
 
 
+#: The variables that configure S3 access (aioflyte's and flytekit's ``FLYTE_AWS_*``, boto's ``AWS_*``), passed to
+#: task processes when the raw store is on S3.
+_STORAGE_ENV_PREFIXES = ("FLYTE_AWS_", "AWS_")
+
+
 def _hostport(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
@@ -54,8 +60,18 @@ class AdminServer:
         self.state_dir = Path(state_dir)
         #: modules imported at start for the connectors they register (beside the built-in sensor connector)
         self.connector_modules = tuple(connector_modules)
-        #: where executions' inputs, outputs and task data go (a local directory in this slice)
+        #: where executions' inputs, outputs and task data go: a local directory, or an ``s3://bucket/prefix`` (then
+        #: uploads and the data tasks write go there, the executions' documents to ``<state-dir>/data``)
         self.raw_output_prefix = raw_output_prefix or str(self.state_dir / "data")
+        scheme = self.raw_output_prefix.partition("://")[0] if "://" in self.raw_output_prefix else "file"
+        if scheme not in ("file", "s3", "s3a"):
+            raise ValueError(
+                f"--raw-output-prefix {self.raw_output_prefix}: the server stores data in a local folder or on S3 "
+                f"(s3://bucket/prefix), not on {scheme}://"
+            )
+        self.s3 = scheme in ("s3", "s3a")
+        #: where each execution's documents (inputs.pb, outputs.pb, error.pb, logs, work folders) live
+        metadata = str(self.state_dir / "data") if self.s3 else self.raw_output_prefix
         self.host = host
         self.requested_port = port
         self.default_projects = default_projects
@@ -63,8 +79,9 @@ class AdminServer:
         #: signals gate nodes wait for (approve / wait_for_input), set through the SignalService
         self.signals = SignalManager(self.store)
         self.executions = ExecutionManager(
-            self.store, self.raw_output_prefix, signals=self.signals, max_processes=max_processes
-        )
+            self.store, metadata, signals=self.signals, max_processes=max_processes,
+            raw_data_prefix=self.raw_output_prefix if self.s3 else None,
+        )  # fmt: skip
         #: real seconds a fixed-rate schedule's minute lasts (60; less only for tests); the scheduler is made in start()
         self.min_schedule_interval = min_schedule_interval
         self.scheduler: Scheduler | None = None
@@ -86,6 +103,8 @@ class AdminServer:
     async def start(self) -> str:
         """Open the state (seeding default projects when new), bind, serve; returns ``host:port``."""
         load_connectors(self.connector_modules)  # before any state is opened: a bad module fails the start cleanly
+        if self.s3:  # an unreachable store or a missing bucket fails the start, not the first upload
+            await self.dataproxy.locations.check_reachable()
         new = await self.store.open()
         try:
             if new:
@@ -134,6 +153,8 @@ class AdminServer:
             env["FLYTE_PLATFORM_CA_CERT_FILE_PATH"] = str(Path(self.security.tls_cert).resolve())
         else:
             env["FLYTE_PLATFORM_INSECURE"] = "true"
+        if self.s3:  # tasks read and write the S3 raw store with the server's storage settings
+            env.update({k: v for k, v in os.environ.items() if k.startswith(_STORAGE_ENV_PREFIXES)})
         return env
 
     async def stop(self, grace: float | None = 2.0) -> None:

@@ -157,6 +157,18 @@ class DataLocations:
         async with get_session().create_client("s3", config=config, **kwargs) as client:
             yield client
 
+    async def check_reachable(self) -> None:
+        """Raise OSError naming the prefix when its bucket cannot be reached with the data config's settings."""
+        bucket = self.prefix.split("://", 1)[1].partition("/")[0]
+        try:
+            async with self._s3_client() as client:
+                await client.head_bucket(Bucket=bucket)
+        except Exception as e:
+            raise OSError(
+                f"--raw-output-prefix {self.prefix}: cannot reach bucket {bucket!r} ({type(e).__name__}: {e}); check "
+                "FLYTE_AWS_ENDPOINT and the credentials (FLYTE_AWS_ACCESS_KEY_ID / FLYTE_AWS_SECRET_ACCESS_KEY)"
+            ) from e
+
     def _bucket_key(self, rel: str) -> tuple[str, str]:
         bucket, _, key = self.native(rel).split("://", 1)[1].partition("/")
         return bucket, key

@@ -104,13 +104,19 @@ def _crashed(message: str) -> Callable[[execution_pb2.Execution], None]:
 class ExecutionManager:
     """Creates, runs, terminates and recovers executions; at most ``max_processes`` task processes at once."""
 
-    def __init__(self, store: Store, raw_output_prefix: str, *, max_processes: int = 32, signals: Any = None) -> None:
+    def __init__(
+        self, store: Store, raw_output_prefix: str, *, max_processes: int = 32, signals: Any = None,
+        raw_data_prefix: str | None = None,
+    ) -> None:  # fmt: skip
         self.entities = store  # registered tasks, workflows and launch plans (child executions look them up)
         self.store = ExecutionStore(store)
         self.nodes = NodeStore(store)
         #: the ``SignalManager`` gate nodes wait on (``None``: gates that need a signal fail)
         self.signals = signals
         self.raw_output_prefix = raw_output_prefix.removeprefix("file://")
+        #: where tasks write their raw data (files, directories, dataframes) when not beside the execution's
+        #: documents: an ``s3://`` prefix (``None``: ``<execution dir>/.../raw``)
+        self.raw_data_prefix = raw_data_prefix.rstrip("/") if raw_data_prefix else None
         #: ``FLYTE_PLATFORM_*`` for task processes (set by the server once bound; spec ``envs`` override it)
         self.platform_env: dict[str, str] = {}
         #: bounds the task processes running at once, over every execution
@@ -129,6 +135,14 @@ class ExecutionManager:
     def base(self, key: tuple[str, str, str]) -> Path:
         """Where an execution's inputs, outputs, errors and logs live."""
         return Path(self.raw_output_prefix, *key)
+
+    def task_raw_prefix(self, base: Path) -> str:
+        """Where the task whose documents are under ``base`` writes raw data: ``<base>/raw``, or the same path
+        under the raw data prefix when there is one."""
+        if self.raw_data_prefix is None:
+            return str(base / "raw")
+        rel = base.relative_to(self.raw_output_prefix).as_posix()
+        return f"{self.raw_data_prefix}/{rel}/raw"
 
     async def open(self) -> int:
         """Create the table and fail the executions a previous server left unfinished; returns how many."""
@@ -316,7 +330,7 @@ class ExecutionManager:
 
             run = TaskRun(
                 template, key, self.base(key), self.raw_output_prefix, on_start=started,
-                envs={**self.platform_env, **envs},
+                envs={**self.platform_env, **envs}, raw_prefix=self.task_raw_prefix(self.base(key)),
             )  # fmt: skip
             outcome = await run.run()
         if outcome.futures is None:

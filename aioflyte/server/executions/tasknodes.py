@@ -66,7 +66,8 @@ async def _attempts(
 
     run = TaskRun(
         template, ctx.key, base, ctx.manager.raw_output_prefix, on_start=started,
-        envs={**ctx.manager.platform_env, **ctx.envs(), **envs}, on_end=ended, raw_prefix=str(base / "raw"),
+        envs={**ctx.manager.platform_env, **ctx.envs(), **envs}, on_end=ended,
+        raw_prefix=ctx.manager.task_raw_prefix(base),
         workflow_name=ctx.workflow_name,
     )  # fmt: skip
     try:
