@@ -8,6 +8,7 @@ run the code already in their image (and then ``--version`` is required).
 
     aioflyte register --endpoint localhost:8089 --insecure workflows/
     aioflyte register --endpoint localhost:8089 --insecure -p flytesnacks -d development --version v1 app.py
+    aioflyte register -c ~/.flyte/config.yaml workflows/     # the backend from a flytectl config file
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import click
 
+from aioflyte.cli._remote import config_options, resolve_config, scope_options
 from aioflyte.cli.package import _env, _image_config, find_entities
 
 
@@ -84,8 +86,7 @@ async def register_entities(
     entities: list[Any],
     root: str,
     *,
-    endpoint: str,
-    insecure: bool,
+    config: Any,
     project: str,
     domain: str,
     version: str | None,
@@ -96,7 +97,6 @@ async def register_entities(
     env: dict[str, str] | None,
 ) -> tuple[str, list[Any]]:
     """Package (when ``fast``), upload and register ``entities``; returns (version, registered identifiers)."""
-    from aioflyte.configuration.config import Config
     from aioflyte.core.options import Options, RawOutputDataConfig
     from aioflyte.remote.fast import fast_package, version_from_hash
     from aioflyte.remote.remote import FlyteRemote
@@ -106,7 +106,7 @@ async def register_entities(
     options = Options(raw_output_data_config=RawOutputDataConfig(raw_data_prefix)) if raw_data_prefix else None
     settings = SerializationSettings(image_config=image_config, project=project, domain=domain, env=env,
                                      source_root=root)  # fmt: skip
-    async with FlyteRemote(Config.for_endpoint(endpoint, insecure), project, domain) as remote:
+    async with FlyteRemote(config, project, domain) as remote:
         if fast:
             with tempfile.TemporaryDirectory(prefix="aioflyte-register-") as tmp:
                 archive = await asyncio.to_thread(fast_package, root, tmp)
@@ -125,10 +125,8 @@ async def register_entities(
 
 @click.command("register")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--endpoint", required=True, help="The backend's Admin endpoint, HOST:PORT.")
-@click.option("--insecure", is_flag=True, default=False, help="Plaintext gRPC (e.g. aioflyte serve).")
-@click.option("-p", "--project", default="flytesnacks", show_default=True, help="Project to register in.")
-@click.option("-d", "--domain", default="development", show_default=True, help="Domain to register in.")
+@config_options
+@scope_options
 @click.option("-v", "--version", default=None, help="Version (default for fast registration: a hash of the code).")
 @click.option(
     "-i",
@@ -148,7 +146,8 @@ async def register_entities(
 @click.option("-e", "--env", "env", multiple=True, help="NAME=VALUE set in every task's container. Repeatable.")
 def register(
     paths: tuple[str, ...],
-    endpoint: str,
+    config_file: str | None,
+    endpoint: str | None,
     insecure: bool,
     project: str,
     domain: str,
@@ -165,6 +164,7 @@ def register(
 
     if non_fast and not version:
         raise click.UsageError("--non-fast needs --version: without a code archive there is nothing to hash")
+    config = resolve_config(config_file, endpoint, insecure)
     root, entities = load(paths)
     if not entities:
         click.secho(f"No Flyte entities found in {', '.join(paths)}", fg="yellow")
@@ -172,7 +172,7 @@ def register(
     try:
         version, ids = run_sync(
             register_entities(
-                entities, root, endpoint=endpoint, insecure=insecure, project=project, domain=domain,
+                entities, root, config=config, project=project, domain=domain,
                 version=version, image_config=_image_config(images), fast=not non_fast,
                 destination_dir=destination_dir, raw_data_prefix=raw_data_prefix, env=_env(env),
             )

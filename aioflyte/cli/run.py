@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime
 import enum
 import importlib.util
 import json
@@ -18,6 +19,9 @@ import typing
 from typing import Any
 
 import click
+
+from aioflyte.cli._remote import DEFAULT_DOMAIN, DEFAULT_PROJECT, default_domain, default_project
+from aioflyte.cli.inputs import DateTimeType, DateType, DurationType, EnumType, read_inputs_file
 
 #: Where ``run`` keeps its own options in ``ctx.obj``.
 CTX_RUN = "run"
@@ -60,23 +64,18 @@ class JsonType(click.ParamType):
             self.name = f"JSON {'list' if origin is list else 'object'}"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if not isinstance(value, str):
-            return value
-        try:
-            data = json.loads(value)
-        except json.JSONDecodeError as e:
-            self.fail(f"{value!r} is not valid JSON ({e.msg}); expected a {self.name}", param, ctx)
-        origin = typing.get_origin(self.py_type) or self.py_type
-        if isinstance(self.py_type, type) and dataclasses.is_dataclass(self.py_type):
-            if not isinstance(data, dict):
-                self.fail(f"{value!r} is not a {self.name}", param, ctx)
+        from aioflyte.cli.inputs import InputError, structure, type_name
+
+        data = value
+        if isinstance(value, str):
             try:
-                return self.py_type(**data)
-            except TypeError as e:
-                self.fail(f"{value!r} does not fit {self.py_type.__name__}: {e}", param, ctx)
-        if (origin is list and not isinstance(data, list)) or (origin is dict and not isinstance(data, dict)):
-            self.fail(f"{value!r} is not a {self.name}", param, ctx)
-        return data
+                data = json.loads(value)
+            except json.JSONDecodeError as e:
+                self.fail(f"{value!r} is not valid JSON ({e.msg}); expected a {self.name}", param, ctx)
+        try:
+            return structure(data, self.py_type)
+        except InputError as e:
+            self.fail(f"{str(e).removeprefix('value: ')} (expected {type_name(self.py_type)})", param, ctx)
 
 
 class PathType(click.ParamType):
@@ -89,6 +88,12 @@ class PathType(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if not isinstance(value, str):
             return value
+        if "://" not in value:
+            is_dir = self.name == "directory"
+            if not (os.path.isdir(value) if is_dir else os.path.isfile(value)):
+                what = "directory" if is_dir else "file"
+                self.fail(f"{value!r}: no such {what} (expected a local {what} path or a URI)", param, ctx)
+            value = os.path.abspath(value)
         return self.py_type(value)
 
 
@@ -110,7 +115,13 @@ def _param_type(py_type: Any) -> tuple[Any, bool]:
     if py_type is str:
         return click.STRING, False
     if isinstance(origin, type) and issubclass(origin, enum.Enum):
-        return click.Choice([m.value for m in origin]), False
+        return EnumType(origin), False
+    if py_type is datetime.datetime:
+        return DateTimeType(), False
+    if py_type is datetime.date:
+        return DateType(), False
+    if py_type is datetime.timedelta:
+        return DurationType(), False
     if isinstance(origin, type) and issubclass(origin, FlyteDirectory):
         return PathType(origin, directory=True), False
     if isinstance(origin, type) and issubclass(origin, FlyteFile):
@@ -135,8 +146,7 @@ def input_options(interface: Any) -> list[click.Parameter]:
         if has_default and isinstance(default, enum.Enum):
             default = default.value
         if has_default and isinstance(ptype, JsonType) and default is not None:
-            is_record = dataclasses.is_dataclass(default) and not isinstance(default, type)
-            default = json.dumps(dataclasses.asdict(default) if is_record else default)
+            default = json.dumps(default, default=_json_default)
         decl = f"--{name}/--no-{name}" if flag else f"--{name}"
         kwargs: dict[str, Any] = {"default": default} if has_default else {}
         if flag:
@@ -152,7 +162,48 @@ def input_options(interface: Any) -> list[click.Parameter]:
                 **kwargs,
             )
         )
+    opts.append(
+        click.Option(
+            ["--inputs-file"],
+            type=click.Path(exists=True, dir_okay=False),
+            is_eager=True,
+            expose_value=False,
+            callback=_load_inputs_file,
+            help="A YAML or JSON file of input values by name (the options given on the command line win).",
+        )
+    )
     return opts
+
+
+def _json_default(value: Any) -> Any:
+    """What ``json.dumps`` cannot encode by itself, in the form the option reads back."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _load_inputs_file(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``--inputs-file``: its values become the command's defaults, read with each input's own type."""
+    if not value:
+        return
+    data = read_inputs_file(value)
+    names = {p.name for p in ctx.command.params if isinstance(p, click.Option) and p.name != "inputs_file"}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise click.BadParameter(
+            f"{value} gives {unknown[0]!r}, which is not an input (the inputs: {', '.join(sorted(names))})",
+            ctx=ctx,
+            param=param,
+        )
+    ctx.default_map = {**(ctx.default_map or {}), **data}
 
 
 def _print_result(result: Any) -> None:
@@ -165,26 +216,118 @@ def _print_result(result: Any) -> None:
         click.echo(repr(result))
 
 
+def _key_values(values: tuple[str, ...] | list[str], option: str) -> dict[str, str]:
+    """``K=V`` values of a repeatable option as a dict; anything else is a usage error naming the option."""
+    out: dict[str, str] = {}
+    for v in values or ():
+        key, sep, val = v.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{v!r} is not KEY=VALUE", param_hint=f"'{option}'")
+        out[key] = val
+    return out
+
+
+def _execution_kwargs(opts: dict[str, Any]) -> dict[str, Any]:
+    """``FlyteRemote.execute`` keywords from ``run``'s options (name, env vars, labels, tags, cache overwrite)."""
+    kwargs: dict[str, Any] = {}
+    if opts.get("name"):
+        kwargs["execution_name"] = opts["name"]
+    envs = _key_values(opts.get("envvars") or (), "--envvars")
+    if envs:
+        kwargs["envs"] = envs
+    labels = _key_values(opts.get("labels") or (), "--labels")
+    if labels:
+        from aioflyte.core.options import Options
+        from aioflyte.models.common import Labels
+
+        kwargs["options"] = Options(labels=Labels(labels))
+    if opts.get("tags"):
+        kwargs["tags"] = list(opts["tags"])
+    if opts.get("overwrite_cache"):
+        kwargs["overwrite_cache"] = True
+    return kwargs
+
+
+_NOT_WAITED = object()
+
+
 def _run_remote(entity: Any, inputs: dict[str, Any], opts: dict[str, Any]) -> Any:
-    """Execute a task, workflow or launch plan on the backend at ``--endpoint`` (registering what is missing),
-    wait, return its value."""
-    if not opts.get("endpoint"):
-        raise click.UsageError("--remote needs --endpoint HOST:PORT (e.g. the one aioflyte serve listens on)")
+    """Execute a task, workflow or launch plan on the backend (``--endpoint``, ``-c FILE`` or the discovered config
+    file), registering what is missing; print its id and console URL as soon as it starts; wait (unless
+    ``--no-wait``) and return its value. Ctrl-C while waiting asks whether to terminate the execution."""
+    from aioflyte.cli._remote import resolve_config
+
+    config = resolve_config(opts.get("config_file"), opts.get("endpoint"), opts["insecure"])
+    kwargs = _execution_kwargs(opts)
+    started: dict[str, Any] = {}
 
     async def go() -> Any:
-        from aioflyte.configuration.config import Config
         from aioflyte.remote.remote import FlyteRemote
 
-        config = Config.for_endpoint(opts["endpoint"], insecure=opts["insecure"])
         async with FlyteRemote(config, default_project=opts["project"], default_domain=opts["domain"]) as remote:
-            ex = await remote.execute(entity, inputs=inputs, version=opts.get("version"), wait=True)
+            ex = await remote.execute(entity, inputs=inputs, version=opts.get("version"), **kwargs)
+            started["id"] = ex.id
+            click.echo(f"execution {ex.id.project}/{ex.id.domain}/{ex.id.name} started", err=True)
+            click.echo(f"  {remote.generate_console_url(ex.id)}", err=True)
+            if not opts.get("wait", True):
+                return _NOT_WAITED
+            ex = await remote.wait(ex)
             click.echo(f"execution {ex.id.project}/{ex.id.domain}/{ex.id.name}: {ex.phase_name}", err=True)
             if not ex.is_successful:
                 msg = ex.error.message if ex.error is not None else ex.phase_name
                 raise click.ClickException(f"execution {ex.id.name} failed: {msg}")
+            ex = await remote.sync_execution(ex, entity_definition=entity)
             return entity.python_interface.pack_outputs(ex.outputs)
 
-    return asyncio.run(go())
+    try:
+        return asyncio.run(go())
+    except KeyboardInterrupt:
+        ex_id = started.get("id")
+        if ex_id is None:
+            raise click.Abort() from None
+        _offer_terminate(config, ex_id, opts)
+        raise SystemExit(130) from None
+
+
+def _offer_terminate(config: Any, ex_id: Any, opts: dict[str, Any]) -> None:
+    """After Ctrl-C while waiting: terminate the execution, or leave it running and say how to follow it."""
+    text = f"{ex_id.project}/{ex_id.domain}/{ex_id.name}"
+    if click.confirm(f"\nTerminate execution {text}?", default=False, err=True):
+
+        async def stop() -> None:
+            from aioflyte.remote.remote import FlyteRemote
+
+            async with FlyteRemote(config, default_project=opts["project"], default_domain=opts["domain"]) as r:
+                await r.client.terminate_execution(ex_id, "terminated from aioflyte run (Ctrl-C)")
+
+        asyncio.run(stop())
+        click.echo(f"terminated {text}", err=True)
+    else:
+        click.echo(f"{text} is still running: aioflyte logs {text} / aioflyte get execution {text}", err=True)
+
+
+def _run_local(entity: Any, inputs: dict[str, Any], opts: dict[str, Any]) -> Any:
+    """Run locally, printing the run's id at once and following its nodes (``--quiet``: nothing but the result)."""
+    from aioflyte._run import _loop_factory
+    from aioflyte.cli.progress import RunProgress
+
+    os.environ.update(_key_values(opts.get("envvars") or (), "--envvars"))
+    if opts.get("overwrite_cache"):
+        os.environ["FLYTE_LOCAL_CACHE_OVERWRITE"] = "true"
+    quiet = bool(opts.get("quiet"))
+
+    async def go() -> Any:
+        handle = entity.start(**inputs)
+        if not quiet:
+            click.echo(f"Running execution {handle.id} locally", err=True)
+        with RunProgress(handle, RunProgress.default_mode(quiet), getattr(entity, "name", "run")):
+            return await handle
+
+    factory = _loop_factory()
+    if hasattr(asyncio, "Runner"):
+        with asyncio.Runner(loop_factory=factory) as runner:
+            return runner.run(go())
+    return asyncio.run(go())  # pragma: no cover (3.10)
 
 
 class EntityGroup(click.Group):
@@ -212,11 +355,11 @@ class EntityGroup(click.Group):
         def callback(**inputs: Any) -> None:
             opts = (click.get_current_context().obj or {}).get(CTX_RUN) or {}
             if opts.get("remote"):
-                _print_result(_run_remote(entity, inputs, opts))
+                result = _run_remote(entity, inputs, opts)
+                if result is not _NOT_WAITED:
+                    _print_result(result)
                 return
-            import aioflyte
-
-            _print_result(aioflyte.run(entity, **inputs))
+            _print_result(_run_local(entity, inputs, opts))
 
         fn = getattr(entity, "task_function", None) or getattr(entity, "function", None)
         doc = (getattr(fn, "__doc__", None) or "").strip()
@@ -249,30 +392,93 @@ class RunCommand(click.Group):
     "--remote",
     is_flag=True,
     default=False,
-    help="Execute on a Flyte backend instead of locally (tasks only for now; workflows need backend executions).",
+    help="Execute on a Flyte backend (registering the entity when missing) instead of locally.",
+)
+@click.option(
+    "-c",
+    "--config",
+    "config_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="With --remote, a flytectl YAML or flytekit INI config file (default: discovered, as pyflyte does).",
 )
 @click.option("--endpoint", default=None, help="The backend's Admin endpoint, HOST:PORT (with --remote).")
 @click.option("--insecure", is_flag=True, default=False, help="Plaintext gRPC (e.g. aioflyte serve).")
-@click.option("-p", "--project", default="flytesnacks", show_default=True, help="Project to register and run in.")
-@click.option("-d", "--domain", default="development", show_default=True, help="Domain to register and run in.")
+@click.option(
+    "-p",
+    "--project",
+    default=default_project,
+    show_default=DEFAULT_PROJECT,
+    help="Project to register and run in (FLYTE_DEFAULT_PROJECT).",
+)
+@click.option(
+    "-d",
+    "--domain",
+    default=default_domain,
+    show_default=DEFAULT_DOMAIN,
+    help="Domain to register and run in (FLYTE_DEFAULT_DOMAIN).",
+)
 @click.option("--version", default=None, help="Version to register under (default: a hash of the task's spec).")
+@click.option("--name", default=None, help="With --remote, the execution's name (default: the backend picks one).")
+@click.option(
+    "-e",
+    "--envvars",
+    "--env",
+    "envvars",
+    multiple=True,
+    help="NAME=VALUE set in the tasks' environment (in their containers with --remote). Repeatable.",
+)
+@click.option("--labels", "--label", "labels", multiple=True, help="With --remote, KEY=VALUE labels. Repeatable.")
+@click.option("--tags", "--tag", "tags", multiple=True, help="With --remote, tags of the execution. Repeatable.")
+@click.option(
+    "--overwrite-cache",
+    is_flag=True,
+    default=False,
+    help="Run cached tasks again and overwrite their cached outputs.",
+)
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="With --remote, wait for the execution to end (--no-wait: print its id and return).",
+)
+@click.option("-q", "--quiet", is_flag=True, default=False, help="Print only the result (no id, no progress).")
 @click.pass_context
 def run(
     ctx: click.Context,
     remote: bool,
+    config_file: str | None,
     endpoint: str | None,
     insecure: bool,
     project: str,
     domain: str,
     version: str | None,
+    name: str | None,
+    envvars: tuple[str, ...],
+    labels: tuple[str, ...],
+    tags: tuple[str, ...],
+    overwrite_cache: bool,
+    wait: bool,
+    quiet: bool,
 ) -> None:
-    """Run a task, workflow or launch plan from FILE.py: aioflyte run [--remote ...] FILE.py ENTITY --input value."""
+    """Run a task, workflow or launch plan from FILE.py, locally or (--remote) on a Flyte backend:
+    aioflyte run [OPTIONS] FILE.py ENTITY --input value."""
     ctx.ensure_object(dict)
     ctx.obj[CTX_RUN] = {
         "remote": remote,
+        "config_file": config_file,
         "endpoint": endpoint,
         "insecure": insecure,
         "project": project,
         "domain": domain,
         "version": version,
+        "name": name,
+        "envvars": envvars,
+        "labels": labels,
+        "tags": tags,
+        "overwrite_cache": overwrite_cache,
+        "wait": wait,
+        "quiet": quiet,
     }
+    _key_values(envvars, "--envvars")
+    _key_values(labels, "--labels")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -203,3 +204,55 @@ async def test_config_file_discovery(ran, tmp_path):
     assert str(home / ".flyte" / "config.yaml") in out and ran["endpoint"] in out and "backend version" in out
     code, out, err = await cli("get", "executions", "-c", str(tmp_path / "missing.yaml"), *scope, env=env)
     assert code == 2 and "no such config file" in err
+
+
+TASKS_FILE = str(HERE / "cli_backend_tasks.py")
+
+
+async def test_run_remote_with_a_config_file_and_execution_options(ran, tmp_path):
+    cfg = _flytectl_yaml(tmp_path / "config.yaml", ran["endpoint"])
+    name = f"r{os.urandom(6).hex()}"
+    code, out, err = await cli(
+        "run", "--remote", "-c", str(cfg), "-p", ran["project"], "-d", D, "--name", name, "-e", "ENV_A=1",
+        "--labels", "team=cli", "--overwrite-cache", TASKS_FILE, "say_wf", "--text", "remote",
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.strip().splitlines()[-1] == "'REMOTE'"
+    assert err.startswith(f"execution {ran['project']}/{D}/{name} started")  # the id first, before the run ends
+    assert f"/console/projects/{ran['project']}/domains/{D}/executions/{name}" in err
+    code, out, err = await cli("get", "execution", name, *_at(ran), "-o", "json")
+    spec = json.loads(out)["spec"]
+    assert spec["envs"]["values"] == [{"key": "ENV_A", "value": "1"}]
+    assert spec["labels"]["values"] == {"team": "cli"} and spec["overwriteCache"] is True
+
+
+async def test_run_remote_no_wait_returns_with_the_id(ran, tmp_path):
+    name = f"n{os.urandom(6).hex()}"
+    marker = tmp_path / "m"
+    code, out, err = await cli(
+        "run", "--remote", *_at(ran), "--name", name, "--no-wait", TASKS_FILE, "sleepy_wf", "--marker", str(marker),
+    )  # fmt: skip
+    assert code == 0, err
+    assert f"execution {ran['project']}/{D}/{name} started" in err and out.strip() == ""
+    code, out, err = await cli("get", "execution", name, *_at(ran), "-o", "json")
+    assert json.loads(out)["closure"]["phase"] in ("QUEUED", "RUNNING")
+    code, out, err = await cli("terminate", name, *_at(ran))
+    assert code == 0, err
+
+
+async def test_ctrl_c_on_a_remote_run_offers_to_terminate_it(ran, tmp_path):
+    name = f"c{os.urandom(6).hex()}"
+    marker = tmp_path / "m"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "aioflyte.cli.main", "run", "--remote", *_at(ran), "--name", name, TASKS_FILE,
+        "sleepy_wf", "--marker", str(marker),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    await _until(marker)  # the execution runs, and the command waits for it
+    proc.send_signal(signal.SIGINT)
+    _out, err = await asyncio.wait_for(proc.communicate(b"y\n"), 120)
+    text = err.decode()
+    assert proc.returncode == 130, text
+    assert f"Terminate execution {ran['project']}/{D}/{name}?" in text and f"terminated {ran['project']}" in text
+    _code, out2, _ = await cli("get", "execution", name, *_at(ran), "-o", "json")
+    assert json.loads(out2)["closure"]["phase"] in ("ABORTING", "ABORTED")
