@@ -23,6 +23,7 @@ import click
 
 from aioflyte.cli._remote import config_options, resolve_config, scope_options
 from aioflyte.cli.package import _env, _image_config, find_entities
+from aioflyte.cli.register_package import is_package, load_package, register_package
 
 
 def source_root(path: str) -> str:
@@ -158,13 +159,28 @@ def register(
     destination_dir: str,
     env: tuple[str, ...],
 ) -> None:
-    """Register the tasks, workflows and launch plans defined in PATHS (modules or directories)."""
+    """Register the tasks, workflows and launch plans defined in PATHS (modules or directories), or the packages
+    aioflyte package writes (a .tgz, or a folder of .pb files)."""
     from aioflyte.exceptions import FlyteRemoteError
     from aioflyte.remote.translator import run_sync
 
     if non_fast and not version:
         raise click.UsageError("--non-fast needs --version: without a code archive there is nothing to hash")
     config = resolve_config(config_file, endpoint, insecure)
+    packages = [p for p in paths if is_package(p)]
+    if packages:
+        if len(packages) != len(paths):
+            raise click.UsageError("give either packages (.tgz or folders of .pb files) or source paths, not both")
+        for p in packages:
+            try:
+                with tempfile.TemporaryDirectory(prefix="aioflyte-register-pkg-") as scratch:
+                    messages, archive = load_package(p, scratch)
+                    version_p, ids = run_sync(register_package(messages, archive, config=config, project=project,
+                                                               domain=domain, version=version))  # fmt: skip
+            except (FlyteRemoteError, OSError, ValueError) as e:
+                raise click.ClickException(f"registration of {p} failed: {e}") from e
+            _report(ids, project, domain, version_p)
+        return
     root, entities = load(paths)
     if not entities:
         click.secho(f"No Flyte entities found in {', '.join(paths)}", fg="yellow")
@@ -179,6 +195,10 @@ def register(
         )  # fmt: skip
     except (FlyteRemoteError, OSError, ValueError) as e:
         raise click.ClickException(f"registration failed: {e}") from e
+    _report(ids, project, domain, version)
+
+
+def _report(ids: list[Any], project: str, domain: str, version: str) -> None:
     kinds = {1: "task", 2: "workflow", 3: "launch plan"}
     for i in ids:
         click.secho(f"  Registered {kinds.get(i.resource_type, 'entity')} {i.name}@{i.version}", dim=True)
