@@ -39,14 +39,31 @@ from aioflyte.cli.serve import serve
     help="A flytectl YAML or flytekit INI config file for the commands that talk to a backend "
     "(default: FLYTECTL_CONFIG, ./flytekit.config, ~/.flyte/config, ~/.flyte/config.yaml).",
 )
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], case_sensitive=False),
+    default=None,
+    help="aioflyte's log records on stderr from this level (default: $AIOFLYTE_LOG_LEVEL; DEBUG shows the engine's "
+    "events). AIOFLYTE_LOG_FORMAT=json|console picks their format.",
+)
+@click.option("-v", "--verbose", is_flag=True, default=False, help="Whole tracebacks of failed runs.")
 @click.version_option(package_name="aioflyte", prog_name="aioflyte")
 @click.pass_context
-def main(ctx: click.Context, pkgs: tuple[str, ...], config_file: str | None) -> None:
+def main(
+    ctx: click.Context, pkgs: tuple[str, ...], config_file: str | None, log_level: str | None, verbose: bool
+) -> None:
     """aioflyte: run entities locally or on a backend, inspect executions, serve a local Flyte Admin, package and
     register entities."""
     ctx.ensure_object(dict)
     ctx.obj[CTX_PACKAGES] = [p for ps in pkgs for p in ps.split(",") if p]
     ctx.obj[CTX_CONFIG] = config_file
+    ctx.obj["verbose"] = verbose
+    from aioflyte.loggers import configure_logging
+
+    try:
+        configure_logging(log_level)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
 
 
 main.add_command(run)

@@ -77,6 +77,11 @@ class RunProgress:
         if self.mode == "plain":
             self._plain(group, st)
 
+    def _total(self, key: str, group: _Group) -> int:
+        """Items seen so far, or the map tasks' item count when the engine gave it (items not started yet)."""
+        totals = getattr(self.handle, "map_totals", None) or {}
+        return max(group.total, totals.get(key, 0))
+
     def _plain(self, group: _Group, st: Any) -> None:
         """One line per node of a graph; for a name run many times (a map task's items), a count at most once a
         second and when none is left running, and a line for each failure."""
@@ -86,9 +91,9 @@ class RunProgress:
         now = time.monotonic()
         if group.running == 0 or now - group.printed_at >= 1.0:
             group.printed_at = now
+            total = self._total(st.name, group)
             click.echo(
-                f"  {group.name}: {group.done}/{group.total} done, {group.running} running, {group.failed} failed",
-                err=True,
+                f"  {group.name}: {group.done}/{total} done, {group.running} running, {group.failed} failed", err=True
             )
 
     def _line(self, st: Any) -> None:
@@ -125,9 +130,10 @@ class RunProgress:
         table = Table.grid(padding=(0, 1))
         for _ in range(4):
             table.add_column()
-        for g in self._groups.values():
-            bar = ProgressBar(total=max(g.total, 1), completed=g.done + g.failed, width=24)
-            counts = f"{g.done}/{g.total}" + (f" ({g.running} running)" if g.running else "")
+        for key, g in list(self._groups.items()):
+            total = self._total(key, g)
+            bar = ProgressBar(total=max(total, 1), completed=g.done + g.failed, width=24)
+            counts = f"{g.done}/{total}" + (f" ({g.running} running)" if g.running else "")
             table.add_row(g.name, bar, counts, Text(f"{g.failed} failed", "red") if g.failed else "")
         return Group(head, table)
 

@@ -306,6 +306,12 @@ def _offer_terminate(config: Any, ex_id: Any, opts: dict[str, Any]) -> None:
         click.echo(f"{text} is still running: aioflyte logs {text} / aioflyte get execution {text}", err=True)
 
 
+def _group_verbose() -> bool:
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    return bool(root is not None and isinstance(root.obj, dict) and root.obj.get("verbose"))
+
+
 def _run_local(entity: Any, inputs: dict[str, Any], opts: dict[str, Any]) -> Any:
     """Run locally, printing the run's id at once and following its nodes (``--quiet``: nothing but the result)."""
     from aioflyte._run import _loop_factory
@@ -359,7 +365,15 @@ class EntityGroup(click.Group):
                 if result is not _NOT_WAITED:
                     _print_result(result)
                 return
-            _print_result(_run_local(entity, inputs, opts))
+            try:
+                result = _run_local(entity, inputs, opts)
+            except (click.ClickException, click.exceptions.Exit, click.Abort):
+                raise
+            except Exception as e:
+                from aioflyte.cli.errors import fail_with
+
+                fail_with(e, verbose=bool(opts.get("verbose")) or _group_verbose())
+            _print_result(result)
 
         fn = getattr(entity, "task_function", None) or getattr(entity, "function", None)
         doc = (getattr(fn, "__doc__", None) or "").strip()
@@ -443,6 +457,9 @@ class RunCommand(click.Group):
     help="With --remote, wait for the execution to end (--no-wait: print its id and return).",
 )
 @click.option("-q", "--quiet", is_flag=True, default=False, help="Print only the result (no id, no progress).")
+@click.option(
+    "-v", "--verbose", is_flag=True, default=False, help="On failure, the whole traceback (aioflyte's frames too)."
+)
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -460,6 +477,7 @@ def run(
     overwrite_cache: bool,
     wait: bool,
     quiet: bool,
+    verbose: bool,
 ) -> None:
     """Run a task, workflow or launch plan from FILE.py, locally or (--remote) on a Flyte backend:
     aioflyte run [OPTIONS] FILE.py ENTITY --input value."""
@@ -479,6 +497,7 @@ def run(
         "overwrite_cache": overwrite_cache,
         "wait": wait,
         "quiet": quiet,
+        "verbose": verbose,
     }
     _key_values(envvars, "--envvars")
     _key_values(labels, "--labels")
