@@ -29,14 +29,6 @@ DEFAULT_PROJECT = "flytesnacks"
 DEFAULT_DOMAIN = "development"
 
 
-def default_project() -> str:
-    return os.environ.get("FLYTE_DEFAULT_PROJECT") or DEFAULT_PROJECT
-
-
-def default_domain() -> str:
-    return os.environ.get("FLYTE_DEFAULT_DOMAIN") or DEFAULT_DOMAIN
-
-
 def config_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """``-c/--config``, ``--endpoint`` and ``--insecure``: where the backend is."""
     f = click.option("--insecure", is_flag=True, default=False, help="Plaintext gRPC (e.g. aioflyte serve).")(f)
@@ -59,15 +51,13 @@ def config_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def scope_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """``-p/--project`` and ``-d/--domain`` (defaults: ``FLYTE_DEFAULT_PROJECT`` / ``FLYTE_DEFAULT_DOMAIN``)."""
     f = click.option(
-        "-d", "--domain", default=default_domain, show_default=DEFAULT_DOMAIN, help="Domain (FLYTE_DEFAULT_DOMAIN)."
-    )(f)
+        "-d", "--domain", default=DEFAULT_DOMAIN, envvar="FLYTE_DEFAULT_DOMAIN", show_default=True, show_envvar=True,
+        help="Domain.",
+    )(f)  # fmt: skip
     f = click.option(
-        "-p",
-        "--project",
-        default=default_project,
-        show_default=DEFAULT_PROJECT,
-        help="Project (FLYTE_DEFAULT_PROJECT).",
-    )(f)
+        "-p", "--project", default=DEFAULT_PROJECT, envvar="FLYTE_DEFAULT_PROJECT", show_default=True,
+        show_envvar=True, help="Project.",
+    )(f)  # fmt: skip
     return f
 
 

@@ -61,11 +61,10 @@ async def _read_log(uri: str, offset: int) -> bytes | None:
 @click.argument("execution_id", metavar="EXECUTION")
 @click.argument("node", required=False)
 @click.option(
-    "-f/-F",
     "--follow/--no-follow",
+    "-f/-F",
     default=True,
-    show_default=True,
-    help="Keep printing new lines while the execution runs.",
+    help="Keep printing new lines while the execution runs (the default), or print what there is and stop.",
 )
 @click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(min=0.05), help="Poll seconds.")
 @remote_options

@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from aioflyte.cli._remote import DEFAULT_DOMAIN, DEFAULT_PROJECT, default_domain, default_project
+from aioflyte.cli._remote import DEFAULT_DOMAIN, DEFAULT_PROJECT
 from aioflyte.cli.inputs import DateTimeType, DateType, DurationType, EnumType, read_inputs_file
 
 #: Where ``run`` keeps its own options in ``ctx.obj``.
@@ -421,17 +421,16 @@ class RunCommand(click.Group):
 @click.option(
     "-p",
     "--project",
-    default=default_project,
-    show_default=DEFAULT_PROJECT,
-    help="Project to register and run in (FLYTE_DEFAULT_PROJECT).",
+    default=DEFAULT_PROJECT,
+    envvar="FLYTE_DEFAULT_PROJECT",
+    show_default=True,
+    show_envvar=True,
+    help="Project to register and run in.",
 )
 @click.option(
-    "-d",
-    "--domain",
-    default=default_domain,
-    show_default=DEFAULT_DOMAIN,
-    help="Domain to register and run in (FLYTE_DEFAULT_DOMAIN).",
-)
+    "-d", "--domain", default=DEFAULT_DOMAIN, envvar="FLYTE_DEFAULT_DOMAIN", show_default=True, show_envvar=True,
+    help="Domain to register and run in.",
+)  # fmt: skip
 @click.option("--version", default=None, help="Version to register under (default: a hash of the task's spec).")
 @click.option("--name", default=None, help="With --remote, the execution's name (default: the backend picks one).")
 @click.option(

@@ -195,6 +195,11 @@ async def test_config_file_discovery(ran, tmp_path):
         code, out, err = await cli(*args, *scope, env={**env, **extra_env}, cwd=tmp_path)
         assert code == 0, (args, err)
         assert {d["id"]["name"] for d in json.loads(out)} >= {ran["ok"], ran["bad"]}
+    # the project and domain from FLYTE_DEFAULT_PROJECT / FLYTE_DEFAULT_DOMAIN, as pyflyte reads them
+    scope_env = {"FLYTECTL_CONFIG": str(cfg), "FLYTE_DEFAULT_PROJECT": ran["project"], "FLYTE_DEFAULT_DOMAIN": D}
+    code, out, err = await cli("get", "executions", "-o", "json", env={**env, **scope_env}, cwd=tmp_path)
+    assert code == 0, err
+    assert {d["id"]["name"] for d in json.loads(out)} >= {ran["ok"], ran["bad"]}
     _flytectl_yaml(home / ".flyte" / "config.yaml", ran["endpoint"])
     code, out, err = await cli("get", "executions", *scope, env=env, cwd=tmp_path)
     assert code == 0, err
