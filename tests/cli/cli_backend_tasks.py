@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import enum
 import pathlib
 import time
 
@@ -44,3 +47,22 @@ def sleepy_wf(marker: str, seconds: float = 300.0) -> float:
 
 
 yearly = LaunchPlan.get_or_create(say_wf, name="say_yearly", schedule=CronSchedule(schedule="0 0 1 1 *"))
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int = 0
+
+
+@task
+def kinds(
+    ps: list[Point], when: datetime.datetime, day: datetime.date, gap: datetime.timedelta, c: Color, m: dict[str, int]
+) -> str:
+    assert all(isinstance(p, Point) for p in ps) and isinstance(c, Color)
+    return f"{sum(p.x + p.y for p in ps)} {when.isoformat()} {day.isoformat()} {gap.total_seconds():g} {c.name} {m}"

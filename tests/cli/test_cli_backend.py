@@ -261,3 +261,14 @@ async def test_ctrl_c_on_a_remote_run_offers_to_terminate_it(ran, tmp_path):
     assert f"Terminate execution {ran['project']}/{D}/{name}?" in text and f"terminated {ran['project']}" in text
     _code, out2, _ = await cli("get", "execution", name, *_at(ran), "-o", "json")
     assert json.loads(out2)["closure"]["phase"] in ("ABORTING", "ABORTED")
+
+
+async def test_run_remote_reads_each_input_kind(ran, tmp_path):
+    (tmp_path / "inputs.yaml").write_text("day: 2026-03-04\nm: {a: 1}\n")
+    code, out, err = await cli(
+        "run", "--remote", *_at(ran), TASKS_FILE, "kinds", "--ps", '[{"x": 1, "y": 2}, {"x": 3}]',
+        "--when", "2026-01-02T03:04:05", "--gap", "PT1M30S", "--c", "blue",
+        "--inputs-file", str(tmp_path / "inputs.yaml"),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "6 2026-01-02T03:04:05+00:00 2026-03-04 90 BLUE {'a': 1}" in out
