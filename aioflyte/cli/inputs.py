@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+import os
 import re
 import typing
 from typing import Any
@@ -244,3 +245,49 @@ def read_inputs_file(path: str) -> dict[str, Any]:
             param_hint="'--inputs-file'",
         )
     return data
+
+
+def is_dataframe_type(py_type: Any) -> bool:
+    """A ``StructuredDataset`` (or subclass, or ``Annotated`` one) or a pandas / polars / pyarrow table type."""
+    from aioflyte.types.structured import StructuredDataset
+
+    base = typing.get_args(py_type)[0] if typing.get_origin(py_type) is typing.Annotated else py_type
+    if isinstance(base, type) and issubclass(base, StructuredDataset):
+        return True
+    module = (getattr(base, "__module__", "") or "").split(".")[0]
+    return getattr(base, "__name__", "") in ("DataFrame", "Table", "LazyFrame") and module in (
+        "pandas",
+        "polars",
+        "pyarrow",
+    )
+
+
+def dataset_format(path: str) -> str:
+    """``csv`` for a ``.csv`` file (or a folder of them), else ``parquet``."""
+    if path.lower().endswith(".csv"):
+        return "csv"
+    if os.path.isdir(path):
+        names = os.listdir(path)
+        if names and all(n.lower().endswith(".csv") for n in names if not n.startswith(".")):
+            return "csv"
+    return "parquet"
+
+
+class DatasetType(click.ParamType):
+    """A parquet or CSV file (or folder), local or a URI, as a ``StructuredDataset`` for a dataframe input."""
+
+    name = "parquet/CSV path or URI"
+
+    def __init__(self, py_type: Any) -> None:
+        self.py_type = py_type
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from aioflyte.types.structured import StructuredDataset
+
+        if not isinstance(value, str):
+            return value
+        if "://" not in value:
+            if not os.path.exists(value):
+                self.fail(f"{value!r}: no such file or directory (expected a parquet or CSV dataset)", param, ctx)
+            value = os.path.abspath(value)
+        return StructuredDataset(uri=value, file_format=dataset_format(value))

@@ -21,7 +21,15 @@ from typing import Any
 import click
 
 from aioflyte.cli._remote import DEFAULT_DOMAIN, DEFAULT_PROJECT
-from aioflyte.cli.inputs import DateTimeType, DateType, DurationType, EnumType, read_inputs_file
+from aioflyte.cli.inputs import (
+    DatasetType,
+    DateTimeType,
+    DateType,
+    DurationType,
+    EnumType,
+    is_dataframe_type,
+    read_inputs_file,
+)
 
 #: Where ``run`` keeps its own options in ``ctx.obj``.
 CTX_RUN = "run"
@@ -126,6 +134,8 @@ def _param_type(py_type: Any) -> tuple[Any, bool]:
         return PathType(origin, directory=True), False
     if isinstance(origin, type) and issubclass(origin, FlyteFile):
         return PathType(origin, directory=False), False
+    if is_dataframe_type(py_type):
+        return DatasetType(py_type), False
     if origin in (list, dict) or dataclasses.is_dataclass(py_type):
         return JsonType(py_type), False
     return JsonType(dict), False

@@ -233,3 +233,43 @@ def test_shell_completion_of_commands_and_a_files_entities(inputs_file):
     assert "plain,get" in complete("aioflyte ge", 1)
     entities = complete(f"aioflyte run {inputs_file} ", 3)
     assert "plain,squares" in entities and "plain,points" in entities
+
+
+DATAFRAMES = textwrap.dedent(
+    """
+    import pandas as pd
+
+    from aioflyte import task
+    from aioflyte.types.structured import StructuredDataset
+
+
+    @task
+    def total(df: pd.DataFrame) -> int:
+        return int(df["a"].sum())
+
+
+    @task
+    def rows(sd: StructuredDataset) -> int:
+        return len(sd.open(pd.DataFrame).all())
+    """
+)
+
+
+def test_dataframe_inputs_from_parquet_and_csv_paths(tmp_path):
+    import pandas as pd  # a dev dependency (the dataframe extra)
+
+    mod = tmp_path / "cli_frames_mod.py"
+    mod.write_text(DATAFRAMES)
+    pd.DataFrame({"a": [1, 2, 3]}).to_csv(tmp_path / "d.csv", index=False)
+    pd.DataFrame({"a": [4, 5]}).to_parquet(tmp_path / "d.parquet")
+    try:
+        assert invoke(str(mod), "total", "--df", str(tmp_path / "d.csv")).stdout.strip() == "6"
+        assert invoke(str(mod), "total", "--df", str(tmp_path / "d.parquet")).stdout.strip() == "9"
+        assert invoke(str(mod), "rows", "--sd", str(tmp_path / "d.csv")).stdout.strip() == "3"
+        assert invoke(str(mod), "rows", "--sd", f"file://{tmp_path / 'd.parquet'}").stdout.strip() == "2"
+        r = invoke(str(mod), "total", "--df", str(tmp_path / "nope.parquet"))
+        assert r.exit_code == 2 and "Invalid value for '--df'" in r.output and "no such file or directory" in r.output
+    finally:
+        sys.modules.pop("cli_frames_mod", None)
+        if str(tmp_path) in sys.path:
+            sys.path.remove(str(tmp_path))
