@@ -20,7 +20,7 @@ from aioflyte.core.artifact import OUTPUT_METADATA
 from aioflyte.core.container_task import ContainerTask
 from aioflyte.core.context import TASK_FRAME, TaskFrame, execution_scope
 from aioflyte.core.task import PythonFunctionTask, PythonTask, raise_type_error
-from aioflyte.engine import env, pools
+from aioflyte.engine import env, events, pools
 from aioflyte.engine.artifacts import output_artifacts
 from aioflyte.engine.eager_scope import EAGER_SCOPE, EagerScope
 from aioflyte.engine.hashes import output_hashers, record
@@ -310,6 +310,9 @@ async def run_attempt(
     body, then output conversion (unless ``convert`` is false: the cache converts them itself). Every path of
     the pipeline ends here."""
     token = TASK_FRAME.set(TaskFrame(task, run, attempt, call_id))
+    debug = events.on()
+    if debug:
+        events.event("attempt started", task=task.name, attempt=attempt, retries=task.metadata.retries)
     try:
         # the environment is set before the body starts: a sync body's thread starts running at once
         with env.applied(task.environment):
@@ -319,9 +322,15 @@ async def run_attempt(
             result = await body
     except BaseException as e:
         note(e, task, attempt)
+        if debug:
+            retry = attempt < task.metadata.retries and isinstance(e, Exception) and is_retryable(e)
+            events.event("attempt failed", task=task.name, attempt=attempt, error=f"{type(e).__name__}: {e}",
+                         will_retry=retry)  # fmt: skip
         raise
     finally:
         TASK_FRAME.reset(token)
+    if debug:
+        events.event("attempt succeeded", task=task.name, attempt=attempt)
     return await convert_outputs(task, plan, result) if convert else result
 
 
