@@ -223,7 +223,9 @@ async def test_run_remote_with_a_config_file_and_execution_options(ran, tmp_path
     )  # fmt: skip
     assert code == 0, err
     assert out.strip().splitlines()[-1] == "'REMOTE'"
-    assert err.startswith(f"execution {ran['project']}/{D}/{name} started")  # the id first, before the run ends
+    lines = err.splitlines()  # the code is fast-registered first, then the id comes, before the run ends
+    assert lines[0].startswith("registered cli_backend_tasks.say_wf@")
+    assert lines[1] == f"execution {ran['project']}/{D}/{name} started"
     assert f"/console/projects/{ran['project']}/domains/{D}/executions/{name}" in err
     code, out, err = await cli("get", "execution", name, *_at(ran), "-o", "json")
     spec = json.loads(out)["spec"]
