@@ -170,3 +170,15 @@ def test_type_engine_to_html():
     assert "<table" in html and "sepal_length" in html
     boxed = TypeEngine.to_html(None, FRAME, Annotated[pd.DataFrame, BoxRenderer("sepal_length")])
     assert "<svg" in boxed
+
+
+async def test_flyte_context_get_deck():
+    from aioflyte import FlyteContextManager
+
+    @aioflyte.task
+    async def t() -> str:
+        Deck("mine", "<p id='x'>in the page</p>")
+        return FlyteContextManager.current_context().get_deck()
+
+    page = await t()
+    assert page.startswith("<!doctype html>") and "<p id='x'>in the page</p>" in page
