@@ -274,16 +274,33 @@ def render_deck(decks: list[Any], title: str = "Flyte Deck") -> str:
 
 
 def write_deck_file(uri: str, page: str) -> None:
-    """Write ``page`` at ``uri`` (a local path or ``file://`` URI; other stores are written by the callers that
-    hold an async data plane)."""
+    """Write ``page`` at ``uri`` from sync code: a local path or ``file://`` URI directly; a store's URI through the
+    data plane, except on a thread running an event loop (an ``async`` task), where it is left to the end of the
+    attempt, which writes the complete page anyway."""
     import os
 
-    path = uri[len("file://") :] if uri.startswith("file://") else uri
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(page)
-    os.replace(tmp, path)
+    from aioflyte.io.provider import split_protocol
+
+    protocol, path = split_protocol(uri)
+    if protocol == "file":
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        tmp = f"{path}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(page)
+        os.replace(tmp, path)
+        return
+    from aioflyte.io.bridge import _on_loop_thread, call
+    from aioflyte.io.provider import default_provider
+
+    if _on_loop_thread():
+        import logging
+
+        logging.getLogger("aioflyte.decks").info(
+            "Deck.publish() in an async task: the page is written to %s when the attempt ends", uri
+        )
+        return
+    data = page.encode("utf-8")
+    call(lambda: default_provider().put_bytes(uri, data), "Deck.publish()", "let the attempt write its deck")
 
 
 # --- what the engine adds (DeckField) ------------------------------------------------------------------------

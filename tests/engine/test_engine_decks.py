@@ -130,3 +130,22 @@ async def test_async_tasks_and_map_items_write_decks(tmp_path):
     pages = sorted(open(f.uri, encoding="utf-8").read() for f in files)
     assert len(pages) == 3 and len({f.uri for f in files}) == 3
     assert all(_tabs(p) == ["item", "Output"] for p in pages)
+
+
+def test_publish_writes_the_page_before_the_end(caplog):
+    @task(enable_deck=True, deck_fields=())
+    def early() -> str:
+        Deck("early", "<p>so far</p>")
+        Deck.publish()
+        with open(current_context().deck_uri, encoding="utf-8") as f:
+            return f.read()
+
+    @task
+    def disabled() -> None:
+        Deck.publish()
+
+    page = aioflyte.run(early)
+    assert _tabs(page) == ["early"] and "<p>so far</p>" in page
+    with caplog.at_level("WARNING", logger="aioflyte"):
+        aioflyte.run(disabled)
+    assert "enable_deck=False, so no deck is written" in caplog.text

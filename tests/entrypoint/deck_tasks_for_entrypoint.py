@@ -21,3 +21,15 @@ def decked_failure(a: int) -> int:
 @task
 def undecked(a: int) -> int:
     return a
+
+
+@task(enable_deck=True, deck_fields=())
+def published() -> bool:
+    """Publishes its deck mid-body and says whether the page is in the store by then."""
+    from aioflyte.io import default_provider
+    from aioflyte.io.bridge import call
+
+    Deck("early", "<p>published early</p>")
+    Deck.publish()
+    uri = current_context().deck_uri
+    return call(lambda: default_provider().exists(uri), "test", "-")

@@ -46,3 +46,12 @@ async def test_no_deck_without_enable_deck(local_store):
     assert proc.returncode == 0, proc.stderr
     assert await local_store.exists("out", "outputs.pb")
     assert not await local_store.exists("out", "deck.html")
+
+
+async def test_publish_writes_the_page_during_the_body(store):
+    await store.put_inputs({}, {})
+    proc = run_entrypoint(store, [*MODULE, "published"])
+    assert proc.returncode == 0, proc.stderr
+    assert await store.value("o0", bool) is True
+    page = (await default_provider().get_bytes(store.uri("out", "deck.html"))).decode("utf-8")
+    assert _tabs(page) == ["early"]
