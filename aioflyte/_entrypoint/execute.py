@@ -277,7 +277,7 @@ async def _run(entity: Any, kind: str, req: Request, run: RunState, provider: An
     except Exception as e:
         raise errors.conversion_failure(e) from e
     if kind == "dynamic":
-        return await _run_dynamic(task, kwargs, run, req)
+        return await _run_dynamic(task, kwargs, run, req, provider)
     tracker = OutputMetadataTracker()
     token = OUTPUT_METADATA.set(tracker)  # what Artifact.create_from sets in the body
     frame = _frame(task, run, req)
@@ -344,7 +344,9 @@ async def _publish_deck(
     log.info("task %s wrote its deck to %s", task.name, uri)
 
 
-async def _run_dynamic(task: Any, kwargs: dict[str, Any], run: RunState, req: Request) -> dict[str, bytes]:
+async def _run_dynamic(
+    task: Any, kwargs: dict[str, Any], run: RunState, req: Request, provider: Any
+) -> dict[str, bytes]:
     """Compile the dynamic body with the real inputs into ``futures.pb`` (a DynamicJobSpec) for the platform.
 
     A body that calls no entity yields its outputs directly (``outputs.pb``), as flytekit does.
@@ -363,11 +365,20 @@ async def _run_dynamic(task: Any, kwargs: dict[str, Any], run: RunState, req: Re
         settings = SerializationSettings.from_transport(transport)
     except Exception as e:
         raise errors.system_failure(e, recoverable=False) from e
+    frame = _frame(task, run, req)
+    deck = frame.params is not None and frame.params.deck_uri is not None
+    if deck:
+        start_timeline(task, frame.params)
+    shown = dict(kwargs)
     try:
-        with task_frame(_frame(task, run, req)):
+        with task_frame(frame), _timed(frame.params if deck else None, "Compile the dynamic workflow"):
             spec = await dynamic_job_spec(task, kwargs, settings)
     except Exception as e:
+        if deck:
+            await _publish_deck(provider, task, frame.params, shown, None)
         raise errors.user_failure(e) from e
+    if deck:  # its outputs are the nodes' to make: no output deck
+        await _publish_deck(provider, task, frame.params, shown, None)
     if isinstance(spec, _lit.LiteralMap):
         return {"outputs.pb": spec.SerializeToString()}
     return {"futures.pb": spec.SerializeToString()}

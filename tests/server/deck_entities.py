@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aioflyte import Deck, current_context, task, workflow
+from aioflyte import Deck, current_context, dynamic, task, workflow
 from aioflyte.deck import DeckField, MarkdownRenderer
 
 
@@ -32,3 +32,14 @@ def decked(name: str, n: int) -> tuple[str, int]:
 @workflow
 def decked_failure(n: int) -> int:
     return failing(n=n)
+
+
+@dynamic(enable_deck=True)
+def fan_out(n: int) -> list[int]:
+    Deck("plan", f"<p>{n} nodes</p>")
+    return [plain(n=i) for i in range(n)]
+
+
+@workflow
+def decked_dynamic(n: int) -> list[int]:
+    return fan_out(n=n)

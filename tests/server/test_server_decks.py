@@ -81,3 +81,15 @@ async def test_a_task_launched_directly_has_its_deck_through_the_data_proxy(remo
     page = await remote.get(f"flyte://v1/{ex.id.project}/{D}/{ex.id.name}/n0/d")
     assert isinstance(page, bytes)
     assert _tabs(page.decode("utf-8"))[:3] == ["Timeline", "report", "default"]
+
+
+async def test_a_dynamic_task_has_its_deck(remote):
+    ex = await remote.execute(E.decked_dynamic, inputs={"n": 3}, version="v1", wait=True, timeout=120)
+    assert ex.is_successful, ex.error
+    assert ex.outputs["o0"] == [1, 2, 3]
+    nodes, _ = await remote.client.list_node_executions(ex.id)
+    node = {n.id.node_id: n for n in nodes}["n0"]
+    page = Path(node.closure.deck_uri).read_text(encoding="utf-8")
+    # the page is written when the dynamic workflow is made: its outputs are the nodes' to make
+    assert _tabs(page) == ["Timeline", "plan", "Source Code", "Dependencies", "Input"]
+    assert "Compile the dynamic workflow" in page and "<p>3 nodes</p>" in page
