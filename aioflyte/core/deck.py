@@ -15,10 +15,12 @@ the container entrypoint (``<output prefix>/deck.html``, where Flyte's backends 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import html as _html
 import time
+import weakref
 from contextvars import ContextVar
 from typing import Any
 
@@ -331,6 +333,12 @@ def task_source(task: Any) -> str | None:
         return None
 
 
+#: the highlighted source of each task function, and the dependencies table: made once per process (highlighting
+#: costs milliseconds, and neither changes while the process runs)
+_SOURCE_HTML: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+_DEPENDENCIES_HTML: str | None = None
+
+
 def add_field_decks(
     task: Any, params: Any, inputs: dict[str, Any] | None, outputs: dict[str, Any] | None
 ) -> None:  # fmt: skip
@@ -341,11 +349,22 @@ def add_field_decks(
     fields = set(getattr(task, "deck_fields", ()) or ())
     decks = params.decks
     if DeckField.SOURCE_CODE in fields:
-        source = task_source(task)
-        if source is not None:
-            decks.append(Deck(DeckField.SOURCE_CODE.value, SourceCodeRenderer().to_html(source), False))
+        fn = getattr(task, "task_function", None)
+        code = _SOURCE_HTML.get(fn) if fn is not None else None
+        if code is None:
+            source = task_source(task)
+            if source is not None:
+                code = SourceCodeRenderer().to_html(source)
+                if fn is not None:
+                    with contextlib.suppress(TypeError):  # a callable that cannot be weakly referenced
+                        _SOURCE_HTML[fn] = code
+        if code is not None:
+            decks.append(Deck(DeckField.SOURCE_CODE.value, code, False))
     if DeckField.DEPENDENCIES in fields:
-        decks.append(Deck(DeckField.DEPENDENCIES.value, PythonDependencyRenderer().to_html(), False))
+        global _DEPENDENCIES_HTML
+        if _DEPENDENCIES_HTML is None:
+            _DEPENDENCIES_HTML = PythonDependencyRenderer().to_html()
+        decks.append(Deck(DeckField.DEPENDENCIES.value, _DEPENDENCIES_HTML, False))
     iface = getattr(task, "python_interface", None)
     if DeckField.INPUT in fields and inputs is not None:
         types = {n: t for n, (t, _) in iface.inputs.items()} if iface is not None else {}

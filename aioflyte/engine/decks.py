@@ -14,10 +14,17 @@ import time
 from typing import Any
 
 from aioflyte.core.context import TASK_FRAME, TaskFrame, params_for
-from aioflyte.core.deck import DECK_FILES, DeckFile, start_timeline, task_deck_page
+from aioflyte.core.deck import DECK_FILES, DeckFile, start_timeline, task_deck_page, write_deck_file
+from aioflyte.io.provider import is_remote
 from aioflyte.runscope import RunState
 
 log = logging.getLogger("aioflyte.decks")
+
+
+def _render_and_write(
+    task: Any, params: Any, inputs: dict[str, Any], outputs: dict[str, Any] | None, uri: str
+) -> None:  # fmt: skip
+    write_deck_file(uri, task_deck_page(task, params, inputs, outputs))
 
 
 async def write_page(uri: str, page: str) -> None:
@@ -78,8 +85,11 @@ async def _publish(
     if uri is None:
         return
     try:
-        page = await asyncio.to_thread(task_deck_page, task, params, inputs, outputs)
-        await write_page(uri, page)
+        if is_remote(uri):
+            page = await asyncio.to_thread(task_deck_page, task, params, inputs, outputs)
+            await write_page(uri, page)
+        else:  # one trip to a worker thread: render and write
+            await asyncio.to_thread(_render_and_write, task, params, inputs, outputs, uri)
     except Exception as e:
         log.error("task %s: its deck could not be written to %s: %s", task.name, uri, e)
         return
