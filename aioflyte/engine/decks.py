@@ -2,20 +2,21 @@
 timed into the timeline deck, then the page (``aioflyte/core/deck.py``) written at ``current_context().deck_uri``
 under the run's raw output prefix, and recorded for ``aioflyte.run(..., decks=True)``.
 
-A page is written when the attempt fails too (without the output deck), as flytekit's container entrypoint does;
-a page that cannot be written is logged, never a failure of the task.
+As in flytekit's local runs, an attempt that fails writes no page (a failed local run leaves nothing but the outputs
+of the calls that finished: docs/failures.md); the container entrypoint writes one, as flytekit's does. The page is
+rendered and written in a worker thread that a cancelled run waits for (``run_blocking``), so it never lands after
+the run has ended. A page that cannot be written is logged, never a failure of the task.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from typing import Any
 
 from aioflyte.core.context import TASK_FRAME, TaskFrame, params_for
 from aioflyte.core.deck import DECK_FILES, DeckFile, start_timeline, task_deck_page, write_deck_file
-from aioflyte.io.provider import is_remote
+from aioflyte.io.provider import is_remote, run_blocking
 from aioflyte.runscope import RunState
 
 log = logging.getLogger("aioflyte.decks")
@@ -60,11 +61,8 @@ async def run_attempt_with_deck(
                         "ProcessTime": time.process_time() - cpu,
                     }
                 )
-    except asyncio.CancelledError:
-        raise
     except BaseException as e:
         note(e, task, attempt)
-        await _publish(task, params, attempt, shown, None)
         raise
     finally:
         TASK_FRAME.reset(token)
@@ -86,10 +84,10 @@ async def _publish(
         return
     try:
         if is_remote(uri):
-            page = await asyncio.to_thread(task_deck_page, task, params, inputs, outputs)
+            page = await run_blocking(task_deck_page, task, params, inputs, outputs)
             await write_page(uri, page)
         else:  # one trip to a worker thread: render and write
-            await asyncio.to_thread(_render_and_write, task, params, inputs, outputs, uri)
+            await run_blocking(_render_and_write, task, params, inputs, outputs, uri)
     except Exception as e:
         log.error("task %s: its deck could not be written to %s: %s", task.name, uri, e)
         return
