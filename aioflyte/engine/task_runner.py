@@ -145,6 +145,7 @@ class TaskPlan:
     __slots__ = (
         "artifacts",
         "body",
+        "deck",
         "direct",
         "fast_in",
         "fast_out",
@@ -171,7 +172,11 @@ class TaskPlan:
         self.hashers = output_hashers(iface)
         #: outputs annotated with an Artifact, recorded in the local artifact store when produced
         self.artifacts = output_artifacts(iface)
-        self.direct = not (md.cache or md.retries or self.timeout or task.environment or self.hashers or self.artifacts)
+        #: the task writes a deck page per attempt (engine/decks.py)
+        self.deck = bool(getattr(task, "enable_deck", False))
+        self.direct = not (
+            md.cache or md.retries or self.timeout or task.environment or self.hashers or self.artifacts or self.deck
+        )
         #: the converter of the one bare output, when that is all the output conversion there is
         self.out_conv = self.outputs[0][2] if iface.single_output and self.fast_out else None
         self.fn, self.body = _body_of(task)
@@ -309,6 +314,10 @@ async def run_attempt(
     """One attempt with converted inputs: the task's frame, its environment and timeout (when it has them), the
     body, then output conversion (unless ``convert`` is false: the cache converts them itself). Every path of
     the pipeline ends here."""
+    if plan.deck:
+        from aioflyte.engine.decks import run_attempt_with_deck
+
+        return await run_attempt_with_deck(task, plan, run, inputs, attempt, call_id, convert)
     token = TASK_FRAME.set(TaskFrame(task, run, attempt, call_id))
     debug = events.on()
     if debug:

@@ -43,6 +43,8 @@ class Outcome:
     attempts: int = 0
     #: what a dynamic task wrote instead of outputs (``futures.pb``): the nodes the platform runs for it
     futures: dynamic_job_pb2.DynamicJobSpec | None = None
+    #: the ``deck.html`` the attempt wrote under its output prefix (a task with ``generates_deck``), or ""
+    deck_uri: str = ""
 
 
 def command(template: tasks_pb2.TaskTemplate, values: dict[str, str]) -> list[str]:
@@ -214,7 +216,11 @@ class TaskRun:
                 await rawcontainer.discard(out)
             else:
                 await rawcontainer.finish(self.template, out, process.returncode, values["rawOutputDataPrefix"])
-        return self._read(out, process.returncode, log_path, attempt, timed_out, timeout)
+        outcome = self._read(out, process.returncode, log_path, attempt, timed_out, timeout)
+        deck = out / "deck.html"
+        if self.template.metadata.generates_deck.value and deck.is_file():  # as Flyte's propeller reports it
+            outcome.deck_uri = str(deck)
+        return outcome
 
     def _read(
         self, out: Path, code: int | None, log_path: Path, attempt: int, timed_out: bool, timeout: float | None

@@ -61,6 +61,8 @@ async def _attempts(
             await record.start(run.attempt, base / "logs" / f"attempt-{run.attempt}.log")
 
     async def ended(attempt: int, outcome: Outcome) -> None:
+        if outcome.deck_uri and record is not None:  # Flyte reports it on the node execution (its closure)
+            rec.ne.closure.deck_uri = outcome.deck_uri
         if record is not None:
             await record.end(outcome.outputs_uri, outcome.error)
 
