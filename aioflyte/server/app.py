@@ -18,6 +18,7 @@ from aioflyte.server.auth import ServerSecurity
 from aioflyte.server.dataproxy import DataProxy
 from aioflyte.server.executions import ExecutionAdminService, ExecutionManager
 from aioflyte.server.executions.connectors import load_connectors
+from aioflyte.server.executions.taskenv import TaskEnvironment
 from aioflyte.server.http import HttpEndpoint
 from aioflyte.server.scheduler import MINUTE, Scheduler, in_process
 from aioflyte.server.signals import SignalManager, SignalService
@@ -50,6 +51,7 @@ class AdminServer:
         security: ServerSecurity | None = None,
         max_processes: int = 32,
         connector_modules: Sequence[str] = (),
+        task_env: TaskEnvironment | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         #: modules imported at start for the connectors they register (beside the built-in sensor connector)
@@ -63,7 +65,7 @@ class AdminServer:
         #: signals gate nodes wait for (approve / wait_for_input), set through the SignalService
         self.signals = SignalManager(self.store)
         self.executions = ExecutionManager(
-            self.store, self.raw_output_prefix, signals=self.signals, max_processes=max_processes
+            self.store, self.raw_output_prefix, signals=self.signals, max_processes=max_processes, task_env=task_env
         )
         #: real seconds a fixed-rate schedule's minute lasts (60; less only for tests); the scheduler is made in start()
         self.min_schedule_interval = min_schedule_interval
@@ -168,6 +170,7 @@ async def serve(
     security: ServerSecurity | None = None,
     max_processes: int = 32,
     connector_modules: Sequence[str] = (),
+    task_env: TaskEnvironment | None = None,
 ) -> None:
     """Run the server until SIGTERM/SIGINT (or until ``stop`` is set), then shut down cleanly.
 
@@ -185,7 +188,7 @@ async def serve(
     server = AdminServer(
         state_dir, host=host, port=port, raw_output_prefix=raw_output_prefix,
         min_schedule_interval=min_schedule_interval, security=security, max_processes=max_processes,
-        connector_modules=connector_modules,
+        connector_modules=connector_modules, task_env=task_env,
     )  # fmt: skip
     try:
         address = await server.start()
