@@ -34,11 +34,25 @@ import click
 @click.option("--connector-module", "connector_modules", multiple=True, metavar="MODULE",
               help="Import MODULE at start: the connectors it registers run their task types in-process "
               "(repeatable; also AIOFLYTE_CONNECTOR_MODULES, comma-separated; sensors always work).")  # fmt: skip
+@click.option(
+    "--task-python",
+    default=None,
+    metavar="PYTHON",
+    help="The Python of the environment tasks run in: its folder is searched first for a task command's "
+    "executable (pyflyte-execute, ...), and aioflyte's own commands run with it [default: this Python].",
+)
+@click.option(
+    "--task-path",
+    default=None,
+    metavar="PATH",
+    help="The PATH task commands are found on, after --task-python's folder [default: the server's PATH].",
+)
 def serve(
     port: int, state_dir: str, host: str, raw_output_prefix: str | None, min_schedule_interval: float,
     max_processes: int, log_level: str,
     tls_cert: str | None, tls_key: str | None, client_id: str | None, client_secret: str | None,
     client_secret_file: str | None, token_ttl: float, auth_metadata_key: str, connector_modules: tuple[str, ...],
+    task_python: str | None, task_path: str | None,
 ) -> None:  # fmt: skip
     """Start the local Admin server; stops on SIGTERM or Ctrl-C."""
     from aioflyte.server.app import serve as serve_server
@@ -52,13 +66,20 @@ def serve(
     except ValueError as e:
         raise click.UsageError(str(e)) from None
 
+    from aioflyte.server.executions.taskenv import TaskEnvironment
+
+    task_env = TaskEnvironment(task_python or sys.executable, task_path)
+    try:
+        task_env.check()
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     try:
         asyncio.run(
             serve_server(
                 port, state_dir, host=host, raw_output_prefix=raw_output_prefix,
                 min_schedule_interval=min_schedule_interval, security=security, max_processes=max_processes,
-                connector_modules=connector_modules,
+                connector_modules=connector_modules, task_env=task_env,
             )
         )  # fmt: skip
     except (OSError, ImportError, ValueError) as e:

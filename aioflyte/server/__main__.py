@@ -9,6 +9,7 @@ import sys
 
 from aioflyte.server.app import serve
 from aioflyte.server.auth import DEFAULT_METADATA_KEY, security_from_options
+from aioflyte.server.executions.taskenv import TaskEnvironment
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +33,16 @@ def _parser() -> argparse.ArgumentParser:
         "--connector-module", action="append", default=[], metavar="MODULE", dest="connector_modules",
         help="import MODULE at start: the connectors it registers run their task types in-process (repeatable; "
         "also AIOFLYTE_CONNECTOR_MODULES, comma-separated; the sensor connector is always loaded)",
+    )  # fmt: skip
+    env = p.add_argument_group("task environment (where task commands such as pyflyte-execute are found)")
+    env.add_argument(
+        "--task-python", default=None, metavar="PYTHON",
+        help="the Python of the environment tasks run in (its folder is searched first for the command's "
+        "executable, and aioflyte's own commands run with it); default: the server's own interpreter",
+    )  # fmt: skip
+    env.add_argument(
+        "--task-path", default=None, metavar="PATH",
+        help="the PATH task commands are found on, after --task-python's folder; default: the server's PATH",
     )  # fmt: skip
     tls = p.add_argument_group("TLS (off by default)")
     tls.add_argument("--tls-cert", default=None, metavar="PEM", help="certificate chain: serve gRPC and HTTP over TLS")
@@ -65,13 +76,18 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
     except ValueError as e:
         parser.error(str(e))
+    task_env = TaskEnvironment(args.task_python or sys.executable, args.task_path)
+    try:
+        task_env.check()
+    except ValueError as e:
+        parser.error(str(e))
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     try:
         asyncio.run(
             serve(
                 args.port, args.state_dir, host=args.host, raw_output_prefix=args.raw_output_prefix,
                 min_schedule_interval=args.min_schedule_interval, security=security,
-                max_processes=args.max_processes, connector_modules=args.connector_modules,
+                max_processes=args.max_processes, connector_modules=args.connector_modules, task_env=task_env,
             )
         )  # fmt: skip
     except (OSError, ImportError, ValueError) as e:

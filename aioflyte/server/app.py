@@ -19,6 +19,7 @@ from aioflyte.server.auth import ServerSecurity
 from aioflyte.server.dataproxy import DataProxy
 from aioflyte.server.executions import ExecutionAdminService, ExecutionManager
 from aioflyte.server.executions.connectors import load_connectors
+from aioflyte.server.executions.taskenv import TaskEnvironment
 from aioflyte.server.http import HttpEndpoint
 from aioflyte.server.scheduler import MINUTE, Scheduler, in_process
 from aioflyte.server.signals import SignalManager, SignalService
@@ -56,6 +57,7 @@ class AdminServer:
         security: ServerSecurity | None = None,
         max_processes: int = 32,
         connector_modules: Sequence[str] = (),
+        task_env: TaskEnvironment | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         #: modules imported at start for the connectors they register (beside the built-in sensor connector)
@@ -80,7 +82,7 @@ class AdminServer:
         self.signals = SignalManager(self.store)
         self.executions = ExecutionManager(
             self.store, metadata, signals=self.signals, max_processes=max_processes,
-            raw_data_prefix=self.raw_output_prefix if self.s3 else None,
+            raw_data_prefix=self.raw_output_prefix if self.s3 else None, task_env=task_env,
         )  # fmt: skip
         #: real seconds a fixed-rate schedule's minute lasts (60; less only for tests); the scheduler is made in start()
         self.min_schedule_interval = min_schedule_interval
@@ -189,6 +191,7 @@ async def serve(
     security: ServerSecurity | None = None,
     max_processes: int = 32,
     connector_modules: Sequence[str] = (),
+    task_env: TaskEnvironment | None = None,
 ) -> None:
     """Run the server until SIGTERM/SIGINT (or until ``stop`` is set), then shut down cleanly.
 
@@ -206,7 +209,7 @@ async def serve(
     server = AdminServer(
         state_dir, host=host, port=port, raw_output_prefix=raw_output_prefix,
         min_schedule_interval=min_schedule_interval, security=security, max_processes=max_processes,
-        connector_modules=connector_modules,
+        connector_modules=connector_modules, task_env=task_env,
     )  # fmt: skip
     try:
         address = await server.start()

@@ -114,7 +114,9 @@ class DataLocations:
         self._base_url = base_url  # a callable: the HTTP endpoint's base URL (known once it is started)
 
     def native(self, rel: str) -> str:
-        return f"{self.prefix}/{rel}" if self.s3 else f"file://{self.root}/{rel}"
+        """The URL clients store: ``s3://...``, or a plain absolute path for a local directory (flytekit refuses
+        ``file://`` URLs for FlyteFile and FlyteDirectory inputs, and accepts paths as local raw data)."""
+        return f"{self.prefix}/{rel}" if self.s3 else f"{self.root}/{rel}"
 
     def local_path(self, rel: str) -> Path:
         assert self.root is not None

@@ -40,6 +40,7 @@ from aioflyte.server.executions.records import (
 )
 from aioflyte.server.executions.runner import Outcome, TaskRun
 from aioflyte.server.executions.store import ExecutionStore
+from aioflyte.server.executions.taskenv import TaskEnvironment
 from aioflyte.server.store import Store, now_ns
 
 log = logging.getLogger("aioflyte.server")
@@ -107,6 +108,7 @@ class ExecutionManager:
     def __init__(
         self, store: Store, raw_output_prefix: str, *, max_processes: int = 32, signals: Any = None,
         raw_data_prefix: str | None = None,
+        task_env: TaskEnvironment | None = None,
     ) -> None:  # fmt: skip
         self.entities = store  # registered tasks, workflows and launch plans (child executions look them up)
         self.store = ExecutionStore(store)
@@ -119,6 +121,8 @@ class ExecutionManager:
         self.raw_data_prefix = raw_data_prefix.rstrip("/") if raw_data_prefix else None
         #: ``FLYTE_PLATFORM_*`` for task processes (set by the server once bound; spec ``envs`` override it)
         self.platform_env: dict[str, str] = {}
+        #: the interpreter and PATH task commands resolve on (``--task-python``, ``--task-path``)
+        self.task_env = task_env or TaskEnvironment()
         #: bounds the task processes running at once, over every execution
         self.slots = asyncio.Semaphore(max_processes)
         #: the task running each unfinished execution of this server
@@ -331,6 +335,7 @@ class ExecutionManager:
             run = TaskRun(
                 template, key, self.base(key), self.raw_output_prefix, on_start=started,
                 envs={**self.platform_env, **envs}, raw_prefix=self.task_raw_prefix(self.base(key)),
+                task_env=self.task_env,
             )  # fmt: skip
             outcome = await run.run()
         if outcome.futures is None:

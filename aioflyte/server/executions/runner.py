@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +21,8 @@ from pathlib import Path
 from flyteidl.core import dynamic_job_pb2, errors_pb2, execution_pb2, literals_pb2, tasks_pb2
 
 from aioflyte.server.executions import rawcontainer
+from aioflyte.server.executions.taskenv import MissingExecutable, TaskEnvironment
 
-#: What replaces the entrypoint word of a container command: the server's own interpreter.
-_ENTRYPOINTS = {
-    "aioflyte-execute": [sys.executable, "-m", "aioflyte.entrypoint"],
-    "pyflyte-execute": [sys.executable, "-m", "aioflyte.entrypoint"],
-    "aioflyte-fast-execute": [sys.executable, "-m", "aioflyte._entrypoint.fast"],
-}
 _KILL_GRACE = 2.0
 
 
@@ -48,7 +42,8 @@ class Outcome:
 
 
 def command(template: tasks_pb2.TaskTemplate, values: dict[str, str]) -> list[str]:
-    """The container's command line with the ``{{.input}}``-style templates filled and the entrypoint resolved."""
+    """The container's command line with the ``{{.input}}``-style templates filled (its executable as registered:
+    ``TaskEnvironment.resolve`` finds it)."""
     args = [*template.container.command, *template.container.args]
     if not args and template.HasField("k8s_pod"):  # the pod's primary container (named in the template's config)
         from google.protobuf import json_format
@@ -64,8 +59,7 @@ def command(template: tasks_pb2.TaskTemplate, values: dict[str, str]) -> list[st
         for key, value in values.items():
             arg = arg.replace("{{." + key + "}}", value)
         filled.append(arg)
-    head = _ENTRYPOINTS.get(filled[0])
-    return [*head, *filled[1:]] if head else filled
+    return filled
 
 
 def kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
@@ -106,6 +100,7 @@ class TaskRun:
         on_end: Callable[[int, Outcome], Awaitable[None]] | None = None,
         raw_prefix: str | None = None,
         workflow_name: str | None = None,
+        task_env: TaskEnvironment | None = None,
     ) -> None:
         self.template = template
         self.execution_id = execution_id
@@ -118,6 +113,8 @@ class TaskRun:
         self.raw_prefix = raw_prefix or f"{raw_output_prefix.rstrip('/')}/{'/'.join(execution_id)}/raw"
         self.workflow_name = workflow_name
         self.attempt = 0  # the running (or last) attempt
+        #: the interpreter and PATH the command's executable is found on (the server's --task-python/--task-path)
+        self.task_env = task_env or TaskEnvironment()
 
     def _env(self, attempt: int) -> dict[str, str]:
         project, domain, name = self.execution_id
@@ -143,6 +140,7 @@ class TaskRun:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        env["PATH"] = self.task_env.search_path  # what the command runs (pyflyte-fast-execute's child) resolves on
         return env
 
     async def run(self) -> Outcome:
@@ -185,8 +183,17 @@ class TaskRun:
         dlc = rawcontainer.data_config(self.template)
         if dlc is not None:  # a raw container (ContainerTask): its command around Flyte's data protocol
             argv = await rawcontainer.prepare(self.template, dlc, self.base / "inputs.pb", out, argv)
-        work = out / "work"  # the attempt's working directory (fast-registered code unpacks relative to it)
+        work = out / "work"  # the attempt's working directory (fast-registered code unpacks in it)
         work.mkdir(parents=True, exist_ok=True)
+        try:
+            argv = self.task_env.resolve(argv, str(work))
+        except MissingExecutable as e:
+            return Outcome(
+                error=execution_pb2.ExecutionError(
+                    code="SYSTEM:ExecutableNotFound", message=f"task {self.template.id.name}: {e}",
+                    kind=execution_pb2.ExecutionError.SYSTEM,
+                )
+            )  # fmt: skip
         # the task's stdout and stderr: the process needs a real file; opening it is one syscall per attempt
         with open(log_path, "ab") as log:  # noqa: ASYNC230
             # cancelled while spawning, asyncio kills the new process itself
