@@ -27,6 +27,7 @@ from aioflyte.models.literals import read_literal_map_file
 from aioflyte.server.executions.connectors import connector_for, no_connector_error, run_connector_task
 from aioflyte.server.executions.launch import resolve_launch
 from aioflyte.server.executions.nodestore import NodeStore
+from aioflyte.server.executions.processes import ProcessTable
 from aioflyte.server.executions.records import (
     NODE_UNFINISHED,
     TASK_UNFINISHED,
@@ -111,6 +112,8 @@ class ExecutionManager:
         self.entities = store  # registered tasks, workflows and launch plans (child executions look them up)
         self.store = ExecutionStore(store)
         self.nodes = NodeStore(store)
+        #: the task processes running now (pid and start time), so that a restart kills any that survived
+        self.processes = ProcessTable(store)
         #: the ``SignalManager`` gate nodes wait on (``None``: gates that need a signal fail)
         self.signals = signals
         self.raw_output_prefix = raw_output_prefix.removeprefix("file://")
@@ -148,6 +151,7 @@ class ExecutionManager:
         """Create the table and fail the executions a previous server left unfinished; returns how many."""
         await self.store.open()
         await self.nodes.open()
+        await self.processes.open()  # kills a previous server's surviving task processes before failing them
         await self._fail_unfinished_nodes()
         failed = 0
         for execution in await self.store.unfinished(UNFINISHED):
@@ -332,6 +336,7 @@ class ExecutionManager:
                 template, key, self.base(key), self.raw_output_prefix, on_start=started,
                 envs={**self.platform_env, **envs}, raw_prefix=self.task_raw_prefix(self.base(key)),
             )  # fmt: skip
+            run.processes = self.processes
             outcome = await run.run()
         if outcome.futures is None:
             if outcome.outputs is not None and outcome.error is None:

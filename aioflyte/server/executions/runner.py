@@ -22,6 +22,7 @@ from pathlib import Path
 from flyteidl.core import dynamic_job_pb2, errors_pb2, execution_pb2, literals_pb2, tasks_pb2
 
 from aioflyte.server.executions import rawcontainer
+from aioflyte.server.executions.processes import ProcessTable, child_setup
 
 #: What replaces the entrypoint word of a container command: the server's own interpreter.
 _ENTRYPOINTS = {
@@ -116,6 +117,8 @@ class TaskRun:
         self.raw_prefix = raw_prefix or f"{raw_output_prefix.rstrip('/')}/{'/'.join(execution_id)}/raw"
         self.workflow_name = workflow_name
         self.attempt = 0  # the running (or last) attempt
+        #: where each attempt's process is recorded while it runs (so a restarted server kills survivors)
+        self.processes: ProcessTable | None = None
 
     def _env(self, attempt: int) -> dict[str, str]:
         project, domain, name = self.execution_id
@@ -191,11 +194,14 @@ class TaskRun:
             self.process = await asyncio.create_subprocess_exec(
                 *argv, stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL,
                 env=self._env(attempt), cwd=work, start_new_session=True,
+                preexec_fn=child_setup(),  # dies with the server (PR_SET_PDEATHSIG): see processes.py
             )  # fmt: skip
         process = self.process
         timed_out = False
         # no suspension point between the spawn and this try: every way out of it stops the process group
         try:
+            if self.processes is not None:
+                await self.processes.add(process.pid, "/".join(self.execution_id))
             if self.on_start is not None:
                 await self.on_start(process.pid)
             await asyncio.wait_for(process.wait(), timeout)
@@ -209,6 +215,8 @@ class TaskRun:
             raise
         finally:
             kill_group(process.pid)  # anything the task left running in its group
+            if self.processes is not None:
+                await asyncio.shield(self.processes.remove(process.pid))
         if dlc is not None:
             if timed_out:
                 await rawcontainer.discard(out)
