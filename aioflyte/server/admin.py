@@ -278,6 +278,7 @@ class AdminService(admin_pb2_grpc.AdminServiceServicer):
             raise missing("spec")
         spec = request.spec
         check.identifier(spec.workflow_id, spec.HasField("workflow_id"), WORKFLOW)
+        check.max_parallelism(spec.max_parallelism, describe(request.id))
         await self._require_project(request.id.project, request.id.domain)
         workflow = await self._workflow(spec.workflow_id)
         interface = workflow.closure.compiled_workflow.primary.template.interface

@@ -10,16 +10,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import grpc
 from flyteidl.admin import project_pb2
-from flyteidl.service import admin_pb2_grpc, signal_pb2_grpc
+from flyteidl.service import admin_pb2, admin_pb2_grpc, signal_pb2, signal_pb2_grpc
+from google.protobuf.descriptor import ServiceDescriptor
 
 from aioflyte.server.auth import ServerSecurity
 from aioflyte.server.dataproxy import DataProxy
 from aioflyte.server.executions import ExecutionAdminService, ExecutionManager
 from aioflyte.server.executions.connectors import load_connectors
 from aioflyte.server.http import HttpEndpoint
+from aioflyte.server.rpc import add_service
 from aioflyte.server.scheduler import MINUTE, Scheduler, in_process
 from aioflyte.server.signals import SignalManager, SignalService
 from aioflyte.server.store import Store
@@ -34,6 +37,10 @@ READY_MESSAGE = "aioflyte-server listening on {address}"
 #: The variables that configure S3 access (aioflyte's and flytekit's ``FLYTE_AWS_*``, boto's ``AWS_*``), passed to
 #: task processes when the raw store is on S3.
 _STORAGE_ENV_PREFIXES = ("FLYTE_AWS_", "AWS_")
+
+
+def _service(module: Any, name: str) -> ServiceDescriptor:
+    return module.DESCRIPTOR.services_by_name[name]
 
 
 def _hostport(host: str, port: int) -> str:
@@ -122,8 +129,9 @@ class AdminServer:
             # scheduled firings go through the service's own CreateExecution, in-process
             self.scheduler = Scheduler(self.store, in_process(admin), minute=self.min_schedule_interval)
             admin.scheduler = self.scheduler
-            admin_pb2_grpc.add_AdminServiceServicer_to_server(admin, server)
-            signal_pb2_grpc.add_SignalServiceServicer_to_server(SignalService(self.signals), server)
+            add_service(server, admin, _service(admin_pb2, "AdminService"), admin_pb2_grpc.AdminServiceServicer)
+            add_service(server, SignalService(self.signals), _service(signal_pb2, "SignalService"),
+                        signal_pb2_grpc.SignalServiceServicer)  # fmt: skip
             self.dataproxy.attach(server)
             try:
                 port = self.security.add_port(server, _hostport(self.host, self.requested_port))

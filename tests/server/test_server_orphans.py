@@ -20,7 +20,7 @@ from servers import process_gone, task_env
 
 from aioflyte.configuration.config import Config
 from aioflyte.remote.remote import FlyteRemote
-from aioflyte.server.executions.processes import child_setup, kill_recorded, start_time
+from aioflyte.server.executions.processes import kill_recorded, start_time, with_parent_death_signal
 from aioflyte.server.testing import ServerProcess
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and PR_SET_PDEATHSIG: Linux")
@@ -121,11 +121,11 @@ def test_the_restart_sweep_kills_a_recorded_group_only_when_the_start_time_match
         leader.wait()
 
 
-def test_a_child_started_with_child_setup_dies_with_its_parent():
-    # the parent: a process that starts a child with child_setup's preexec_fn, prints its pid, then waits
+def test_a_task_command_started_through_the_launcher_dies_with_its_parent():
+    # the parent: a process that starts a child as the server starts a task command, prints its pid, then waits
     code = (
-        "import subprocess, sys, time; from aioflyte.server.executions.processes import child_setup; "
-        "c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'], preexec_fn=child_setup()); "
+        "import subprocess, sys, time; from aioflyte.server.executions.processes import with_parent_death_signal; "
+        "c = subprocess.Popen(with_parent_death_signal(['sleep', '600'])); "
         "print(c.pid, flush=True); time.sleep(600)"
     )
     parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
@@ -142,4 +142,16 @@ def test_a_child_started_with_child_setup_dies_with_its_parent():
     finally:
         with contextlib.suppress(OSError):
             os.kill(child, signal.SIGKILL)
-    assert child_setup() is not None
+
+
+def test_the_launcher_runs_the_command_as_given_with_default_signal_handlers():
+    out = subprocess.run(
+        with_parent_death_signal(["sh", "-c", "grep '^SigIgn' /proc/self/status; echo \"$0 $1\"", "a b", "c"]),
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    ignored, args = out.stdout.splitlines()
+    assert int(ignored.split()[1], 16) & (1 << (signal.SIGPIPE - 1)) == 0  # SIGPIPE not ignored, as Python has it
+    assert args == "a b c"
+    missing = subprocess.run(with_parent_death_signal(["no-such-command-x"]), capture_output=True, text=True)
+    assert missing.returncode == 127
+    assert "cannot run the task command 'no-such-command-x'" in missing.stderr

@@ -1,10 +1,11 @@
 """No task process outlives the server: each one starts in its own process group with the parent-death signal set,
 and is recorded (pid and start time, from ``/proc``) in the server's state while it runs.
 
-- **The parent-death signal** (Linux ``PR_SET_PDEATHSIG``, set with ``prctl`` through ctypes in the child before it
-  runs the task command): when the server dies, even by SIGKILL, the kernel sends SIGKILL to each task process it
-  started. It covers the process the server started, not the processes that one starts in turn (the kernel clears
-  the setting in a forked child); ``aioflyte-fast-execute`` sets it again on the task command it runs.
+- **The parent-death signal** (Linux ``PR_SET_PDEATHSIG``, set with ``prctl`` through ctypes by a few lines of
+  Python that then exec the task command in the same process): when the server dies, even by SIGKILL, the kernel
+  sends SIGKILL to each task process it started. It covers the process the server started, not the processes that
+  one starts in turn (the kernel clears the setting in a forked child); ``aioflyte-fast-execute`` sets it again on
+  the task command it runs.
 - **The record**: a row ``(pid, start time)`` in the ``processes`` table while the attempt runs. On the next start,
   before it marks the interrupted executions failed, the server kills whatever is left of each recorded process
   group (:func:`kill_recorded`): the processes whose group is the recorded pid and which started no earlier than the
@@ -17,23 +18,16 @@ sweep finds nothing to kill (the process groups are still killed when an executi
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
-from functools import cache
 
 import aiosqlite
 
 from aioflyte.server.store import Store
 
 log = logging.getLogger("aioflyte.server")
-
-#: ``PR_SET_PDEATHSIG`` from ``<linux/prctl.h>``.
-PR_SET_PDEATHSIG = 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS processes (
@@ -44,34 +38,37 @@ CREATE TABLE IF NOT EXISTS processes (
 """
 
 
-@cache
-def _prctl() -> Callable[..., int] | None:
-    """libc's ``prctl``, loaded in the server (never in a freshly forked child); None where there is none."""
-    if not sys.platform.startswith("linux"):
-        return None
+#: What runs first in a task process: set the parent-death signal, check the server is still its parent, then exec
+#: the task command (same pid, same process group; the setting survives exec). A launcher rather than a
+#: ``preexec_fn``: that would make the server fork() instead of vfork()/posix_spawn(), and a fork of a process
+#: running grpc's threads runs grpc's fork handlers in the child, which can abort it.
+_LAUNCHER = """\
+import os, sys
+if sys.platform.startswith("linux"):
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return libc.prctl
+        import ctypes
+        ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
     except (OSError, AttributeError):
-        return None
+        pass
+if os.getppid() != int(sys.argv[1]):  # the server died before the setting took effect
+    os._exit(137)
+import signal
+for name in ("SIGPIPE", "SIGXFSZ", "SIGXFZ"):  # Python ignores these; the task command starts with the defaults
+    if hasattr(signal, name):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+try:
+    os.execvp(sys.argv[2], sys.argv[2:])
+except OSError as e:
+    sys.stderr.write(f"aioflyte-server: cannot run the task command {sys.argv[2]!r}: {e}\\n")
+    os._exit(127)
+"""
 
 
-def child_setup() -> Callable[[], None] | None:
-    """A ``preexec_fn`` that makes the child die (SIGKILL) with the process that starts it; None off Linux.
-
-    Made in the parent: it records the parent's pid, and the child exits at once when the parent is already gone
-    by the time the signal is set (the kernel would not send it then)."""
-    prctl = _prctl()
-    if prctl is None:
-        return None
-    parent = os.getpid()
-
-    def setup() -> None:
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:
-            os._exit(137)
-
-    return setup
+def with_parent_death_signal(argv: list[str]) -> list[str]:
+    """``argv`` behind the launcher, so the process dies (SIGKILL) with the server; ``argv`` itself off Linux."""
+    if not sys.platform.startswith("linux"):
+        return list(argv)
+    return [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(os.getpid()), *argv]
 
 
 def proc_stat(pid: int) -> tuple[str, int, int] | None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from flyteidl.core import dynamic_job_pb2, errors_pb2, execution_pb2, literals_pb2, tasks_pb2
 
 from aioflyte.server.executions import rawcontainer
-from aioflyte.server.executions.processes import ProcessTable, child_setup
+from aioflyte.server.executions.processes import ProcessTable, with_parent_death_signal
 
 #: What replaces the entrypoint word of a container command: the server's own interpreter.
 _ENTRYPOINTS = {
@@ -192,9 +192,8 @@ class TaskRun:
         with open(log_path, "ab") as log:  # noqa: ASYNC230
             # cancelled while spawning, asyncio kills the new process itself
             self.process = await asyncio.create_subprocess_exec(
-                *argv, stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL,
+                *with_parent_death_signal(argv), stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL,
                 env=self._env(attempt), cwd=work, start_new_session=True,
-                preexec_fn=child_setup(),  # dies with the server (PR_SET_PDEATHSIG): see processes.py
             )  # fmt: skip
         process = self.process
         timed_out = False
