@@ -108,7 +108,8 @@ class AdminService(admin_pb2_grpc.AdminServiceServicer):
                         exists_identical_structure=workflow_pb2.WorkflowErrorExistsIdenticalStructure(id=id)
                     ),
                 )
-            raise AlreadyExists(f"{what} with identical structure already exists: {describe(id)}", details=details)
+            raise AlreadyExists(f"{what} with identical structure already exists: {describe(id)}", details=details,
+                                outcome="already registered")  # fmt: skip
         if id.resource_type == WORKFLOW:
             details = (
                 workflow_pb2.CreateWorkflowFailureReason(
@@ -404,7 +405,7 @@ class AdminService(admin_pb2_grpc.AdminServiceServicer):
                 "Domains are currently only set system wide. Please retry without domains included in your request."
             )
         if not await self.store.insert_project(project.id, project.SerializeToString(), project.state):
-            raise AlreadyExists(f"project [{project.id}] already exists")
+            raise AlreadyExists(f"project [{project.id}] already exists", outcome="already registered")
         return project_pb2.ProjectRegisterResponse()
 
     @handler

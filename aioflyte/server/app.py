@@ -31,7 +31,9 @@ log = logging.getLogger("aioflyte.server")
 
 #: The projects a new state directory starts with (the Flyte sandbox has ``flytesnacks``).
 DEFAULT_PROJECTS = ("flytesnacks",)
-READY_MESSAGE = "aioflyte-server listening on {address}"
+#: The line printed once the server accepts calls: the gRPC address first (what clients' endpoint is), then the base
+#: URL of its HTTP routes (signed data proxy URLs, the OAuth2 token endpoint).
+READY_MESSAGE = "aioflyte-server listening on {address} (gRPC) and {http_url} (HTTP)"
 
 
 #: The variables that configure S3 access (aioflyte's and flytekit's ``FLYTE_AWS_*``, boto's ``AWS_*``), passed to
@@ -200,7 +202,8 @@ async def serve(
 ) -> None:
     """Run the server until SIGTERM/SIGINT (or until ``stop`` is set), then shut down cleanly.
 
-    When ready it prints ``aioflyte-server listening on HOST:PORT`` on stdout (the bound port when ``port`` is 0).
+    When ready it prints ``aioflyte-server listening on HOST:PORT (gRPC) and http://HOST:PORT2 (HTTP)`` on stdout
+    (the bound ports when ``port`` is 0; the HTTP port is always chosen free).
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -218,7 +221,7 @@ async def serve(
     )  # fmt: skip
     try:
         address = await server.start()
-        print(READY_MESSAGE.format(address=address), flush=True)
+        print(READY_MESSAGE.format(address=address, http_url=server.http.url), flush=True)
         await stop.wait()
         log.info("shutting down")
     finally:

@@ -20,10 +20,12 @@ class AdminError(Exception):
 
     code: grpc.StatusCode = grpc.StatusCode.INTERNAL
 
-    def __init__(self, message: str, *, details: tuple[Message, ...] = ()) -> None:
+    def __init__(self, message: str, *, details: tuple[Message, ...] = (), outcome: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
+        #: how the server's log describes the answer when it is no failure (e.g. "already registered")
+        self.outcome = outcome
 
 
 class InvalidArgument(AdminError):

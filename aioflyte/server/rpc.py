@@ -50,7 +50,10 @@ def handler(fn: Handler[T]) -> Handler[T]:
         try:
             return await fn(self, request, context)
         except AdminError as e:
-            log.info("%s failed: %s %s", fn.__name__, e.code.name, e.message)
+            if e.outcome is not None:  # an answer of the protocol, not a failure (an identical re-registration)
+                log.info("%s: %s (answered %s: %s)", fn.__name__, e.outcome, e.code.name, e.message)
+            else:
+                log.info("%s failed: %s %s", fn.__name__, e.code.name, e.message)
             await abort(context, e)
         except grpc.aio.AbortError:
             raise

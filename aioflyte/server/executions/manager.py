@@ -23,7 +23,9 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from aioflyte.exceptions import ArtifactError
+from aioflyte.loggers import get_logger
 from aioflyte.models.literals import read_literal_map_file
+from aioflyte.server.errors import enum_name
 from aioflyte.server.executions.connectors import connector_for, no_connector_error, run_connector_task
 from aioflyte.server.executions.launch import resolve_launch
 from aioflyte.server.executions.nodestore import NodeStore
@@ -44,6 +46,9 @@ from aioflyte.server.executions.store import ExecutionStore
 from aioflyte.server.store import Store, now_ns
 
 log = logging.getLogger("aioflyte.server")
+#: executions' lifecycle (created, each phase change, the error kind of a failure): key-value records (structlog)
+#: on the same standard library logger, ``aioflyte.server``
+events = get_logger("server")
 
 Phase: TypeAlias = core_execution_pb2.WorkflowExecution
 QUEUED, RUNNING, SUCCEEDED, FAILED, ABORTED = Phase.QUEUED, Phase.RUNNING, Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED
@@ -80,6 +85,24 @@ def _stamp(execution: execution_pb2.Execution, phase: Phase.Phase, ns: int) -> N
         duration = duration_pb2.Duration()
         duration.FromNanoseconds(max(0, ns - closure.started_at.ToNanoseconds()))
         closure.duration.CopyFrom(duration)
+
+
+def _log_phase(key: tuple[str, str, str], execution: execution_pb2.Execution) -> None:
+    """Log an execution's new phase: ``execution running``, ``execution succeeded``, ``execution failed`` (with the
+    error's kind and code), ``execution aborted``."""
+    phase = Phase.Phase.Name(execution.closure.phase)
+    fields: dict[str, Any] = {"execution": "/".join(key)}
+    closure = execution.closure
+    if closure.phase == FAILED:
+        fields["error_kind"] = enum_name(core_execution_pb2.ExecutionError.ErrorKind, closure.error.kind)
+        fields["error_code"] = closure.error.code
+        events.warning(f"execution {phase.lower()}", **fields)
+        return
+    if closure.phase == ABORTED:
+        fields["cause"] = closure.abort_metadata.cause
+    elif closure.phase in TERMINAL and closure.HasField("duration"):
+        fields["duration"] = f"{closure.duration.ToTimedelta().total_seconds():.3f}s"
+    events.info(f"execution {phase.lower()}", **fields)
 
 
 def _stopped(execution: execution_pb2.Execution) -> None:
@@ -191,6 +214,7 @@ class ExecutionManager:
             core_execution_pb2.ExecutionError(code=code, message=message, kind=core_execution_pb2.ExecutionError.SYSTEM)
         )
         _stamp(execution, FAILED, ns)
+        _log_phase((execution.id.project, execution.id.domain, execution.id.name), execution)
         await self.store.update(execution, ns)
 
     async def create(
@@ -220,6 +244,14 @@ class ExecutionManager:
             execution.closure.workflow_id.CopyFrom(target.primary.template.id)
         if not await self.store.insert(execution, ns):
             return None
+        target_id = (
+            target.primary.template.id if isinstance(target, compiler_pb2.CompiledWorkflowClosure) else target.id
+        )
+        events.info(
+            "execution created", execution="/".join(key), target=f"{target_id.name}@{target_id.version}",
+            launch_plan=f"{spec.launch_plan.name}@{spec.launch_plan.version}",
+            mode=enum_name(execution_pb2.ExecutionMetadata.ExecutionMode, spec.metadata.mode),
+        )  # fmt: skip
         starting = self._starting[key] = asyncio.get_running_loop().create_future()
         try:
             await asyncio.to_thread(base.mkdir, parents=True, exist_ok=True)
@@ -286,7 +318,10 @@ class ExecutionManager:
             execution = await self.store.get(*key)
             if execution is None:
                 return
+        before = execution.closure.phase
         change(execution)
+        if execution.closure.phase != before:
+            _log_phase(key, execution)
         await self.store.update(execution, now_ns(), pgid)
 
     async def _run(
