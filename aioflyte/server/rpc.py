@@ -91,8 +91,11 @@ def _decoding(impl: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]], r
             await abort(context, error)
         try:
             return await impl(request, context)
-        except (grpc.aio.AbortError, AdminError):
+        except grpc.aio.AbortError:
             raise
+        except AdminError as e:  # a method not wrapped by @handler: its code all the same
+            log.info("%s failed: %s %s", name, e.code.name, e.message)
+            await abort(context, e)
         except Exception as e:  # a method not wrapped by @handler: still an explicit code
             log.exception("%s crashed", name)
             await abort(context, Internal(f"{name} failed: {type(e).__name__}: {e}"))
