@@ -160,7 +160,10 @@ async def _real_things(endpoint: str) -> None:
     """Register a workflow, its tasks and launch plans, run it, and put what they are made of in the pool."""
     POOL.clear()
     async with FlyteRemote(Config.for_endpoint(endpoint, insecure=True), P, D) as remote:
-        done = await remote.execute(wf.chain, inputs={"a": 1, "b": 2}, version="v1", wait=True)
+        # a fixed name, so that the requests built around it are the same on every run
+        done = await remote.execute(
+            wf.chain, inputs={"a": 1, "b": 2}, version="v1", execution_name="fuzz-seed", wait=True
+        )
         await remote.register_launch_plan(wf.fixed_lp, version="v1")
         client = remote.client
         ex = await client.get_execution(done.id)
