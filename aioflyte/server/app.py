@@ -10,10 +10,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import grpc
 from flyteidl.admin import project_pb2
-from flyteidl.service import admin_pb2_grpc, signal_pb2_grpc
+from flyteidl.service import admin_pb2, admin_pb2_grpc, signal_pb2, signal_pb2_grpc
+from google.protobuf.descriptor import ServiceDescriptor
 
 from aioflyte.server.auth import ServerSecurity
 from aioflyte.server.dataproxy import DataProxy
@@ -21,6 +23,7 @@ from aioflyte.server.executions import ExecutionAdminService, ExecutionManager
 from aioflyte.server.executions.connectors import load_connectors
 from aioflyte.server.executions.taskenv import TaskEnvironment
 from aioflyte.server.http import HttpEndpoint
+from aioflyte.server.rpc import add_service
 from aioflyte.server.scheduler import MINUTE, Scheduler, in_process
 from aioflyte.server.signals import SignalManager, SignalService
 from aioflyte.server.store import Store
@@ -29,12 +32,18 @@ log = logging.getLogger("aioflyte.server")
 
 #: The projects a new state directory starts with (the Flyte sandbox has ``flytesnacks``).
 DEFAULT_PROJECTS = ("flytesnacks",)
-READY_MESSAGE = "aioflyte-server listening on {address}"
+#: The line printed once the server accepts calls: the gRPC address first (what clients' endpoint is), then the base
+#: URL of its HTTP routes (signed data proxy URLs, the OAuth2 token endpoint).
+READY_MESSAGE = "aioflyte-server listening on {address} (gRPC) and {http_url} (HTTP)"
 
 
 #: The variables that configure S3 access (aioflyte's and flytekit's ``FLYTE_AWS_*``, boto's ``AWS_*``), passed to
 #: task processes when the raw store is on S3.
 _STORAGE_ENV_PREFIXES = ("FLYTE_AWS_", "AWS_")
+
+
+def _service(module: Any, name: str) -> ServiceDescriptor:
+    return module.DESCRIPTOR.services_by_name[name]
 
 
 def _hostport(host: str, port: int) -> str:
@@ -124,8 +133,9 @@ class AdminServer:
             # scheduled firings go through the service's own CreateExecution, in-process
             self.scheduler = Scheduler(self.store, in_process(admin), minute=self.min_schedule_interval)
             admin.scheduler = self.scheduler
-            admin_pb2_grpc.add_AdminServiceServicer_to_server(admin, server)
-            signal_pb2_grpc.add_SignalServiceServicer_to_server(SignalService(self.signals), server)
+            add_service(server, admin, _service(admin_pb2, "AdminService"), admin_pb2_grpc.AdminServiceServicer)
+            add_service(server, SignalService(self.signals), _service(signal_pb2, "SignalService"),
+                        signal_pb2_grpc.SignalServiceServicer)  # fmt: skip
             self.dataproxy.attach(server)
             try:
                 port = self.security.add_port(server, _hostport(self.host, self.requested_port))
@@ -195,7 +205,8 @@ async def serve(
 ) -> None:
     """Run the server until SIGTERM/SIGINT (or until ``stop`` is set), then shut down cleanly.
 
-    When ready it prints ``aioflyte-server listening on HOST:PORT`` on stdout (the bound port when ``port`` is 0).
+    When ready it prints ``aioflyte-server listening on HOST:PORT (gRPC) and http://HOST:PORT2 (HTTP)`` on stdout
+    (the bound ports when ``port`` is 0; the HTTP port is always chosen free).
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -213,7 +224,7 @@ async def serve(
     )  # fmt: skip
     try:
         address = await server.start()
-        print(READY_MESSAGE.format(address=address), flush=True)
+        print(READY_MESSAGE.format(address=address, http_url=server.http.url), flush=True)
         await stop.wait()
         log.info("shutting down")
     finally:

@@ -132,6 +132,8 @@ class DataLocations:
                 raise InvalidArgument(f"native_url {native_url!r} is not under the raw data prefix {self.prefix}")
             return relative(native_url[len(self.prefix) + 1 :])
         assert self.root is not None
+        if "\x00" in native_url:
+            raise InvalidArgument(f"native_url {native_url!r} holds a NUL character")
         path = Path(native_url.removeprefix("file://")).resolve()
         if self.root not in path.parents:
             raise InvalidArgument(f"native_url {native_url!r} is not under the raw data prefix {self.root}")

@@ -161,7 +161,7 @@ def served(tmp_path):
     try:
         line = proc.stdout.readline()
         assert "aioflyte-server listening on" in line, (line, proc.poll())
-        yield line.strip().rsplit(" ", 1)[-1]
+        yield line.split("listening on ", 1)[1].split()[0]
     finally:
         proc.terminate()
         proc.wait(timeout=30)

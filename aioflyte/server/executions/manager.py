@@ -23,10 +23,13 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from aioflyte.exceptions import ArtifactError
+from aioflyte.loggers import get_logger
 from aioflyte.models.literals import read_literal_map_file
+from aioflyte.server.errors import enum_name
 from aioflyte.server.executions.connectors import connector_for, no_connector_error, run_connector_task
 from aioflyte.server.executions.launch import resolve_launch
 from aioflyte.server.executions.nodestore import NodeStore
+from aioflyte.server.executions.processes import ProcessTable
 from aioflyte.server.executions.records import (
     NODE_UNFINISHED,
     TASK_UNFINISHED,
@@ -44,6 +47,9 @@ from aioflyte.server.executions.taskenv import TaskEnvironment
 from aioflyte.server.store import Store, now_ns
 
 log = logging.getLogger("aioflyte.server")
+#: executions' lifecycle (created, each phase change, the error kind of a failure): key-value records (structlog)
+#: on the same standard library logger, ``aioflyte.server``
+events = get_logger("server")
 
 Phase: TypeAlias = core_execution_pb2.WorkflowExecution
 QUEUED, RUNNING, SUCCEEDED, FAILED, ABORTED = Phase.QUEUED, Phase.RUNNING, Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED
@@ -82,6 +88,24 @@ def _stamp(execution: execution_pb2.Execution, phase: Phase.Phase, ns: int) -> N
         closure.duration.CopyFrom(duration)
 
 
+def _log_phase(key: tuple[str, str, str], execution: execution_pb2.Execution) -> None:
+    """Log an execution's new phase: ``execution running``, ``execution succeeded``, ``execution failed`` (with the
+    error's kind and code), ``execution aborted``."""
+    phase = Phase.Phase.Name(execution.closure.phase)
+    fields: dict[str, Any] = {"execution": "/".join(key)}
+    closure = execution.closure
+    if closure.phase == FAILED:
+        fields["error_kind"] = enum_name(core_execution_pb2.ExecutionError.ErrorKind, closure.error.kind)
+        fields["error_code"] = closure.error.code
+        events.warning(f"execution {phase.lower()}", **fields)
+        return
+    if closure.phase == ABORTED:
+        fields["cause"] = closure.abort_metadata.cause
+    elif closure.phase in TERMINAL and closure.HasField("duration"):
+        fields["duration"] = f"{closure.duration.ToTimedelta().total_seconds():.3f}s"
+    events.info(f"execution {phase.lower()}", **fields)
+
+
 def _stopped(execution: execution_pb2.Execution) -> None:
     """The change recorded when the server stops while the execution runs."""
     execution.closure.error.CopyFrom(core_execution_pb2.ExecutionError(
@@ -113,6 +137,8 @@ class ExecutionManager:
         self.entities = store  # registered tasks, workflows and launch plans (child executions look them up)
         self.store = ExecutionStore(store)
         self.nodes = NodeStore(store)
+        #: the task processes running now (pid and start time), so that a restart kills any that survived
+        self.processes = ProcessTable(store)
         #: the ``SignalManager`` gate nodes wait on (``None``: gates that need a signal fail)
         self.signals = signals
         self.raw_output_prefix = raw_output_prefix.removeprefix("file://")
@@ -152,6 +178,7 @@ class ExecutionManager:
         """Create the table and fail the executions a previous server left unfinished; returns how many."""
         await self.store.open()
         await self.nodes.open()
+        await self.processes.open()  # kills a previous server's surviving task processes before failing them
         await self._fail_unfinished_nodes()
         failed = 0
         for execution in await self.store.unfinished(UNFINISHED):
@@ -191,6 +218,7 @@ class ExecutionManager:
             core_execution_pb2.ExecutionError(code=code, message=message, kind=core_execution_pb2.ExecutionError.SYSTEM)
         )
         _stamp(execution, FAILED, ns)
+        _log_phase((execution.id.project, execution.id.domain, execution.id.name), execution)
         await self.store.update(execution, ns)
 
     async def create(
@@ -220,6 +248,14 @@ class ExecutionManager:
             execution.closure.workflow_id.CopyFrom(target.primary.template.id)
         if not await self.store.insert(execution, ns):
             return None
+        target_id = (
+            target.primary.template.id if isinstance(target, compiler_pb2.CompiledWorkflowClosure) else target.id
+        )
+        events.info(
+            "execution created", execution="/".join(key), target=f"{target_id.name}@{target_id.version}",
+            launch_plan=f"{spec.launch_plan.name}@{spec.launch_plan.version}",
+            mode=enum_name(execution_pb2.ExecutionMetadata.ExecutionMode, spec.metadata.mode),
+        )  # fmt: skip
         starting = self._starting[key] = asyncio.get_running_loop().create_future()
         try:
             await asyncio.to_thread(base.mkdir, parents=True, exist_ok=True)
@@ -286,7 +322,10 @@ class ExecutionManager:
             execution = await self.store.get(*key)
             if execution is None:
                 return
+        before = execution.closure.phase
         change(execution)
+        if execution.closure.phase != before:
+            _log_phase(key, execution)
         await self.store.update(execution, now_ns(), pgid)
 
     async def _run(
@@ -337,6 +376,7 @@ class ExecutionManager:
                 envs={**self.platform_env, **envs}, raw_prefix=self.task_raw_prefix(self.base(key)),
                 task_env=self.task_env,
             )  # fmt: skip
+            run.processes = self.processes
             outcome = await run.run()
         if outcome.futures is None:
             if outcome.outputs is not None and outcome.error is None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from flyteidl.core import dynamic_job_pb2, errors_pb2, execution_pb2, literals_pb2, tasks_pb2
 
 from aioflyte.server.executions import rawcontainer
+from aioflyte.server.executions.processes import ProcessTable, with_parent_death_signal
 from aioflyte.server.executions.taskenv import MissingExecutable, TaskEnvironment
 
 _KILL_GRACE = 2.0
@@ -115,6 +116,8 @@ class TaskRun:
         self.attempt = 0  # the running (or last) attempt
         #: the interpreter and PATH the command's executable is found on (the server's --task-python/--task-path)
         self.task_env = task_env or TaskEnvironment()
+        #: where each attempt's process is recorded while it runs (so a restarted server kills survivors)
+        self.processes: ProcessTable | None = None
 
     def _env(self, attempt: int) -> dict[str, str]:
         project, domain, name = self.execution_id
@@ -188,6 +191,8 @@ class TaskRun:
         try:
             argv = self.task_env.resolve(argv, str(work))
         except MissingExecutable as e:
+            if dlc is not None:
+                await rawcontainer.discard(out)
             return Outcome(
                 error=execution_pb2.ExecutionError(
                     code="SYSTEM:ExecutableNotFound", message=f"task {self.template.id.name}: {e}",
@@ -198,13 +203,15 @@ class TaskRun:
         with open(log_path, "ab") as log:  # noqa: ASYNC230
             # cancelled while spawning, asyncio kills the new process itself
             self.process = await asyncio.create_subprocess_exec(
-                *argv, stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL,
+                *with_parent_death_signal(argv), stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL,
                 env=self._env(attempt), cwd=work, start_new_session=True,
             )  # fmt: skip
         process = self.process
         timed_out = False
         # no suspension point between the spawn and this try: every way out of it stops the process group
         try:
+            if self.processes is not None:
+                await self.processes.add(process.pid, "/".join(self.execution_id))
             if self.on_start is not None:
                 await self.on_start(process.pid)
             await asyncio.wait_for(process.wait(), timeout)
@@ -218,6 +225,8 @@ class TaskRun:
             raise
         finally:
             kill_group(process.pid)  # anything the task left running in its group
+            if self.processes is not None:
+                await asyncio.shield(self.processes.remove(process.pid))
         if dlc is not None:
             if timed_out:
                 await rawcontainer.discard(out)

@@ -72,6 +72,7 @@ async def _attempts(
         raw_prefix=ctx.manager.task_raw_prefix(base),
         workflow_name=ctx.workflow_name, task_env=ctx.manager.task_env,
     )  # fmt: skip
+    run.processes = ctx.manager.processes
     try:
         async with contextlib.AsyncExitStack() as stack:
             if ctx.parallelism is not None:  # the execution's max_parallelism first, then the server's bound
