@@ -15,6 +15,7 @@ from flyteidl.admin import project_pb2
 from flyteidl.service import admin_pb2_grpc, signal_pb2_grpc
 
 from aioflyte.server.auth import ServerSecurity
+from aioflyte.server.console import Console
 from aioflyte.server.dataproxy import DataProxy
 from aioflyte.server.executions import ExecutionAdminService, ExecutionManager
 from aioflyte.server.executions.connectors import load_connectors
@@ -28,6 +29,7 @@ log = logging.getLogger("aioflyte.server")
 #: The projects a new state directory starts with (the Flyte sandbox has ``flytesnacks``).
 DEFAULT_PROJECTS = ("flytesnacks",)
 READY_MESSAGE = "aioflyte-server listening on {address}"
+CONSOLE_MESSAGE = "aioflyte-server console at {url}/console"
 
 
 def _hostport(host: str, port: int) -> str:
@@ -76,6 +78,11 @@ class AdminServer:
         self.http = HttpEndpoint(host, http_port, ssl_context=self.security.ssl_context)
         #: signed upload/download URLs (routes on ``http``) and GetData for flyte:// URIs
         self.dataproxy = DataProxy(self.state_dir, self.raw_output_prefix, self.executions, self.http)
+        #: the web console, at ``/console`` on ``http``
+        self.console = Console(
+            self.http.app, store=self.store, executions=self.executions, signals=self.signals,
+            locations=self.dataproxy.locations, security=self.security,
+        )  # fmt: skip
 
     @property
     def address(self) -> str:
@@ -103,6 +110,7 @@ class AdminServer:
             # scheduled firings go through the service's own CreateExecution, in-process
             self.scheduler = Scheduler(self.store, in_process(admin), minute=self.min_schedule_interval)
             admin.scheduler = self.scheduler
+            self.console.admin = admin
             admin_pb2_grpc.add_AdminServiceServicer_to_server(admin, server)
             signal_pb2_grpc.add_SignalServiceServicer_to_server(SignalService(self.signals), server)
             self.dataproxy.attach(server)
@@ -168,10 +176,12 @@ async def serve(
     security: ServerSecurity | None = None,
     max_processes: int = 32,
     connector_modules: Sequence[str] = (),
+    http_port: int = 0,
 ) -> None:
     """Run the server until SIGTERM/SIGINT (or until ``stop`` is set), then shut down cleanly.
 
-    When ready it prints ``aioflyte-server listening on HOST:PORT`` on stdout (the bound port when ``port`` is 0).
+    When ready it prints ``aioflyte-server listening on HOST:PORT`` on stdout (the bound port when ``port`` is 0),
+    then ``aioflyte-server console at URL/console`` (the HTTP endpoint, on ``http_port``; 0: any free port).
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -185,11 +195,12 @@ async def serve(
     server = AdminServer(
         state_dir, host=host, port=port, raw_output_prefix=raw_output_prefix,
         min_schedule_interval=min_schedule_interval, security=security, max_processes=max_processes,
-        connector_modules=connector_modules,
+        connector_modules=connector_modules, http_port=http_port,
     )  # fmt: skip
     try:
         address = await server.start()
         print(READY_MESSAGE.format(address=address), flush=True)
+        print(CONSOLE_MESSAGE.format(url=server.http.url), flush=True)
         await stop.wait()
         log.info("shutting down")
     finally:

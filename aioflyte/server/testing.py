@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 _READY = "aioflyte-server listening on "
+_CONSOLE = "aioflyte-server console at "
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -47,6 +48,13 @@ class ServerProcess:
         self.args = tuple(args)  # extra command-line options of the server
         self.process: asyncio.subprocess.Process | None = None
         self.endpoint = f"{host}:{self.port}"
+        #: the web console's URL (``http://HOST:PORT/console``), known once started
+        self.console_url = ""
+
+    @property
+    def http_url(self) -> str:
+        """The HTTP endpoint's base URL (``http://HOST:PORT``): the console is at ``/console`` under it."""
+        return self.console_url.removesuffix("/console")
 
     @property
     def log_path(self) -> Path:
@@ -81,6 +89,9 @@ class ServerProcess:
             text = line.decode(errors="replace").strip()
             if text.startswith(_READY):
                 self.endpoint = text[len(_READY) :]
+                console = (await self.process.stdout.readline()).decode(errors="replace").strip()
+                if console.startswith(_CONSOLE):  # printed right after the ready line
+                    self.console_url = console[len(_CONSOLE) :]
                 return
 
     async def stop(self, timeout: float = 10.0) -> int | None:
