@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
+from pathlib import Path
 
-from aioflyte import WorkflowFailurePolicy, approve, map_task, task, workflow
+from aioflyte import WorkflowFailurePolicy, approve, dynamic, map_task, task, wait_for_input, workflow
 
 
 @task
@@ -41,3 +43,41 @@ def console_wf(n: int) -> int:
 def echo(text: str) -> str:
     print(text, flush=True)
     return text
+
+
+@task
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+@workflow
+def inner(x: int) -> int:
+    return square(x=x)
+
+
+@dynamic
+def fan(n: int) -> list[int]:
+    return [square(x=i) for i in range(n)]
+
+
+@workflow
+def nested_wf(n: int) -> int:
+    """A subworkflow, a dynamic node and an input the run waits for."""
+    a = inner(x=n)
+    s = total(xs=fan(n=2))
+    extra = wait_for_input("extra", timeout=timedelta(minutes=10), expected_type=int)
+    return add(a=add(a=a, b=s), b=extra)
+
+
+@task
+def with_deck(title: str) -> str:
+    """Writes a deck where the server keeps an attempt's deck (the attempt folder, the parent of the working
+    directory), as a task with decks enabled does."""
+    deck = Path.cwd().parent / "deck.html"
+    deck.write_text(f"<html><body><h1>{html.escape(title)}</h1></body></html>")
+    return title
+
+
+@workflow
+def deck_wf(title: str) -> str:
+    return with_deck(title=title)

@@ -156,7 +156,45 @@ async def test_filters_by_phase_and_name(server, project, remote, page):
     await page.click("#filters button")
     await expect(rows).to_have_count(1)
     await expect(rows.first).to_have_attribute("data-execution", second.id.name)
-    assert first.id.name != second.id.name
+
+    # pages, newest first (one execution a page here)
+    await page.goto(f"{_executions(server, project)}?limit=1")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_have_attribute("data-execution", second.id.name)
+    await page.click("a[rel=next]")
+    await expect(rows.first).to_have_attribute("data-execution", first.id.name)
+    await expect(page.locator("a[rel=next]")).to_have_count(0)
+    await page.click("a[rel=prev]")
+    await expect(rows.first).to_have_attribute("data-execution", second.id.name)
+
+    # the project picker lists the server's projects
+    await page.select_option("#picker select[name=project]", "flytesnacks")
+    await page.click("#picker button")
+    await expect(page.locator("header.top")).to_contain_text("flytesnacks / development")
+
+
+async def test_nested_nodes_unfold_and_an_input_is_set_from_the_page(server, project, remote, page):
+    from playwright.async_api import expect
+
+    ex = await remote.execute(ce.nested_wf, inputs={"n": 3}, version="c1")
+    await page.goto(f"{_executions(server, project)}/{ex.id.name}")
+    field = page.locator('#signals tr[data-signal="extra"] input[name=value]')
+    await expect(field).to_be_visible()
+    # the subworkflow (n0) and the dynamic node (n1) unfold into their own graphs
+    sub = page.locator("#sub-n0")
+    await expect(sub).to_contain_text("subworkflow")
+    await expect(sub.locator("g.node").first).to_have_attribute("data-phase", "SUCCEEDED")
+    dyn = page.locator("#sub-n1")
+    await expect(dyn).to_contain_text("dynamic")
+    await expect(dyn.locator("g.node")).to_have_count(2)
+
+    await field.fill("seven")
+    await page.click('#signals tr[data-signal="extra"] button')
+    await expect(page.locator(".flash.bad")).to_contain_text("signal extra: expected integer, got 'seven'")
+    await page.locator('#signals tr[data-signal="extra"] input[name=value]').fill("7")
+    await page.click('#signals tr[data-signal="extra"] button')
+    await expect(page.locator("#live-execution")).to_have_attribute("data-phase", "SUCCEEDED")
+    await expect(page.locator("#outputs")).to_contain_text("17")  # 3*3 + (0 + 1) + 7
 
 
 async def test_terminate_and_relaunch_from_the_page(server, project, remote, page):
@@ -179,6 +217,23 @@ async def test_terminate_and_relaunch_from_the_page(server, project, remote, pag
     assert again.spec.launch_plan.name == ex.spec.launch_plan.name
     await page.click("#terminate")
     await expect(page.locator("#live-execution")).to_have_attribute("data-phase", "ABORTED")
+
+
+async def test_decks_are_linked_through_signed_urls(server, project, remote, page):
+    from playwright.async_api import expect
+
+    for entity in (ce.deck_wf, ce.with_deck):  # a workflow's node, and a task execution
+        ex = await remote.execute(entity, inputs={"title": "Deck of the console"}, version="c1", wait=True)
+        assert ex.closure.phase == Phase.SUCCEEDED
+        await page.goto(f"{_executions(server, project)}/{ex.id.name}")
+        link = page.locator("a.deck").first
+        await expect(link).to_be_visible()
+        href = await link.get_attribute("href")
+        assert href is not None and "/data/" in href and "signature=" in href
+        await page.goto(href if href.startswith("http") else server.http_url + href)
+        await expect(page.locator("h1")).to_have_text("Deck of the console")
+        # user HTML never runs with the console's origin: the data route serves it sandboxed
+        assert await page.evaluate("window.origin") == "null"
 
 
 async def test_console_urls_from_flyteremote_open_the_pages(server, project, remote, page):

@@ -91,7 +91,7 @@ def test_layers_follow_the_longest_path_and_survive_cycles():
 def test_signal_values_parse_by_type_with_clear_errors():
     assert _parse_value("true", types_pb2.LiteralType(simple=types_pb2.BOOLEAN), "ok").scalar.primitive.boolean
     assert _parse_value(" 7 ", types_pb2.LiteralType(simple=types_pb2.INTEGER), "n").scalar.primitive.integer == 7
-    with pytest.raises(ValueError, match=r"signal n: expected a integer, got 'seven'"):
+    with pytest.raises(ValueError, match=r"signal n: expected integer, got 'seven'"):
         _parse_value("seven", types_pb2.LiteralType(simple=types_pb2.INTEGER), "n")
     listed = types_pb2.LiteralType(collection_type=types_pb2.LiteralType(simple=types_pb2.INTEGER))
     with pytest.raises(ValueError, match=r"this one expects list\[integer\]"):

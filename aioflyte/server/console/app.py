@@ -294,21 +294,22 @@ class Console:
         name = request.query.get("name", "").strip()
         try:
             page = max(1, int(request.query.get("page", "1")))
+            size = min(200, max(1, int(request.query.get("limit", str(PAGE_SIZE)))))
         except ValueError:
-            page = 1
+            page, size = 1, PAGE_SIZE
         filters = []
         if phase:
             filters.append(f"eq(phase,{phase})")
         if name:
             filters.append(f"contains(name,{name})")
         items = await self.executions.store.list(
-            project, domain, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, sort_key="created_at",
+            project, domain, limit=size + 1, offset=(page - 1) * size, sort_key="created_at",
             ascending=False, filters="+".join(filters),
         )  # fmt: skip
-        more = len(items) > PAGE_SIZE
+        more = len(items) > size
         rows = []
         base = f"{ROOT}/projects/{quote(project)}/domains/{quote(domain)}"
-        for ex in items[:PAGE_SIZE]:
+        for ex in items[:size]:
             running = ex.closure.phase in UNFINISHED
             start, end = _span(ex.closure, running)
             lp = ex.spec.launch_plan
@@ -321,7 +322,7 @@ class Console:
                 f"<td>{_ts(ex.closure.started_at) or _ts(ex.closure.created_at)}</td>"
                 f"<td>{_secs((end - start) / 1e9)}{' …' if running else ''}</td></tr>"
             )
-        query = {"phase": phase, "name": name}
+        query = {"phase": phase, "name": name, **({"limit": str(size)} if size != PAGE_SIZE else {})}
         pager = '<div class="pager">'
         if page > 1:
             pager += f'<a href="?{urlencode({**query, "page": page - 1})}" rel="prev">← Newer</a>'
@@ -584,8 +585,9 @@ class Console:
             ph = NODE_PHASE.Name(ne.closure.phase)
             s, e = _span(ne.closure, ne.closure.phase == NODE_PHASE.RUNNING)
             deck = ""
-            if ne.closure.deck_uri:
-                url = await self._link(ne.closure.deck_uri)
+            deck_uri = ne.closure.deck_uri or _node_deck(self.executions.base(key), view.node_id)
+            if deck_uri:
+                url = await self._link(deck_uri)
                 deck = f' <a class="deck" href="{esc(url)}" target="_blank" rel="noopener">Deck</a>' if url else ""
             rows.append(
                 f'<tr data-node="{esc(view.node_id)}"><td><code>{esc(view.node_id)}</code></td><td>{_badge(ph)}</td>'
@@ -628,9 +630,8 @@ class Console:
 
     async def _execution_decks(self, key: tuple[str, str, str]) -> str:
         base = self.executions.base(key)
-        found = sorted(base.glob("attempt-*/deck.html")) + (
-            [base / "deck.html"] if (base / "deck.html").is_file() else []
-        )
+        found = sorted(base.glob("attempt-*/deck.html"), key=_attempt_no)
+        found += [base / "deck.html"] if (base / "deck.html").is_file() else []
         links = []
         for path in found:
             url = await self._link(f"file://{path}")
@@ -819,6 +820,20 @@ class Console:
 # --- module helpers --------------------------------------------------------------------------------------------
 
 
+def _attempt_no(path: Any) -> int:
+    number = path.parent.name.removeprefix("attempt-")
+    return int(number) if number.isdigit() else -1
+
+
+def _node_deck(base: Any, node_id: str) -> str:
+    """The deck a node's last attempt wrote (``<execution>/nodes/<node>/attempt-N/deck.html``), as a URI, or ""."""
+    folder = base / "nodes" / node_id
+    found = sorted(folder.glob("attempt-*/deck.html"), key=_attempt_no)
+    if (folder / "deck.html").is_file():
+        found.append(folder / "deck.html")
+    return f"file://{found[-1]}" if found else ""
+
+
 def _short(name: str) -> str:
     """A node's label: the entity's last dotted part, without a map task's hash and array suffix."""
     return re.sub(r"_[0-9a-f]{32}(-arraynode)?$", "", name.rsplit(".", 1)[-1])
@@ -950,5 +965,5 @@ def _parse_value(text: str, lt: types_pb2.LiteralType, signal_id: str) -> litera
             f"duration); this one expects {type_text(lt)}: set it with FlyteRemote.set_signal"
         ) from None
     except ValueError:
-        raise ValueError(f"signal {signal_id}: expected a {type_text(lt)}, got {text!r}") from None
+        raise ValueError(f"signal {signal_id}: expected {type_text(lt)}, got {text!r}") from None
     return lit
