@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import html
+import os
+import time
 from datetime import timedelta
 from pathlib import Path
 
-from aioflyte import WorkflowFailurePolicy, approve, dynamic, map_task, task, wait_for_input, workflow
+from aioflyte import (
+    FlyteFile,
+    WorkflowFailurePolicy,
+    approve,
+    current_context,
+    dynamic,
+    map_task,
+    task,
+    wait_for_input,
+    workflow,
+)
 
 
 @task
@@ -81,3 +93,21 @@ def with_deck(title: str) -> str:
 @workflow
 def deck_wf(title: str) -> str:
     return with_deck(title=title)
+
+
+@task
+def tail_me(marker: str) -> str:
+    """Prints a line, waits until the test creates ``marker``, prints another: its log grows while it runs."""
+    print("first line of the log", flush=True)
+    deadline = time.monotonic() + 300  # only a guard against a test that never creates the marker
+    while not os.path.exists(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    print("second line of the log", flush=True)
+    return marker
+
+
+@task
+def make_file(text: str) -> FlyteFile:
+    path = Path(current_context().working_directory) / "report.txt"
+    path.write_text(text)
+    return FlyteFile(str(path))

@@ -219,6 +219,35 @@ async def test_terminate_and_relaunch_from_the_page(server, project, remote, pag
     await expect(page.locator("#live-execution")).to_have_attribute("data-phase", "ABORTED")
 
 
+async def test_a_running_tasks_log_is_followed(server, project, remote, page, tmp_path):
+    from playwright.async_api import expect
+
+    marker = tmp_path / "go"
+    ex = await remote.execute(ce.tail_me, inputs={"marker": str(marker)}, version="c1")
+    await page.goto(f"{_executions(server, project)}/{ex.id.name}")
+    log = page.locator("#logs pre.log").first
+    await expect(log).to_contain_text("first line of the log")
+    assert await page.locator("#live-execution").get_attribute("data-phase") == "RUNNING"
+    assert "second line" not in await log.inner_text()
+    marker.write_text("go")  # the task goes on: the page shows its next line without a reload
+    await expect(page.locator("#logs pre.log").first).to_contain_text("second line of the log")
+    await expect(page.locator("#live-execution")).to_have_attribute("data-phase", "SUCCEEDED")
+
+
+async def test_files_are_linked_through_signed_urls(server, project, remote, page):
+    from playwright.async_api import expect
+
+    ex = await remote.execute(ce.make_file, inputs={"text": "the report"}, version="c1", wait=True)
+    assert ex.closure.phase == Phase.SUCCEEDED, ex.closure.error
+    await page.goto(f"{_executions(server, project)}/{ex.id.name}")
+    link = page.locator("#outputs a[download]")
+    await expect(link).to_contain_text("report.txt")
+    href = await link.get_attribute("href")
+    assert href is not None and "signature=" in href
+    async with aiohttp.ClientSession() as http, http.get(href) as r:
+        assert r.status == 200 and await r.text() == "the report"
+
+
 async def test_decks_are_linked_through_signed_urls(server, project, remote, page):
     from playwright.async_api import expect
 
