@@ -9,9 +9,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from aioflyte import (
+    CronSchedule,
     FlyteFile,
+    LaunchPlan,
     WorkflowFailurePolicy,
     approve,
+    conditional,
     current_context,
     dynamic,
     map_task,
@@ -111,3 +114,13 @@ def make_file(text: str) -> FlyteFile:
     path = Path(current_context().working_directory) / "report.txt"
     path.write_text(text)
     return FlyteFile(str(path))
+
+
+hourly = LaunchPlan.get_or_create(
+    console_wf, name="console_hourly", default_inputs={"n": 2}, schedule=CronSchedule(schedule="0 * * * *")
+)
+
+
+@workflow
+def branchy(n: int) -> int:
+    return conditional("big").if_(n > 10).then(square(x=n)).else_().then(add(a=n, b=1))

@@ -16,7 +16,14 @@ import aiohttp
 import console_entities as ce
 import pytest
 import pytest_asyncio
-from browser import docs_screenshot, launched_browser, require_chromium, screenshots_on_failure
+from browser import (
+    call_failed,
+    docs_screenshot,
+    launched_browser,
+    require_chromium,
+    save_failure,
+    screenshots_on_failure,
+)
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from servers import fresh_project, task_env
 
@@ -56,8 +63,9 @@ async def page(browser, request):
     context = await browser.new_context(viewport={"width": 1280, "height": 860})
     p = await context.new_page()
     p.set_default_timeout(WAIT)
-    async with screenshots_on_failure(p, request.node.name):
-        yield p
+    yield p
+    if call_failed(request):
+        await save_failure(p, request.node.name)
     await context.close()
 
 
@@ -285,17 +293,38 @@ async def test_launch_plans_activate_and_deactivate(server, project, remote, pag
     await remote.register_workflow(ce.console_wf, version="c2")
     base = f"{server.console_url}/projects/{project}/domains/{D}"
     await page.goto(f"{base}/launch_plans")
-    await page.click(f"text={ce.console_wf.name}")
-    await page.click("text=c2")
-    await expect(page.locator("dl.facts")).to_contain_text("INACTIVE")
+    await page.click(f'#launch_plans a:text-is("{ce.console_wf.name}")')
+    await page.click('main a:text-is("c2")')
+    state = page.locator("dl.facts .badge")
+    await expect(state).to_have_text("INACTIVE")
     await expect(page.locator("#interface")).to_contain_text("required")
     await page.click("#activate")
-    await expect(page.locator("dl.facts")).to_contain_text("ACTIVE")
+    await expect(state).to_have_text("ACTIVE")
     await expect(page.locator("#deactivate")).to_be_visible()
     lp = await remote.fetch_launch_plan(name=ce.console_wf.name, version="c2")
     assert lp.closure.state == 1
     await page.click("#deactivate")
+    await expect(state).to_have_text("INACTIVE")
     await expect(page.locator("#activate")).to_be_visible()
+
+    # a scheduled launch plan shows its schedule and fixed defaults
+    await remote.register_launch_plan(ce.hourly, version="c2")
+    await page.goto(f"{base}/launch_plan/console_hourly/version/c2")
+    await expect(page.locator("dl.facts")).to_contain_text("cron 0 * * * *")
+    await expect(page.locator('#interface tr:has(code:text-is("n")) td').nth(3)).to_have_text("2")  # its default
+
+
+async def test_a_branch_unfolds_into_the_branch_taken(server, project, remote, page):
+    from playwright.async_api import expect
+
+    ex = await remote.execute(ce.branchy, inputs={"n": 3}, version="c1", wait=True)
+    assert ex.closure.phase == Phase.SUCCEEDED, ex.closure.error
+    await page.goto(f"{_executions(server, project)}/{ex.id.name}")
+    branch = page.locator("#sub-n0")
+    await expect(branch).to_contain_text("branch")
+    await expect(branch.locator("g.node")).to_have_count(1)
+    await expect(branch.locator("g.node")).to_have_attribute("data-phase", "SUCCEEDED")
+    await expect(page.locator("#outputs")).to_contain_text("4")
 
 
 async def test_console_requires_sign_in_when_auth_is_on(tmp_path, browser):

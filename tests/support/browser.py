@@ -4,7 +4,8 @@ package (``.ci/run`` installs it), launched with ``executable_path``, so no brow
 - :func:`chromium_path` / :func:`require_chromium`: the browser binary, or a skip that says how to install it;
 - :func:`launched_browser`: a headless browser for a module (``--no-sandbox``: CI runs as root);
 - :func:`screenshots_on_failure`: saves a screenshot and the page's HTML under :data:`ARTIFACTS` when the block
-  fails, and re-raises;
+  fails, and re-raises; for a page fixture, :func:`record_outcome` (called by ``tests/server/conftest.py``'s
+  ``pytest_runtest_makereport``) and :func:`call_failed` tell whether its test failed, then :func:`save_failure`;
 - :func:`docs_screenshot`: a named screenshot into ``$AIOFLYTE_DOCS_SCREENSHOTS`` (when set), for docs/.
 """
 
@@ -70,12 +71,29 @@ async def screenshots_on_failure(page: Any, name: str) -> AsyncIterator[None]:
     try:
         yield
     except BaseException:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(Exception):
-            await page.screenshot(path=str(ARTIFACTS / f"{_slug(name)}.png"), full_page=True)
-        with contextlib.suppress(Exception):
-            (ARTIFACTS / f"{_slug(name)}.html").write_text(await page.content())
+        await save_failure(page, name)
         raise
+
+
+async def save_failure(page: Any, name: str) -> None:
+    """``ARTIFACTS/<name>.png`` and ``.html``: the page as it is when a test failed."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(Exception):
+        await page.screenshot(path=str(ARTIFACTS / f"{_slug(name)}.png"), full_page=True)
+    with contextlib.suppress(Exception):
+        (ARTIFACTS / f"{_slug(name)}.html").write_text(await page.content())
+
+
+def record_outcome(item: Any, report: Any) -> None:
+    """For a ``pytest_runtest_makereport`` hook: keeps each phase's report on the item (``item.rep_call``), so a
+    page fixture can tell, after its test, whether the test failed (pytest never raises a test's failure into its
+    fixtures)."""
+    setattr(item, f"rep_{report.when}", report)
+
+
+def call_failed(request: Any) -> bool:
+    report = getattr(request.node, "rep_call", None)
+    return report is None or report.failed
 
 
 async def docs_screenshot(page: Any, name: str) -> None:
