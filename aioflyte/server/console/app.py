@@ -38,6 +38,8 @@ _CSP = (
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: an AdminError's gRPC code as an HTTP status
+_HTTP_STATUS = {"NOT_FOUND": 404, "INVALID_ARGUMENT": 400, "ALREADY_EXISTS": 409, "FAILED_PRECONDITION": 409}
 
 
 # --- small formatting helpers ------------------------------------------------------------------------------------
@@ -139,8 +141,9 @@ class Console:
             try:
                 response = await fn(request, *args)
             except AdminError as e:
+                status = _HTTP_STATUS.get(e.code.name, 500)
                 response = await self._page(
-                    request, "Error", f'<div class="flash bad">{esc(e.message)}</div>', status=404
+                    request, "Error", f'<div class="flash bad" role="alert">{esc(e.message)}</div>', status=status
                 )
             response.headers.setdefault("Content-Security-Policy", _CSP)
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -280,7 +283,10 @@ class Console:
     async def select(self, request: web.Request) -> web.StreamResponse:
         project, domain = request.query.get("project", "").strip(), request.query.get("domain", "development")
         if project not in await self._projects():
-            raise self._back(ROOT + "/", error=f"project {project!r} does not exist on this server")
+            body = (
+                f'<div class="flash bad" role="alert">project {esc(repr(project))} does not exist on this server</div>'
+            )
+            return await self._page(request, "No such project", body, status=404)
         raise web.HTTPSeeOther(f"{ROOT}/projects/{quote(project)}/domains/{quote(domain)}/executions")
 
     async def project_home(self, request: web.Request) -> web.StreamResponse:
