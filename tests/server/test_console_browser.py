@@ -281,8 +281,12 @@ async def test_console_urls_from_flyteremote_open_the_pages(server, project, rem
     assert url == f"{_executions(server, project)}/{ex.id.name}"
     await page.goto(url)
     await expect(page.locator("h1")).to_contain_text(ex.id.name)
-    task = await remote.fetch_task(name=ce.echo.name, version="c1")
-    await page.goto(remote.generate_console_url(task))
+    # a remote that has only fetched an entity knows where the console is too
+    async with FlyteRemote(Config.for_endpoint(server.endpoint, insecure=True), project, D) as fresh:
+        task = await fresh.fetch_task(name=ce.echo.name, version="c1")
+        url = fresh.generate_console_url(task)
+    assert url == f"{server.console_url}/projects/{project}/domains/{D}/task/{ce.echo.name}/version/c1"
+    await page.goto(url)
     await expect(page.locator("#interface")).to_contain_text("text")
     await expect(page.locator("dl.facts")).to_contain_text("python-task")
 
