@@ -12,6 +12,9 @@ import click
 @click.command("serve")
 @click.option("--port", type=int, default=8089, show_default=True, help="Port to listen on (0: any free port).")
 @click.option("--state-dir", required=True, type=click.Path(file_okay=False), help="Directory for the server state.")
+@click.option("--http-port", type=int, default=0, show_default=True,
+              help="Port of the HTTP endpoint: the web console at /console, signed data URLs (0: any free port, "
+              "printed at start).")  # fmt: skip
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback only by default).")
 @click.option("--raw-output-prefix", default=None,
               help="Where execution data goes: a folder or s3://bucket/prefix (default <state-dir>/data).")  # fmt: skip
@@ -48,7 +51,7 @@ import click
     help="The PATH task commands are found on, after --task-python's folder [default: the server's PATH].",
 )
 def serve(
-    port: int, state_dir: str, host: str, raw_output_prefix: str | None, min_schedule_interval: float,
+    port: int, state_dir: str, http_port: int, host: str, raw_output_prefix: str | None, min_schedule_interval: float,
     max_processes: int, log_level: str,
     tls_cert: str | None, tls_key: str | None, client_id: str | None, client_secret: str | None,
     client_secret_file: str | None, token_ttl: float, auth_metadata_key: str, connector_modules: tuple[str, ...],
@@ -79,7 +82,7 @@ def serve(
             serve_server(
                 port, state_dir, host=host, raw_output_prefix=raw_output_prefix,
                 min_schedule_interval=min_schedule_interval, security=security, max_processes=max_processes,
-                connector_modules=connector_modules, task_env=task_env,
+                connector_modules=connector_modules, task_env=task_env, http_port=http_port,
             )
         )  # fmt: skip
     except (OSError, ImportError, ValueError) as e:

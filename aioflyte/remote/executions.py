@@ -251,6 +251,7 @@ class Executions:
             execution_name = f"{execution_name_prefix}-{uuid.uuid4().hex[:19]}"[:63]
         launch_id = target.id
         ex_id = await self.client.create_execution(p, d, launch_id, literals, name=execution_name or "", spec=spec)
+        await self.session.learn_console_endpoint()  # so generate_console_url links to the backend's console
         execution = FlyteWorkflowExecution(await self.client.get_execution(ex_id), iface)
         execution._flyte_entity = target
         if wait:
@@ -376,6 +377,7 @@ class Executions:
             raise ValueError("fetch_execution: the 'name' argument must be specified")
         p, d = self.session.project_domain(project, domain)
         execution = FlyteWorkflowExecution(await self.client.get_execution(execution_id(p, d, name)))
+        await self.session.learn_console_endpoint()
         return await self.sync_execution(execution)
 
     async def recent_executions(

@@ -49,6 +49,7 @@ class Registry:
     ) -> Identifier | None:
         """Register one serialized entity; see ``FlyteRemote.raw_register``."""
         client = self.session.client
+        await self.session.learn_console_endpoint()  # so generate_console_url links to the backend's console
         resolve = self.session.resolve_identifier
         if isinstance(cp_entity, task_pb2.TaskSpec):
             ident = resolve(TASK, cp_entity.template.id.name, version, settings)
@@ -212,6 +213,7 @@ class Registry:
     ) -> M:
         """The Admin message of ``kind`` at ``version`` (``get``), or its newest version (``get_latest``)."""
         p, d, n = self._named(kind, project, domain, name)
+        await self.session.learn_console_endpoint()  # so generate_console_url links to the backend's console
         if version:
             return await get(make_id(rt, p, d, n, version))
         return await get_latest(p, d, n)

@@ -34,6 +34,8 @@ class RemoteSession:
         self.default_domain = default_domain
         self._client_kwargs = dict(client_kwargs or {})
         self._client: AdminClient | None = None
+        #: the backend's HTTP endpoint as it publishes it (None: not asked yet; "": it publishes none)
+        self._service_http: str | None = None
 
     @property
     def client(self) -> AdminClient:
@@ -123,11 +125,30 @@ class RemoteSession:
 
     # --- console links ----------------------------------------------------------------------------------------
 
+    async def learn_console_endpoint(self) -> None:
+        """Ask the backend once where its HTTP endpoint is (``GetPublicClientConfig``'s ``service_http_endpoint``;
+        ``aioflyte serve`` publishes the port its console is on), for :meth:`console_http_domain`."""
+        if self._service_http is not None or self.config.platform.console_endpoint:
+            return
+        from flyteidl.service import auth_pb2, auth_pb2_grpc
+
+        try:
+            response = await self.client.call_service(
+                auth_pb2_grpc.AuthMetadataServiceStub, "GetPublicClientConfig", auth_pb2.PublicClientAuthConfigRequest()
+            )
+        except Exception:  # a backend without AuthMetadataService: the console is derived from the endpoint
+            self._service_http = ""
+            return
+        self._service_http = response.service_http_endpoint.rstrip("/")
+
     def console_http_domain(self) -> str:
-        """Where the console is: ``console_endpoint`` if configured, else the Admin endpoint over http(s)."""
+        """Where the console is: ``console_endpoint`` if configured, else the HTTP endpoint the backend publishes
+        (once learned), else the Admin endpoint over http(s)."""
         platform = self.config.platform
         if platform.console_endpoint:
             return platform.console_endpoint.rstrip("/")
+        if self._service_http:
+            return self._service_http
         protocol = "http" if platform.insecure else "https"
         endpoint = platform.endpoint.removeprefix("dns:///")
         return f"{protocol}://{endpoint}"

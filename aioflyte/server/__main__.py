@@ -17,8 +17,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8089, help="port to listen on (0: any free port); default 8089")
     p.add_argument("--state-dir", required=True, help="directory for the server's state (SQLite)")
     p.add_argument(
-        "--raw-output-prefix", default=None,
+        "--raw-output-prefix",
+        default=None,
         help="where execution data goes: a folder or s3://bucket/prefix; default <state-dir>/data",
+    )
+    p.add_argument(
+        "--http-port", type=int, default=0,
+        help="port of the HTTP endpoint (web console at /console, signed data URLs, token endpoint); default 0: any "
+        "free port, printed at start",
     )  # fmt: skip
     p.add_argument("--host", default="127.0.0.1", help="address to bind; default 127.0.0.1 (loopback only)")
     p.add_argument(
@@ -88,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.port, args.state_dir, host=args.host, raw_output_prefix=args.raw_output_prefix,
                 min_schedule_interval=args.min_schedule_interval, security=security,
                 max_processes=args.max_processes, connector_modules=args.connector_modules, task_env=task_env,
+                http_port=args.http_port,
             )
         )  # fmt: skip
     except (OSError, ImportError, ValueError) as e:

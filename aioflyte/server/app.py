@@ -18,6 +18,7 @@ from flyteidl.service import admin_pb2, admin_pb2_grpc, signal_pb2, signal_pb2_g
 from google.protobuf.descriptor import ServiceDescriptor
 
 from aioflyte.server.auth import ServerSecurity
+from aioflyte.server.console import Console
 from aioflyte.server.dataproxy import DataProxy
 from aioflyte.server.executions import ExecutionAdminService, ExecutionManager
 from aioflyte.server.executions.connectors import load_connectors
@@ -35,6 +36,8 @@ DEFAULT_PROJECTS = ("flytesnacks",)
 #: The line printed once the server accepts calls: the gRPC address first (what clients' endpoint is), then the base
 #: URL of its HTTP routes (signed data proxy URLs, the OAuth2 token endpoint).
 READY_MESSAGE = "aioflyte-server listening on {address} (gRPC) and {http_url} (HTTP)"
+#: Printed right after it: the web console's address.
+CONSOLE_MESSAGE = "aioflyte-server console at {url}/console"
 
 
 #: The variables that configure S3 access (aioflyte's and flytekit's ``FLYTE_AWS_*``, boto's ``AWS_*``), passed to
@@ -104,6 +107,11 @@ class AdminServer:
         self.http = HttpEndpoint(host, http_port, ssl_context=self.security.ssl_context)
         #: signed upload/download URLs (routes on ``http``) and GetData for flyte:// URIs
         self.dataproxy = DataProxy(self.state_dir, self.raw_output_prefix, self.executions, self.http)
+        #: the web console, at ``/console`` on ``http``
+        self.console = Console(
+            self.http.app, store=self.store, executions=self.executions, signals=self.signals,
+            locations=self.dataproxy.locations, security=self.security,
+        )  # fmt: skip
 
     @property
     def address(self) -> str:
@@ -133,6 +141,7 @@ class AdminServer:
             # scheduled firings go through the service's own CreateExecution, in-process
             self.scheduler = Scheduler(self.store, in_process(admin), minute=self.min_schedule_interval)
             admin.scheduler = self.scheduler
+            self.console.admin = admin
             add_service(server, admin, _service(admin_pb2, "AdminService"), admin_pb2_grpc.AdminServiceServicer)
             add_service(server, SignalService(self.signals), _service(signal_pb2, "SignalService"),
                         signal_pb2_grpc.SignalServiceServicer)  # fmt: skip
@@ -202,11 +211,13 @@ async def serve(
     max_processes: int = 32,
     connector_modules: Sequence[str] = (),
     task_env: TaskEnvironment | None = None,
+    http_port: int = 0,
 ) -> None:
     """Run the server until SIGTERM/SIGINT (or until ``stop`` is set), then shut down cleanly.
 
     When ready it prints ``aioflyte-server listening on HOST:PORT (gRPC) and http://HOST:PORT2 (HTTP)`` on stdout
-    (the bound ports when ``port`` is 0; the HTTP port is always chosen free).
+    (the bound ports when ``port`` is 0; the HTTP port is ``http_port``, 0: any free port), then
+    ``aioflyte-server console at http://HOST:PORT2/console``.
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -220,11 +231,12 @@ async def serve(
     server = AdminServer(
         state_dir, host=host, port=port, raw_output_prefix=raw_output_prefix,
         min_schedule_interval=min_schedule_interval, security=security, max_processes=max_processes,
-        connector_modules=connector_modules, task_env=task_env,
+        connector_modules=connector_modules, task_env=task_env, http_port=http_port,
     )  # fmt: skip
     try:
         address = await server.start()
         print(READY_MESSAGE.format(address=address, http_url=server.http.url), flush=True)
+        print(CONSOLE_MESSAGE.format(url=server.http.url), flush=True)
         await stop.wait()
         log.info("shutting down")
     finally:

@@ -144,6 +144,21 @@ class AuthMetadataService(auth_pb2_grpc.AuthMetadataServiceServicer):
         )
 
 
+class OpenMetadataService(auth_pb2_grpc.AuthMetadataServiceServicer):
+    """Auth off: no token endpoint (``GetOAuth2Metadata`` is UNIMPLEMENTED, as on a backend without auth), and
+    ``GetPublicClientConfig`` gives only ``service_http_endpoint``, where clients find the console."""
+
+    def __init__(self, base_url: Callable[[], str]) -> None:
+        self._base_url = base_url
+
+    async def GetPublicClientConfig(
+        self, request: auth_pb2.PublicClientAuthConfigRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.PublicClientAuthConfigResponse:
+        return auth_pb2.PublicClientAuthConfigResponse(
+            authorization_metadata_key=DEFAULT_METADATA_KEY, service_http_endpoint=self._base_url()
+        )
+
+
 def _oauth_error(status: int, error: str, description: str) -> web.Response:
     headers = {"Cache-Control": "no-store"}
     if status == 401:
@@ -312,8 +327,10 @@ class ServerSecurity:
         return [AuthInterceptor(self.auth, self.issuer, lambda: http_url() + TOKEN_PATH)]
 
     def attach(self, server: grpc.aio.Server, app: web.Application, http_url: Callable[[], str]) -> None:
-        """Add ``AuthMetadataService`` to ``server`` and the token route to ``app`` (when auth is on)."""
+        """Add ``AuthMetadataService`` to ``server`` and the token route to ``app`` (when auth is on); with auth off,
+        the service only tells clients where the HTTP endpoint (and its web console) is."""
         if self.auth is None or self.issuer is None:
+            auth_pb2_grpc.add_AuthMetadataServiceServicer_to_server(OpenMetadataService(http_url), server)
             return
         service = auth_pb2.DESCRIPTOR.services_by_name["AuthMetadataService"]
         add_service(

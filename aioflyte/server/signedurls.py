@@ -283,4 +283,7 @@ class DataRoutes:
         rel, _, path = self._target(request, "GET")
         if not path.is_file():
             raise web.HTTPNotFound(text=f"{rel} does not exist")
-        return web.FileResponse(path, chunk_size=256 * 1024)
+        # user data (a deck is user-written HTML) opens in a sandbox: its scripts run, but in an origin of their own,
+        # never with the web console's (served from this same host and port)
+        headers = {"Content-Security-Policy": "sandbox allow-scripts allow-popups allow-downloads"}
+        return web.FileResponse(path, chunk_size=256 * 1024, headers=headers)

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 _READY = "aioflyte-server listening on "
+_CONSOLE = "aioflyte-server console at "
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -49,6 +50,8 @@ class ServerProcess:
         self.endpoint = f"{host}:{self.port}"
         #: the base URL of the server's HTTP routes (data proxy, token endpoint), once started
         self.http_url: str | None = None
+        #: the web console's URL (``http://HOST:PORT/console``), known once started
+        self.console_url = ""
 
     @property
     def log_path(self) -> Path:
@@ -85,6 +88,9 @@ class ServerProcess:
                 words = text[len(_READY) :].split()  # HOST:PORT (gRPC) and URL (HTTP)
                 self.endpoint = words[0]
                 self.http_url = words[3] if len(words) > 3 else None
+                console = (await self.process.stdout.readline()).decode(errors="replace").strip()
+                if console.startswith(_CONSOLE):  # printed right after the ready line
+                    self.console_url = console[len(_CONSOLE) :]
                 return
 
     async def stop(self, timeout: float = 10.0) -> int | None:

@@ -231,11 +231,12 @@ async def test_projects_domains_and_console_urls(remote, server, project):
     ident = identifier_pb2.Identifier(
         resource_type=identifier_pb2.LAUNCH_PLAN, project=project, domain=D, name="a.lp", version="v1"
     )
-    base = f"http://{server.endpoint}/console/projects/{project}/domains/{D}"
+    # the console is on the server's HTTP port, which the remote learns from the server when it registers
+    ft = await remote.register_task(square, version="v1")
+    base = f"{server.console_url}/projects/{project}/domains/{D}"
     assert remote.generate_console_url(ident) == f"{base}/launch_plan/a.lp/version/v1"
     ex = identifier_pb2.WorkflowExecutionIdentifier(project=project, domain=D, name="abc")
     assert remote.generate_console_url(ex) == f"{base}/executions/abc"
-    ft = await remote.register_task(square, version="v1")
     assert remote.generate_console_url(ft) == f"{base}/task/{square.name}/version/v1"
 
 
