@@ -3,8 +3,8 @@ register runs with flytekit (``pyflyte-execute``, ``pyflyte-fast-execute``, ``py
 environment given by ``--task-python``), end to end.
 
 flytekit is never installed beside aioflyte: the tests use the Python named by ``AIOFLYTE_TEST_FLYTEKIT_PYTHON``
-(a virtual environment with flytekit 1.16; ``.ci/run`` creates one) and drive it as subprocesses
-(``fk_driver.py``, ``pyflyte``), with a config file pointing at the server.
+(a virtual environment with flytekit 1.16), else the one ``scripts/install-test-deps.sh`` creates, and drive it as
+subprocesses (``fk_driver.py``, ``pyflyte``), with a config file pointing at the server.
 """
 
 from __future__ import annotations
@@ -27,7 +27,11 @@ from aioflyte.remote.client.admin import AdminClient
 from aioflyte.server.testing import ServerProcess
 
 HERE = Path(__file__).resolve().parent
-FLYTEKIT_PYTHON = os.environ.get("AIOFLYTE_TEST_FLYTEKIT_PYTHON", "")
+#: flytekit's Python: $AIOFLYTE_TEST_FLYTEKIT_PYTHON, else the venv scripts/install-test-deps.sh makes
+_VENV = os.environ.get("AIOFLYTE_TEST_FLYTEKIT_VENV") or str(Path.home() / ".cache" / "aioflyte-test" / "flytekit-1.16")
+FLYTEKIT_PYTHON = os.environ.get("AIOFLYTE_TEST_FLYTEKIT_PYTHON") or (
+    f"{_VENV}/bin/python" if Path(_VENV, "bin", "pyflyte").exists() else ""
+)
 D = "development"
 SUCCEEDED, FAILED, ABORTED = 4, 6, 7
 
@@ -38,8 +42,8 @@ pytestmark = [
     pytest.mark.timeout(600),
     pytest.mark.skipif(
         not FLYTEKIT_PYTHON,
-        reason="AIOFLYTE_TEST_FLYTEKIT_PYTHON is not set: it names a Python with flytekit 1.16 (see CONTRIBUTING.md; "
-        ".ci/run sets it)",
+        reason="no Python with flytekit 1.16: run scripts/install-test-deps.sh, or set AIOFLYTE_TEST_FLYTEKIT_PYTHON "
+        "(see CONTRIBUTING.md)",
     ),
 ]
 

@@ -1,5 +1,5 @@
 """Headless Chromium for the console's browser tests: Playwright (a dev dependency) driving Debian's ``chromium``
-package (``.ci/run`` installs it), launched with ``executable_path``, so no browser is downloaded.
+package (``scripts/install-test-deps.sh`` installs it), launched with ``executable_path``, so no browser is downloaded.
 
 - :func:`chromium_path` / :func:`require_chromium`: the browser binary, or a skip that says how to install it;
 - :func:`launched_browser`: a headless browser for a module (``--no-sandbox``: CI runs as root);
@@ -108,7 +108,8 @@ async def docs_screenshot(page: Any, name: str) -> None:
 
 requires_chromium = pytest.mark.skipif(
     chromium_path() is None,
-    reason="no Chromium installed (apt-get install chromium, or set AIOFLYTE_CHROMIUM); .ci/run installs it",
+    reason="no Chromium installed (apt-get install chromium, or set AIOFLYTE_CHROMIUM); "
+    "scripts/install-test-deps.sh installs it",
 )
 
 
