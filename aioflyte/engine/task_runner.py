@@ -252,7 +252,7 @@ def convert_single_output(task: PythonTask, plan: TaskPlan, result: Any) -> Any:
         return plan.out_conv(result)  # type: ignore[misc]
     except CONVERSION_ERRORS as e:
         n, t, _ = plan.outputs[0]
-        raise_type_error(f"task {task.name}", "output", n, t, result, e)
+        raise_type_error(f"task {task.name}", "output", n, t, result, e, secrets=task.secret_requests)
 
 
 async def convert_outputs(task: PythonTask, plan: TaskPlan, result: Any) -> Any:
@@ -267,7 +267,7 @@ async def convert_outputs(task: PythonTask, plan: TaskPlan, result: Any) -> Any:
         try:
             out[n] = conv(v) if conv is not None else await TypeEngine.local_round_trip(None, v, t)
         except CONVERSION_ERRORS as e:
-            raise_type_error(f"task {task.name}", "output", n, t, v, e)
+            raise_type_error(f"task {task.name}", "output", n, t, v, e, secrets=task.secret_requests)
     return iface.pack_outputs(out)
 
 
