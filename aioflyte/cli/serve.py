@@ -12,7 +12,18 @@ import click
 @click.command("serve")
 @click.option("--port", type=int, default=8089, show_default=True, help="Port to listen on (0: any free port).")
 @click.option("--state-dir", required=True, type=click.Path(file_okay=False), help="Directory for the server state.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback only by default).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind (loopback only by default). Another address needs auth (--client-id) or "
+              "--insecure-allow-remote: whoever reaches the port can run commands as this server's user.")  # fmt: skip
+@click.option(
+    "--insecure-allow-remote",
+    is_flag=True,
+    default=False,
+    help="Serve a non-loopback --host without authentication (anyone reaching it can run commands).",
+)
+@click.option("--task-env", "task_env", multiple=True, metavar="NAME",
+              help="Pass the server's variable NAME on to task processes (repeatable); otherwise they get only "
+              "PATH, PYTHONPATH, VIRTUAL_ENV, HOME, LANG, TZ, FLYTE_*/_F_* and their requested secrets.")  # fmt: skip
 @click.option("--raw-output-prefix", default=None,
               help="Where execution data goes: a folder or s3://bucket/prefix (default <state-dir>/data).")  # fmt: skip
 @click.option(
@@ -39,16 +50,21 @@ def serve(
     max_processes: int, log_level: str,
     tls_cert: str | None, tls_key: str | None, client_id: str | None, client_secret: str | None,
     client_secret_file: str | None, token_ttl: float, auth_metadata_key: str, connector_modules: tuple[str, ...],
+    insecure_allow_remote: bool = False, task_env: tuple[str, ...] = (),
 ) -> None:  # fmt: skip
     """Start the local Admin server; stops on SIGTERM or Ctrl-C."""
+    from aioflyte.server.app import check_exposure
     from aioflyte.server.app import serve as serve_server
     from aioflyte.server.auth import security_from_options
+    from aioflyte.server.executions.taskenv import check_names
 
     try:
         security = security_from_options(
             tls_cert=tls_cert, tls_key=tls_key, client_id=client_id, client_secret=client_secret,
             client_secret_file=client_secret_file, token_ttl=token_ttl, auth_metadata_key=auth_metadata_key,
         )  # fmt: skip
+        check_names(task_env)
+        check_exposure(host, security, insecure_allow_remote)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
 
@@ -58,7 +74,7 @@ def serve(
             serve_server(
                 port, state_dir, host=host, raw_output_prefix=raw_output_prefix,
                 min_schedule_interval=min_schedule_interval, security=security, max_processes=max_processes,
-                connector_modules=connector_modules,
+                connector_modules=connector_modules, task_env=task_env, insecure_allow_remote=insecure_allow_remote,
             )
         )  # fmt: skip
     except (OSError, ImportError, ValueError) as e:

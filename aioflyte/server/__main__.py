@@ -7,8 +7,9 @@ import asyncio
 import logging
 import sys
 
-from aioflyte.server.app import serve
+from aioflyte.server.app import check_exposure, serve
 from aioflyte.server.auth import DEFAULT_METADATA_KEY, security_from_options
+from aioflyte.server.executions.taskenv import check_names
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -19,7 +20,20 @@ def _parser() -> argparse.ArgumentParser:
         "--raw-output-prefix", default=None,
         help="where execution data goes: a folder or s3://bucket/prefix; default <state-dir>/data",
     )  # fmt: skip
-    p.add_argument("--host", default="127.0.0.1", help="address to bind; default 127.0.0.1 (loopback only)")
+    p.add_argument(
+        "--host", default="127.0.0.1",
+        help="address to bind; default 127.0.0.1 (loopback only). Another address needs auth (--client-id) or "
+        "--insecure-allow-remote: whoever reaches the port can run commands as this server's user",
+    )  # fmt: skip
+    p.add_argument(
+        "--insecure-allow-remote", action="store_true",
+        help="serve a non-loopback --host without authentication (anyone reaching it can run commands)",
+    )  # fmt: skip
+    p.add_argument(
+        "--task-env", action="append", default=[], metavar="NAME", dest="task_env",
+        help="pass the server's variable NAME on to task processes (repeatable); they get only PATH, PYTHONPATH, "
+        "VIRTUAL_ENV, HOME, LANG, TZ, FLYTE_*/_F_* and their requested secrets otherwise",
+    )  # fmt: skip
     p.add_argument(
         "--min-schedule-interval", type=float, default=60.0, metavar="SECONDS",
         help="for tests: real seconds one minute of a fixed-rate schedule lasts (at least 1); default 60",
@@ -63,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             client_secret_file=args.client_secret_file, token_ttl=args.token_ttl,
             auth_metadata_key=args.auth_metadata_key,
         )  # fmt: skip
+        check_names(args.task_env)
+        check_exposure(args.host, security, args.insecure_allow_remote)
     except ValueError as e:
         parser.error(str(e))
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
@@ -71,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             serve(
                 args.port, args.state_dir, host=args.host, raw_output_prefix=args.raw_output_prefix,
                 min_schedule_interval=args.min_schedule_interval, security=security,
-                max_processes=args.max_processes, connector_modules=args.connector_modules,
+                max_processes=args.max_processes, connector_modules=args.connector_modules, task_env=args.task_env,
+                insecure_allow_remote=args.insecure_allow_remote,
             )
         )  # fmt: skip
     except (OSError, ImportError, ValueError) as e:

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import hashlib
 import logging
+import os
 import secrets
 import string
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from google.protobuf import duration_pb2, timestamp_pb2
 
 from aioflyte.exceptions import ArtifactError
 from aioflyte.models.literals import read_literal_map_file
+from aioflyte.server.executions import taskenv
 from aioflyte.server.executions.connectors import connector_for, no_connector_error, run_connector_task
 from aioflyte.server.executions.launch import resolve_launch
 from aioflyte.server.executions.nodestore import NodeStore
@@ -119,6 +121,9 @@ class ExecutionManager:
         self.raw_data_prefix = raw_data_prefix.rstrip("/") if raw_data_prefix else None
         #: ``FLYTE_PLATFORM_*`` for task processes (set by the server once bound; spec ``envs`` override it)
         self.platform_env: dict[str, str] = {}
+        #: what task processes get from the server's environment: an allow-list (``taskenv``), set by the server
+        #: with its ``--task-env`` names
+        self.base_env: dict[str, str] = taskenv.inherited(os.environ)
         #: bounds the task processes running at once, over every execution
         self.slots = asyncio.Semaphore(max_processes)
         #: the task running each unfinished execution of this server
@@ -331,6 +336,7 @@ class ExecutionManager:
             run = TaskRun(
                 template, key, self.base(key), self.raw_output_prefix, on_start=started,
                 envs={**self.platform_env, **envs}, raw_prefix=self.task_raw_prefix(self.base(key)),
+                base_env=self.base_env,
             )  # fmt: skip
             outcome = await run.run()
         if outcome.futures is None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from flyteidl.core import dynamic_job_pb2, errors_pb2, execution_pb2, literals_pb2, tasks_pb2
 
-from aioflyte.server.executions import rawcontainer
+from aioflyte.server.executions import rawcontainer, taskenv
 
 #: What replaces the entrypoint word of a container command: the server's own interpreter.
 _ENTRYPOINTS = {
@@ -104,6 +104,7 @@ class TaskRun:
         on_end: Callable[[int, Outcome], Awaitable[None]] | None = None,
         raw_prefix: str | None = None,
         workflow_name: str | None = None,
+        base_env: dict[str, str] | None = None,
     ) -> None:
         self.template = template
         self.execution_id = execution_id
@@ -115,12 +116,15 @@ class TaskRun:
         self.on_end = on_end  # async callable(attempt, outcome) when an attempt has ended
         self.raw_prefix = raw_prefix or f"{raw_output_prefix.rstrip('/')}/{'/'.join(execution_id)}/raw"
         self.workflow_name = workflow_name
+        #: what the process gets from the server's environment (``taskenv.inherited``), never all of it
+        self.base_env = base_env if base_env is not None else taskenv.inherited(os.environ)
         self.attempt = 0  # the running (or last) attempt
 
     def _env(self, attempt: int) -> dict[str, str]:
         project, domain, name = self.execution_id
         tid = self.template.id
-        env = dict(os.environ)
+        env = dict(self.base_env)
+        env.update(taskenv.secret_variables(self.template, os.environ))
         env.update({e.key: e.value for e in self.template.container.env})
         env.update(self.envs)
         env.update(
@@ -190,7 +194,7 @@ class TaskRun:
             # cancelled while spawning, asyncio kills the new process itself
             self.process = await asyncio.create_subprocess_exec(
                 *argv, stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL,
-                env=self._env(attempt), cwd=work, start_new_session=True,
+                env=self._env(attempt), cwd=work, start_new_session=True, umask=0o077,
             )  # fmt: skip
         process = self.process
         timed_out = False

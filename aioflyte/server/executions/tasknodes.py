@@ -68,7 +68,7 @@ async def _attempts(
         template, ctx.key, base, ctx.manager.raw_output_prefix, on_start=started,
         envs={**ctx.manager.platform_env, **ctx.envs(), **envs}, on_end=ended,
         raw_prefix=ctx.manager.task_raw_prefix(base),
-        workflow_name=ctx.workflow_name,
+        workflow_name=ctx.workflow_name, base_env=ctx.manager.base_env,
     )  # fmt: skip
     try:
         async with contextlib.AsyncExitStack() as stack:
