@@ -113,3 +113,12 @@ def test_aioflyte_serve_refuses_a_remote_host_without_auth(tmp_path):
 async def test_a_remote_host_starts_with_auth_or_the_flag(tmp_path, args):
     async with ServerProcess(tmp_path / "state", host="0.0.0.0", args=args) as server:
         assert server.endpoint.startswith("0.0.0.0:")
+
+
+def test_aioflyte_serve_checks_task_env_names(tmp_path):
+    from aioflyte.cli.main import main
+
+    result = CliRunner().invoke(main, ["serve", "--task-env", "NOT-A-NAME", "--state-dir", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert "expected an environment variable name (letters, digits and _), got 'NOT-A-NAME'" in result.output
+    assert not (tmp_path / "s").exists()
