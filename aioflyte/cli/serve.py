@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 import click
 
@@ -53,7 +54,7 @@ def serve(
     insecure_allow_remote: bool = False, task_env: tuple[str, ...] = (),
 ) -> None:  # fmt: skip
     """Start the local Admin server; stops on SIGTERM or Ctrl-C."""
-    from aioflyte.server.app import check_exposure
+    from aioflyte.server.app import check_exposure, check_raw_prefix
     from aioflyte.server.app import serve as serve_server
     from aioflyte.server.auth import security_from_options
     from aioflyte.server.executions.taskenv import check_names
@@ -65,6 +66,8 @@ def serve(
         )  # fmt: skip
         check_names(task_env)
         check_exposure(host, security, insecure_allow_remote)
+        if raw_output_prefix:
+            check_raw_prefix(Path(state_dir), raw_output_prefix)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
 

@@ -6,8 +6,9 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
-from aioflyte.server.app import check_exposure, serve
+from aioflyte.server.app import check_exposure, check_raw_prefix, serve
 from aioflyte.server.auth import DEFAULT_METADATA_KEY, security_from_options
 from aioflyte.server.executions.taskenv import check_names
 
@@ -79,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         check_names(args.task_env)
         check_exposure(args.host, security, args.insecure_allow_remote)
+        if args.raw_output_prefix:
+            check_raw_prefix(Path(args.state_dir), args.raw_output_prefix)
     except ValueError as e:
         parser.error(str(e))
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")

@@ -65,6 +65,21 @@ def check_exposure(host: str, security: ServerSecurity | None, insecure_allow_re
     )
 
 
+def check_raw_prefix(state_dir: Path, raw_output_prefix: str) -> None:
+    """Refuse a local raw data prefix that holds the state directory (ValueError): signed download URLs reach
+    every file under the prefix, and ``state.db`` and the URL signing key must not be among them."""
+    if "://" in raw_output_prefix and not raw_output_prefix.startswith("file://"):
+        return
+    raw = Path(raw_output_prefix.removeprefix("file://")).resolve()
+    state = state_dir.resolve()
+    if state == raw or raw in state.parents:
+        raise ValueError(
+            f"--raw-output-prefix {raw_output_prefix} holds the state directory {state_dir}: the data proxy's signed "
+            "URLs would reach state.db and the signing key. Use a folder beside or inside the state directory "
+            "(the default is <state-dir>/data)"
+        )
+
+
 def _make_private_dirs(state_dir: Path, raw_output_prefix: str) -> None:
     """Create the state directory and a local raw data folder 0700 when they are missing (existing folders are
     left as they are: ``--state-dir .`` must not change the mode of the working directory)."""
@@ -108,6 +123,7 @@ class AdminServer:
         self.s3 = scheme in ("s3", "s3a")
         #: where each execution's documents (inputs.pb, outputs.pb, error.pb, logs, work folders) live
         metadata = str(self.state_dir / "data") if self.s3 else self.raw_output_prefix
+        check_raw_prefix(self.state_dir, self.raw_output_prefix)
         self.host = host
         self.requested_port = port
         self.default_projects = default_projects

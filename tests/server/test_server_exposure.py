@@ -122,3 +122,17 @@ def test_aioflyte_serve_checks_task_env_names(tmp_path):
     assert result.exit_code == 2
     assert "expected an environment variable name (letters, digits and _), got 'NOT-A-NAME'" in result.output
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("where", ["the state directory", "its parent", "the state directory as a file URL"])
+def test_a_raw_prefix_holding_the_state_directory_is_refused(tmp_path, where):
+    from aioflyte.cli.main import main
+
+    state = tmp_path / "state"
+    raw = {"the state directory": str(state), "its parent": str(tmp_path)}.get(where, f"file://{state}")
+    with pytest.raises(ValueError, match=r"holds the state directory .* signed URLs would reach state\.db"):
+        AdminServer(state, raw_output_prefix=raw)
+    result = CliRunner().invoke(main, ["serve", "--state-dir", str(state), "--raw-output-prefix", raw])
+    assert result.exit_code == 2 and "holds the state directory" in result.output
+    AdminServer(state, raw_output_prefix=str(state / "data"))  # inside it (the default) or beside it is fine
+    AdminServer(state, raw_output_prefix=str(tmp_path / "raw"))
