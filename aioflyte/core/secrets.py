@@ -139,3 +139,24 @@ def redact(text: str, values: Iterable[str]) -> str:
                 if form[:k] + "..." in text:
                     text = text.replace(form[:k] + "...", REDACTED + "...")
     return text
+
+
+def redact_exception(exc: BaseException, requested: Iterable[Secret] | None) -> None:
+    """Redact the values of the secrets ``requested`` from ``exc`` in place: the string arguments its message is
+    made of, its notes, and the same for the exceptions it was raised from or during. An exception whose
+    ``__str__`` reads other attributes keeps what those show."""
+    values = requested_values(requested)
+    if not values:
+        return
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        try:
+            current.args = tuple(redact(a, values) if isinstance(a, str) else a for a in current.args)
+        except (AttributeError, TypeError):  # an exception that refuses new arguments
+            pass
+        notes = getattr(current, "__notes__", None)
+        if isinstance(notes, list):
+            notes[:] = [redact(n, values) if isinstance(n, str) else n for n in notes]
+        current = current.__cause__ or current.__context__

@@ -58,3 +58,35 @@ async def test_a_local_output_type_error_does_not_print_the_secret(secret, entit
 async def test_tasks_without_secret_requests_keep_the_value_in_the_message(secret):
     with pytest.raises(FlyteTypeException, match=r"expected int, got str \('plain'\)"):
         await no_secrets_requested(x="plain")
+
+
+@task(secret_requests=[Secret(group="db", key="password")])
+def raises_with_the_secret() -> int:
+    try:
+        raise KeyError(f"lookup of {current_context().secrets.get('db', 'password')} failed")
+    except KeyError as inner:
+        raise ValueError(
+            f"could not connect with password {current_context().secrets.get('db', 'password')}"
+        ) from inner
+
+
+@task(secret_requests=[Secret(group="db", key="password")], timeout=60)
+async def raises_with_the_secret_async() -> int:
+    raise RuntimeError(f"token={current_context().secrets.get('db', 'password')}")
+
+
+async def test_a_local_task_error_does_not_carry_the_secret(secret):
+    with pytest.raises(ValueError) as info:
+        await raises_with_the_secret()
+    assert str(info.value) == f"could not connect with password {REDACTED}"
+    assert "local-secret-value" not in str(info.value.__cause__) and REDACTED in str(info.value.__cause__)
+    with pytest.raises(RuntimeError) as info2:  # with a timeout the pipeline runs it: it redacts too
+        await raises_with_the_secret_async()
+    assert str(info2.value) == f"token={REDACTED}"
+
+
+def test_a_sync_run_reports_a_redacted_error(secret):
+    import aioflyte
+
+    with pytest.raises(ValueError, match=r"could not connect with password \[redacted secret\]"):
+        aioflyte.run(raises_with_the_secret)
