@@ -136,7 +136,7 @@ class AdminServer:
         )  # fmt: skip
         #: the server's variables task processes get beyond the allow-list (``--task-env NAME``)
         self.task_env = taskenv.check_names(task_env)
-        self.executions.base_env = taskenv.inherited(os.environ, self.task_env)
+        self.executions.base_env = taskenv.inherited(os.environ, self.task_env, ("AWS_",) if self.s3 else ())
         #: real seconds a fixed-rate schedule's minute lasts (60; less only for tests); the scheduler is made in start()
         self.min_schedule_interval = min_schedule_interval
         self.scheduler: Scheduler | None = None

@@ -83,3 +83,12 @@ async def test_error_documents_never_show_a_requested_secret(remote, server, ent
     # nor the task's log (the entrypoint logs the error document's message)
     logs = list((server.state_dir / "data" / remote.default_project).rglob("attempt-0.log"))
     assert logs and all(value not in p.read_text(errors="replace") for p in logs)
+
+
+def test_aws_variables_pass_only_with_an_s3_raw_store():
+    from aioflyte.server.executions.taskenv import inherited
+
+    server_env = {"PATH": "/bin", "AWS_REGION": "us-east-1", "AWS_SECRET_ACCESS_KEY": "k", "OTHER": "x"}
+    assert inherited(server_env) == {"PATH": "/bin"}
+    assert inherited(server_env, prefixes=("AWS_",)) == {k: v for k, v in server_env.items() if k != "OTHER"}
+    assert inherited(server_env, ["OTHER"]) == {"PATH": "/bin", "OTHER": "x"}

@@ -9,7 +9,9 @@ A task process sees, from the server's environment, only:
   ``FLYTE_SECRETS_ENV_PREFIX``, default ``_FSEC_``), under that name and under the secret's ``env_var`` when it
   names one (as Flyte mounts a secret there: the value always comes from the server's secret variable, so
   ``env_var`` cannot name another variable of the server to read it);
-- the variables named with ``--task-env NAME`` (``AdminServer(task_env=...)``).
+- the variables named with ``--task-env NAME`` (``AdminServer(task_env=...)``);
+- with an S3 raw store, the ``AWS_*`` variables (the store's credentials and region, which tasks need to read their
+  inputs and write their outputs there, as pods on a cluster get them).
 
 The runner adds the task's container ``env``, the execution's declared ``envs`` and the ``FLYTE_INTERNAL_*``
 variables on top (:mod:`aioflyte.server.executions.runner`).
@@ -46,13 +48,15 @@ def secrets_prefix(environ: Mapping[str, str]) -> str:
     return environ.get("FLYTE_SECRETS_ENV_PREFIX") or DEFAULT_SECRETS_PREFIX
 
 
-def inherited(environ: Mapping[str, str], names: Iterable[str] = ()) -> dict[str, str]:
-    """What every task process of this server gets from ``environ`` (the server's environment)."""
+def inherited(environ: Mapping[str, str], names: Iterable[str] = (), prefixes: tuple[str, ...] = ()) -> dict[str, str]:
+    """What every task process of this server gets from ``environ`` (the server's environment): the allow-list,
+    ``names`` (``--task-env``) and the variables starting with one of ``prefixes`` (``AWS_`` with an S3 raw store,
+    whose credentials tasks need to read and write their data)."""
     prefix = secrets_prefix(environ)
     extra = set(names)
     env: dict[str, str] = {}
     for key, value in environ.items():
-        if key in ALLOWED or key in extra:
+        if key in ALLOWED or key in extra or (prefixes and key.startswith(prefixes)):
             env[key] = value
         elif key.startswith(ALLOWED_PREFIXES) and not key.startswith((*DENIED_PREFIXES, prefix)):
             env[key] = value
