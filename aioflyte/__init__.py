@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the export list (see the module docstring)
     from aioflyte.core.context_manager import FlyteContextManager as FlyteContextManager
     from aioflyte.core.controller import Controller as Controller
     from aioflyte.core.controller import use_controller as use_controller
+    from aioflyte.core.deck import Deck as Deck
     from aioflyte.core.documentation import Description as Description
     from aioflyte.core.documentation import Documentation as Documentation
     from aioflyte.core.documentation import SourceCode as SourceCode

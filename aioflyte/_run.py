@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, NamedTuple
 
+from aioflyte.core.deck import DECK_FILES, DeckFile
 from aioflyte.exceptions import FlyteEntityNotCallable
 
 
@@ -16,11 +17,21 @@ def _loop_factory() -> Any:
     return uvloop.new_event_loop
 
 
-def run(entity: Any, /, *args: Any, signals: dict[str, Any] | None = None, **inputs: Any) -> Any:
+class RunWithDecks(NamedTuple):
+    """What ``aioflyte.run(..., decks=True)`` returns: the run's value and the deck pages its task attempts wrote
+    (``DeckFile(task, attempt, uri)``, in the order they were written)."""
+
+    value: Any
+    decks: list[DeckFile]
+
+
+def run(entity: Any, /, *args: Any, signals: dict[str, Any] | None = None, decks: bool = False, **inputs: Any) -> Any:
     """Run an entity (task, workflow, launch plan) to completion on a fresh event loop; returns its value.
 
-    ``signals`` gives values to the run's gates (approve / wait_for_input) by name. uvloop is used when
-    installed. Inside a running loop this is an error: ``await entity(...)`` (or ``aioflyte.start``) instead.
+    ``signals`` gives values to the run's gates (approve / wait_for_input) by name. With ``decks=True`` the result
+    is ``RunWithDecks(value, decks)``: the value and where each task attempt with ``enable_deck=True`` wrote its
+    ``deck.html``. uvloop is used when installed. Inside a running loop this is an error: ``await entity(...)``
+    (or ``aioflyte.start``) instead.
     """
     try:
         asyncio.get_running_loop()
@@ -34,6 +45,13 @@ def run(entity: Any, /, *args: Any, signals: dict[str, Any] | None = None, **inp
         )
 
     async def main() -> Any:
+        if decks:
+            files: list[DeckFile] = []
+            DECK_FILES.set(files)
+            return RunWithDecks(await call(), files)
+        return await call()
+
+    async def call() -> Any:
         if signals:
             return await entity.start(*args, signals=signals, **inputs)
         return await entity(*args, **inputs)

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import logging
 import os
+import time
 from typing import Any
 
 from flyteidl.core import literals_pb2 as _lit
@@ -28,6 +29,7 @@ from aioflyte.core.artifact import (
 )
 from aioflyte.core.artifact_records import encode_runtime
 from aioflyte.core.context import execution_parameters
+from aioflyte.core.deck import DECK_FILE_NAME, start_timeline, task_deck_page
 from aioflyte.core.secrets import requested_values
 from aioflyte.engine.task_runner import run_task_body
 from aioflyte.exceptions import FlyteArrayIndexError as FlyteArrayIndexError
@@ -118,6 +120,8 @@ def _frame(task: Any, run: RunState, req: Request) -> TaskFrame:
         params._checkpoint = Checkpoint(req.checkpoint_path, req.prev_checkpoint)
     params._task_id = task_id(task, run)
     params._output_metadata_prefix = req.output_prefix
+    if getattr(task, "enable_deck", False):  # where Flyte's backends (and aioflyte serve) look for the deck
+        params._deck_uri = join(req.output_prefix, DECK_FILE_NAME)
     frame.params = params  # current_context() returns these instead of building its own
     return frame
 
@@ -276,11 +280,16 @@ async def _run(entity: Any, kind: str, req: Request, run: RunState, provider: An
     except Exception as e:
         raise errors.conversion_failure(e) from e
     if kind == "dynamic":
-        return await _run_dynamic(task, kwargs, run, req)
+        return await _run_dynamic(task, kwargs, run, req, provider)
     tracker = OutputMetadataTracker()
     token = OUTPUT_METADATA.set(tracker)  # what Artifact.create_from sets in the body
+    frame = _frame(task, run, req)
+    deck = frame.params is not None and frame.params.deck_uri is not None
+    if deck:
+        start_timeline(task, frame.params)
+    shown = dict(kwargs)
     try:
-        with task_frame(_frame(task, run, req)):
+        with task_frame(frame), _timed(frame.params if deck else None, "Execute user level code"):
             if kind == "eager":
                 from aioflyte._entrypoint.eager import eager_controller
 
@@ -289,19 +298,58 @@ async def _run(entity: Any, kind: str, req: Request, run: RunState, provider: An
             else:
                 result = await run_task_body(task, kwargs)
     except Exception as e:
+        if deck:
+            await _publish_deck(provider, task, frame.params, shown, None)
         raise errors.user_failure(e) from e
     finally:
         OUTPUT_METADATA.reset(token)
     try:
-        outputs, types = await _convert_outputs(task, result)
+        with _timed(frame.params if deck else None, "Translate Python values to literals"):
+            outputs, types = await _convert_outputs(task, result)
         if tracker.output_metadata:
             _artifact_metadata(task, result, tracker, outputs)
-        return offload(req.output_prefix, outputs, types)
+        files = offload(req.output_prefix, outputs, types)
     except Exception as e:
         raise errors.conversion_failure(e) from e
+    if deck:
+        await _publish_deck(
+            provider, task, frame.params, shown, task.python_interface.unpack_outputs(result, task.name)
+        )
+    return files
 
 
-async def _run_dynamic(task: Any, kwargs: dict[str, Any], run: RunState, req: Request) -> dict[str, bytes]:
+@contextlib.contextmanager
+def _timed(params: Any, name: str) -> Any:
+    """Time the block into the timeline deck of ``params`` (nothing when None)."""
+    if params is None:
+        yield
+        return
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        yield
+    finally:
+        params.timeline_deck.append_time_info(
+            {"Name": name, "WallTime": time.perf_counter() - wall, "ProcessTime": time.process_time() - cpu}
+        )
+
+
+async def _publish_deck(
+    provider: Any, task: Any, params: Any, inputs: dict[str, Any], outputs: dict[str, Any] | None
+) -> None:  # fmt: skip
+    """Write the attempt's ``deck.html`` under the output prefix; a failure to do so is logged, never the task's."""
+    uri = params.deck_uri
+    try:
+        page = await asyncio.to_thread(task_deck_page, task, params, inputs, outputs)
+        await provider.put_bytes(uri, page.encode("utf-8"))
+    except Exception as e:
+        log.error("task %s: its deck could not be written to %s: %s", task.name, uri, e)
+        return
+    log.info("task %s wrote its deck to %s", task.name, uri)
+
+
+async def _run_dynamic(
+    task: Any, kwargs: dict[str, Any], run: RunState, req: Request, provider: Any
+) -> dict[str, bytes]:
     """Compile the dynamic body with the real inputs into ``futures.pb`` (a DynamicJobSpec) for the platform.
 
     A body that calls no entity yields its outputs directly (``outputs.pb``), as flytekit does.
@@ -320,11 +368,20 @@ async def _run_dynamic(task: Any, kwargs: dict[str, Any], run: RunState, req: Re
         settings = SerializationSettings.from_transport(transport)
     except Exception as e:
         raise errors.system_failure(e, recoverable=False) from e
+    frame = _frame(task, run, req)
+    deck = frame.params is not None and frame.params.deck_uri is not None
+    if deck:
+        start_timeline(task, frame.params)
+    shown = dict(kwargs)
     try:
-        with task_frame(_frame(task, run, req)):
+        with task_frame(frame), _timed(frame.params if deck else None, "Compile the dynamic workflow"):
             spec = await dynamic_job_spec(task, kwargs, settings)
     except Exception as e:
+        if deck:
+            await _publish_deck(provider, task, frame.params, shown, None)
         raise errors.user_failure(e) from e
+    if deck:  # its outputs are the nodes' to make: no output deck
+        await _publish_deck(provider, task, frame.params, shown, None)
     if isinstance(spec, _lit.LiteralMap):
         return {"outputs.pb": spec.SerializeToString()}
     return {"futures.pb": spec.SerializeToString()}

@@ -4,7 +4,9 @@
 
 The task command runs as a child process (so it imports the new code), with the destination directory on
 ``PYTHONPATH`` and ``--dynamic-addl-distro`` / ``--dynamic-dest-dir`` added before ``--resolver``, as
-flytekit's ``pyflyte-fast-execute`` does. SIGTERM is passed on to the child; its exit code is ours.
+flytekit's ``pyflyte-fast-execute`` does. A task command of ``aioflyte-execute`` runs with this interpreter
+(``python -m aioflyte.entrypoint``), never whatever ``PATH`` finds. SIGTERM is passed on to the child; its exit code
+is ours.
 """
 
 from __future__ import annotations
@@ -53,8 +55,37 @@ def with_distribution(cmd: list[str], distribution: str | None, dest_dir: str) -
     return out
 
 
+def same_interpreter(cmd: list[str]) -> list[str]:
+    """``aioflyte-execute ...`` as this interpreter's ``-m aioflyte.entrypoint ...``; other commands unchanged."""
+    if cmd and cmd[0] == "aioflyte-execute":
+        return [sys.executable, "-m", "aioflyte.entrypoint", *cmd[1:]]
+    return list(cmd)
+
+
+def _die_with_parent() -> Any:
+    """A ``preexec_fn`` setting Linux's parent-death signal (SIGKILL), so the task command dies with this process
+    (which the server starts with the same setting: a killed server leaves neither behind); None off Linux."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import ctypes.util
+
+    try:
+        prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def setup() -> None:
+        prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # this process died before the setting took effect
+            os._exit(137)
+
+    return setup
+
+
 def _run_child(cmd: list[str], env: dict[str, str]) -> int:
-    child = subprocess.Popen(cmd, env=env)
+    child = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent())
 
     def forward(signum: int, _frame: Any) -> None:
         child.send_signal(signum)
@@ -77,7 +108,7 @@ def fast_main(argv: list[str] | None = None) -> int:
         asyncio.run(download_distribution(ns.additional_distribution, dest))
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(x for x in (env.get("PYTHONPATH"), dest) if x)
-    return _run_child(with_distribution(cmd, ns.additional_distribution, dest), env)
+    return _run_child(same_interpreter(with_distribution(cmd, ns.additional_distribution, dest)), env)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ run the code already in their image (and then ``--version`` is required).
 
     aioflyte register --endpoint localhost:8089 --insecure workflows/
     aioflyte register --endpoint localhost:8089 --insecure -p flytesnacks -d development --version v1 app.py
+    aioflyte register -c ~/.flyte/config.yaml workflows/     # the backend from a flytectl config file
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from typing import Any
 
 import click
 
+from aioflyte.cli._remote import config_options, resolve_config, scope_options
 from aioflyte.cli.package import _env, _image_config, find_entities
+from aioflyte.cli.register_package import is_package, load_package, register_package
 
 
 def source_root(path: str) -> str:
@@ -84,8 +87,7 @@ async def register_entities(
     entities: list[Any],
     root: str,
     *,
-    endpoint: str,
-    insecure: bool,
+    config: Any,
     project: str,
     domain: str,
     version: str | None,
@@ -96,7 +98,6 @@ async def register_entities(
     env: dict[str, str] | None,
 ) -> tuple[str, list[Any]]:
     """Package (when ``fast``), upload and register ``entities``; returns (version, registered identifiers)."""
-    from aioflyte.configuration.config import Config
     from aioflyte.core.options import Options, RawOutputDataConfig
     from aioflyte.remote.fast import fast_package, version_from_hash
     from aioflyte.remote.remote import FlyteRemote
@@ -106,7 +107,7 @@ async def register_entities(
     options = Options(raw_output_data_config=RawOutputDataConfig(raw_data_prefix)) if raw_data_prefix else None
     settings = SerializationSettings(image_config=image_config, project=project, domain=domain, env=env,
                                      source_root=root)  # fmt: skip
-    async with FlyteRemote(Config.for_endpoint(endpoint, insecure), project, domain) as remote:
+    async with FlyteRemote(config, project, domain) as remote:
         if fast:
             with tempfile.TemporaryDirectory(prefix="aioflyte-register-") as tmp:
                 archive = await asyncio.to_thread(fast_package, root, tmp)
@@ -125,10 +126,8 @@ async def register_entities(
 
 @click.command("register")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--endpoint", required=True, help="The backend's Admin endpoint, HOST:PORT.")
-@click.option("--insecure", is_flag=True, default=False, help="Plaintext gRPC (e.g. aioflyte serve).")
-@click.option("-p", "--project", default="flytesnacks", show_default=True, help="Project to register in.")
-@click.option("-d", "--domain", default="development", show_default=True, help="Domain to register in.")
+@config_options
+@scope_options
 @click.option("-v", "--version", default=None, help="Version (default for fast registration: a hash of the code).")
 @click.option(
     "-i",
@@ -148,7 +147,8 @@ async def register_entities(
 @click.option("-e", "--env", "env", multiple=True, help="NAME=VALUE set in every task's container. Repeatable.")
 def register(
     paths: tuple[str, ...],
-    endpoint: str,
+    config_file: str | None,
+    endpoint: str | None,
     insecure: bool,
     project: str,
     domain: str,
@@ -159,12 +159,28 @@ def register(
     destination_dir: str,
     env: tuple[str, ...],
 ) -> None:
-    """Register the tasks, workflows and launch plans defined in PATHS (modules or directories)."""
+    """Register the tasks, workflows and launch plans defined in PATHS (modules or directories), or the packages
+    aioflyte package writes (a .tgz, or a folder of .pb files)."""
     from aioflyte.exceptions import FlyteRemoteError
     from aioflyte.remote.translator import run_sync
 
     if non_fast and not version:
         raise click.UsageError("--non-fast needs --version: without a code archive there is nothing to hash")
+    config = resolve_config(config_file, endpoint, insecure)
+    packages = [p for p in paths if is_package(p)]
+    if packages:
+        if len(packages) != len(paths):
+            raise click.UsageError("give either packages (.tgz or folders of .pb files) or source paths, not both")
+        for p in packages:
+            try:
+                with tempfile.TemporaryDirectory(prefix="aioflyte-register-pkg-") as scratch:
+                    messages, archive = load_package(p, scratch)
+                    version_p, ids = run_sync(register_package(messages, archive, config=config, project=project,
+                                                               domain=domain, version=version))  # fmt: skip
+            except (FlyteRemoteError, OSError, ValueError) as e:
+                raise click.ClickException(f"registration of {p} failed: {e}") from e
+            _report(ids, project, domain, version_p)
+        return
     root, entities = load(paths)
     if not entities:
         click.secho(f"No Flyte entities found in {', '.join(paths)}", fg="yellow")
@@ -172,13 +188,17 @@ def register(
     try:
         version, ids = run_sync(
             register_entities(
-                entities, root, endpoint=endpoint, insecure=insecure, project=project, domain=domain,
+                entities, root, config=config, project=project, domain=domain,
                 version=version, image_config=_image_config(images), fast=not non_fast,
                 destination_dir=destination_dir, raw_data_prefix=raw_data_prefix, env=_env(env),
             )
         )  # fmt: skip
     except (FlyteRemoteError, OSError, ValueError) as e:
         raise click.ClickException(f"registration failed: {e}") from e
+    _report(ids, project, domain, version)
+
+
+def _report(ids: list[Any], project: str, domain: str, version: str) -> None:
     kinds = {1: "task", 2: "workflow", 3: "launch plan"}
     for i in ids:
         click.secho(f"  Registered {kinds.get(i.resource_type, 'entity')} {i.name}@{i.version}", dim=True)

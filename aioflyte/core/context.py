@@ -130,6 +130,10 @@ class ExecutionParameters:
         self._attempt_number = attempt_number
         self._attrs = kwargs
         self._working_dir: str | None = None
+        self._default_deck: Any = None
+        self._timeline_deck: Any = None
+        #: where this task attempt's deck page is written (None: the task has no deck)
+        self._deck_uri: str | None = None
 
     @property
     def execution_date(self) -> datetime.datetime:
@@ -201,6 +205,36 @@ class ExecutionParameters:
     def enable_deck(self) -> bool:
         return self._enable_deck
 
+    @property
+    def default_deck(self) -> Any:
+        """The deck named ``default``: made (and added to ``decks``) on first use, the same deck afterwards."""
+        if self._default_deck is None:
+            from aioflyte.core.deck import Deck
+
+            self._default_deck = Deck("default", auto_add_to_deck=False)
+            self._decks.append(self._default_deck)
+        return self._default_deck
+
+    @property
+    def timeline_deck(self) -> Any:
+        """The attempt's ``TimeLineDeck`` (``DeckField.TIMELINE``): the one in ``decks``, else one made on first use
+        (shown only when the task's ``deck_fields`` include the timeline)."""
+        from aioflyte.core.deck import DeckField, TimeLineDeck
+
+        for deck in self._decks:
+            if isinstance(deck, TimeLineDeck):
+                return deck
+        if self._timeline_deck is None:
+            self._timeline_deck = TimeLineDeck(DeckField.TIMELINE.value, auto_add_to_deck=False)
+        return self._timeline_deck
+
+    @property
+    def deck_uri(self) -> str | None:
+        """Where this task attempt writes its ``deck.html`` (aioflyte's addition): in a container
+        ``<output prefix>/deck.html``; in a local run ``<run's raw output prefix>/decks/<task>-<id>/deck.html``.
+        None when the task has ``enable_deck=False`` (or outside a task)."""
+        return self._deck_uri
+
     def has_attr(self, attr_name: str) -> bool:
         return attr_name in self._attrs or hasattr(self, attr_name)
 
@@ -231,6 +265,10 @@ class ExecutionParameters:
             self.secrets: SecretsManager | None = current._secrets if current else None
             self.attempt_number: int = current._attempt_number if current else 0
             self.attrs: dict[str, Any] = dict(current._attrs) if current else {}
+
+        def with_enable_deck(self, enable_deck: bool) -> ExecutionParameters.Builder:
+            self.enable_deck = enable_deck
+            return self
 
         def add_attr(self, key: str, value: Any) -> ExecutionParameters.Builder:
             """Task-type specific context, read back with ``ExecutionParameters.get(key)`` (or as an attribute)."""
@@ -298,7 +336,8 @@ def execution_parameters(run: RunState, frame: TaskFrame | None) -> ExecutionPar
     task = frame.task if frame is not None else None
     task_name = getattr(task, "name", None)
     requested = getattr(task, "secret_requests", None) if task is not None else None
-    return ExecutionParameters(
+    enable_deck = bool(getattr(task, "enable_deck", False))
+    params = ExecutionParameters(
         execution_date=run.execution_date,
         tmp_dir=None,
         stats=Stats(prefix=task_name or ""),
@@ -306,13 +345,19 @@ def execution_parameters(run: RunState, frame: TaskFrame | None) -> ExecutionPar
         logging=_logger(run, task_name),
         raw_output_prefix=run.raw_output_prefix,
         task_id=_task_identifier(task, run) if task is not None else None,
-        enable_deck=bool(getattr(task, "enable_deck", False)),
+        enable_deck=enable_deck,
         secrets=SecretsManager(requested=requested, entity=task_name) if task is not None else None,
         attempt_number=frame.attempt if frame is not None else 0,
         checkpoint=_checkpoint_for(run, frame) if frame is not None else None,
         _run=run,
         _frame=frame,
     )
+    if enable_deck and frame is not None and run.local:
+        import uuid
+
+        short = (task_name or "task").rsplit(".", 1)[-1]
+        params._deck_uri = f"{run.raw_output_prefix}/decks/{short}-{uuid.uuid4().hex[:12]}/deck.html"
+    return params
 
 
 def _checkpoint_for(run: RunState, frame: TaskFrame) -> Any:

@@ -279,6 +279,13 @@ class FlyteContext:
         """The ``ExecutionParameters`` of this context (what ``current_context()`` returns under it)."""
         return self.execution_state.user_space_params
 
+    def get_deck(self) -> str:
+        """The deck page of this context's decks so far (flytekit's ``FlyteContext.get_deck``; aioflyte returns the
+        HTML text, which a notebook shows with ``IPython.display.HTML``)."""
+        from aioflyte.core.deck import render_deck
+
+        return render_deck(self.user_space_params.decks)
+
     @property
     def in_a_condition(self) -> bool:
         """Whether a branch of a ``conditional`` is being compiled."""

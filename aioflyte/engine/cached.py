@@ -22,7 +22,7 @@ from typing import Any
 from flyteidl.core import literals_pb2 as _lit
 
 from aioflyte.core.task import PythonTask
-from aioflyte.engine import hashes
+from aioflyte.engine import events, hashes
 from aioflyte.engine._cache_store import CacheStore, CorruptEntry, Entry
 from aioflyte.engine.cache_entries import DataGone, decode, literal_entry, outputs_plain, pickled_entry
 from aioflyte.exceptions import FlyteCacheError
@@ -96,8 +96,13 @@ async def _lookup(task: PythonTask, store: CacheStore, key: str) -> tuple[bool, 
         return False, None
     if entry is None:
         store.stats.misses += 1
+        if events.on():
+            events.event("cache miss", task=task.name, key=key[:16])
         return False, None
-    return await _decoded(task, store, key, entry)
+    found = await _decoded(task, store, key, entry)
+    if events.on():
+        events.event("cache hit" if found[0] else "cache miss", task=task.name, key=key[:16])
+    return found
 
 
 async def _decoded(task: PythonTask, store: CacheStore, key: str, entry: Entry) -> tuple[bool, Any]:

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from aioflyte.engine import events
 from aioflyte.engine.signals import provider_for
 from aioflyte.runscope import RunState, run_scope
 
@@ -37,6 +38,11 @@ class RunTracker:
     nodes: dict[str, NodeState] = field(default_factory=dict)
     listeners: list[Callable[[NodeState], None]] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
+    #: items of the map tasks started so far, by the mapped entity's name (progress views show them as totals)
+    map_totals: dict[str, int] = field(default_factory=dict)
+
+    def map_started(self, name: str, items: int) -> None:
+        self.map_totals[name] = self.map_totals.get(name, 0) + items
 
     def _emit(self, st: NodeState) -> None:
         for cb in list(self.listeners):
@@ -49,6 +55,8 @@ class RunTracker:
         st.status = "running"
         st.attempts += 1
         st.started_at = time.time()
+        if events.on():
+            events.event("node started", node=node_id, entity=st.name, attempt=st.attempts)
         self._emit(st)
 
     def node_finished(self, node_id: str, status: str, error: BaseException | None = None) -> None:
@@ -59,6 +67,10 @@ class RunTracker:
         st.ended_at = time.time()
         if error is not None:
             st.error = f"{type(error).__name__}: {error}"
+        if events.on():
+            took = st.duration
+            events.event("node finished", node=node_id, entity=st.name, status=status,
+                         seconds=round(took, 6) if took is not None else None, error=st.error)  # fmt: skip
         self._emit(st)
 
 
@@ -80,6 +92,11 @@ class RunHandle:
     @property
     def nodes(self) -> dict[str, NodeState]:
         return self._run.tracker.nodes
+
+    @property
+    def map_totals(self) -> dict[str, int]:
+        """Items of the run's map tasks started so far, by mapped entity name."""
+        return self._run.tracker.map_totals
 
     def on_change(self, callback: Callable[[NodeState], None]) -> None:
         """Call ``callback(node_state)`` on every node state change (progress bars, dashboards)."""
@@ -120,11 +137,25 @@ def start_run(
     if signals:
         provider_for(run).update(signals)
 
+    name = getattr(entity, "name", repr(entity))
+
     async def main() -> Any:
         with run_scope(run):
-            return await controller.run_entity(entity, inputs)
+            if not events.on():
+                return await controller.run_entity(entity, inputs)
+            run_id = run.execution_id.name
+            events.event("run started", run=run_id, entity=name)
+            started = time.monotonic()
+            try:
+                result = await controller.run_entity(entity, inputs)
+            except BaseException as e:
+                took = round(time.monotonic() - started, 6)
+                events.event("run failed", run=run_id, entity=name, seconds=took, error=f"{type(e).__name__}: {e}")
+                raise
+            events.event("run succeeded", run=run_id, entity=name, seconds=round(time.monotonic() - started, 6))
+            return result
 
-    return RunHandle(run, loop.create_task(main(), name=f"aioflyte-run:{getattr(entity, 'name', entity)}"))
+    return RunHandle(run, loop.create_task(main(), name=f"aioflyte-run:{name}"))
 
 
 def start(entity: Any, *args: Any, signals: dict[str, Any] | None = None, **inputs: Any) -> RunHandle:

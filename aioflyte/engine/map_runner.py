@@ -12,6 +12,7 @@ import asyncio
 from typing import Any, Callable
 
 from aioflyte.core.map_task import ArrayNodeMapTask
+from aioflyte.engine import events
 from aioflyte.exceptions import FlyteValidationException, MapTaskFailure
 from aioflyte.runscope import RunState
 
@@ -101,9 +102,16 @@ async def run_map(controller: Any, mt: ArrayNodeMapTask, inputs: dict[str, Any],
         controller.run_task if mt.target_kind == "task" else controller.run_entity
     )
     p = _Progress()
+    tracker = getattr(run, "tracker", None)
+    if tracker is not None:
+        tracker.map_started(target.name, n)
+    if events.on():
+        events.event("map started", map=mt.name, items=n, required=required)
 
     def store(i: int, value: Any) -> None:
         p.succeeded += 1
+        if events.on():
+            events.event("map progress", map=mt.name, succeeded=p.succeeded, failed=p.failed, items=n)
         if n_out == 1 and not spread:
             lists[0][i] = value
         elif n_out:
@@ -124,6 +132,8 @@ async def run_map(controller: Any, mt: ArrayNodeMapTask, inputs: dict[str, Any],
             except Exception as e:  # CancelledError is a BaseException: cancellation propagates
                 _note(e, mt, i, n)
                 p.failed += 1
+                if events.on():
+                    events.event("map item failed", map=mt.name, item=i, error=f"{type(e).__name__}: {e}")
                 if p.first_error is None:
                     p.first_error, p.first_index = e, i
                 if all_or_nothing:

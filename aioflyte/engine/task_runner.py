@@ -21,7 +21,7 @@ from aioflyte.core.container_task import ContainerTask
 from aioflyte.core.context import TASK_FRAME, TaskFrame, execution_scope
 from aioflyte.core.secrets import redact_exception
 from aioflyte.core.task import PythonFunctionTask, PythonTask, raise_type_error
-from aioflyte.engine import env, pools
+from aioflyte.engine import env, events, pools
 from aioflyte.engine.artifacts import output_artifacts
 from aioflyte.engine.eager_scope import EAGER_SCOPE, EagerScope
 from aioflyte.engine.hashes import output_hashers, record
@@ -146,6 +146,7 @@ class TaskPlan:
     __slots__ = (
         "artifacts",
         "body",
+        "deck",
         "direct",
         "fast_in",
         "fast_out",
@@ -172,7 +173,11 @@ class TaskPlan:
         self.hashers = output_hashers(iface)
         #: outputs annotated with an Artifact, recorded in the local artifact store when produced
         self.artifacts = output_artifacts(iface)
-        self.direct = not (md.cache or md.retries or self.timeout or task.environment or self.hashers or self.artifacts)
+        #: the task writes a deck page per attempt (engine/decks.py)
+        self.deck = bool(getattr(task, "enable_deck", False))
+        self.direct = not (
+            md.cache or md.retries or self.timeout or task.environment or self.hashers or self.artifacts or self.deck
+        )
         #: the converter of the one bare output, when that is all the output conversion there is
         self.out_conv = self.outputs[0][2] if iface.single_output and self.fast_out else None
         self.fn, self.body = _body_of(task)
@@ -313,7 +318,14 @@ async def run_attempt(
     """One attempt with converted inputs: the task's frame, its environment and timeout (when it has them), the
     body, then output conversion (unless ``convert`` is false: the cache converts them itself). Every path of
     the pipeline ends here."""
+    if plan.deck:
+        from aioflyte.engine.decks import run_attempt_with_deck
+
+        return await run_attempt_with_deck(task, plan, run, inputs, attempt, call_id, convert)
     token = TASK_FRAME.set(TaskFrame(task, run, attempt, call_id))
+    debug = events.on()
+    if debug:
+        events.event("attempt started", task=task.name, attempt=attempt, retries=task.metadata.retries)
     try:
         # the environment is set before the body starts: a sync body's thread starts running at once
         with env.applied(task.environment):
@@ -323,9 +335,15 @@ async def run_attempt(
             result = await body
     except BaseException as e:
         note(e, task, attempt)
+        if debug:
+            retry = attempt < task.metadata.retries and isinstance(e, Exception) and is_retryable(e)
+            events.event("attempt failed", task=task.name, attempt=attempt, error=f"{type(e).__name__}: {e}",
+                         will_retry=retry)  # fmt: skip
         raise
     finally:
         TASK_FRAME.reset(token)
+    if debug:
+        events.event("attempt succeeded", task=task.name, attempt=attempt)
     return await convert_outputs(task, plan, result) if convert else result
 
 

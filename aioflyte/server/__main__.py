@@ -10,7 +10,8 @@ from pathlib import Path
 
 from aioflyte.server.app import check_exposure, check_raw_prefix, serve
 from aioflyte.server.auth import DEFAULT_METADATA_KEY, security_from_options
-from aioflyte.server.executions.taskenv import check_names
+from aioflyte.server.executions.taskenv import TaskEnvironment
+from aioflyte.server.executions.taskvars import check_names
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         help="serve a non-loopback --host without authentication (anyone reaching it can run commands)",
     )  # fmt: skip
     p.add_argument(
-        "--task-env", action="append", default=[], metavar="NAME", dest="task_env",
+        "--task-env", action="append", default=[], metavar="NAME", dest="task_env_names",
         help="pass the server's variable NAME on to task processes (repeatable); they get only PATH, PYTHONPATH, "
         "VIRTUAL_ENV, HOME, LANG, TZ, FLYTE_*/_F_* and their requested secrets otherwise",
     )  # fmt: skip
@@ -47,6 +48,16 @@ def _parser() -> argparse.ArgumentParser:
         "--connector-module", action="append", default=[], metavar="MODULE", dest="connector_modules",
         help="import MODULE at start: the connectors it registers run their task types in-process (repeatable; "
         "also AIOFLYTE_CONNECTOR_MODULES, comma-separated; the sensor connector is always loaded)",
+    )  # fmt: skip
+    env = p.add_argument_group("task environment (where task commands such as pyflyte-execute are found)")
+    env.add_argument(
+        "--task-python", default=None, metavar="PYTHON",
+        help="the Python of the environment tasks run in (its folder is searched first for the command's "
+        "executable, and aioflyte's own commands run with it); default: the server's own interpreter",
+    )  # fmt: skip
+    env.add_argument(
+        "--task-path", default=None, metavar="PATH",
+        help="the PATH task commands are found on, after --task-python's folder; default: the server's PATH",
     )  # fmt: skip
     tls = p.add_argument_group("TLS (off by default)")
     tls.add_argument("--tls-cert", default=None, metavar="PEM", help="certificate chain: serve gRPC and HTTP over TLS")
@@ -78,10 +89,15 @@ def main(argv: list[str] | None = None) -> int:
             client_secret_file=args.client_secret_file, token_ttl=args.token_ttl,
             auth_metadata_key=args.auth_metadata_key,
         )  # fmt: skip
-        check_names(args.task_env)
+        check_names(args.task_env_names)
         check_exposure(args.host, security, args.insecure_allow_remote)
         if args.raw_output_prefix:
             check_raw_prefix(Path(args.state_dir), args.raw_output_prefix)
+    except ValueError as e:
+        parser.error(str(e))
+    task_env = TaskEnvironment(args.task_python or sys.executable, args.task_path)
+    try:
+        task_env.check()
     except ValueError as e:
         parser.error(str(e))
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
@@ -90,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             serve(
                 args.port, args.state_dir, host=args.host, raw_output_prefix=args.raw_output_prefix,
                 min_schedule_interval=args.min_schedule_interval, security=security,
-                max_processes=args.max_processes, connector_modules=args.connector_modules, task_env=args.task_env,
-                insecure_allow_remote=args.insecure_allow_remote,
+                max_processes=args.max_processes, connector_modules=args.connector_modules, task_env=task_env,
+                task_env_names=args.task_env_names, insecure_allow_remote=args.insecure_allow_remote,
             )
         )  # fmt: skip
     except (OSError, ImportError, ValueError) as e:

@@ -108,7 +108,8 @@ class AdminService(admin_pb2_grpc.AdminServiceServicer):
                         exists_identical_structure=workflow_pb2.WorkflowErrorExistsIdenticalStructure(id=id)
                     ),
                 )
-            raise AlreadyExists(f"{what} with identical structure already exists: {describe(id)}", details=details)
+            raise AlreadyExists(f"{what} with identical structure already exists: {describe(id)}", details=details,
+                                outcome="already registered")  # fmt: skip
         if id.resource_type == WORKFLOW:
             details = (
                 workflow_pb2.CreateWorkflowFailureReason(
@@ -278,6 +279,7 @@ class AdminService(admin_pb2_grpc.AdminServiceServicer):
             raise missing("spec")
         spec = request.spec
         check.identifier(spec.workflow_id, spec.HasField("workflow_id"), WORKFLOW)
+        check.max_parallelism(spec.max_parallelism, describe(request.id))
         await self._require_project(request.id.project, request.id.domain)
         workflow = await self._workflow(spec.workflow_id)
         interface = workflow.closure.compiled_workflow.primary.template.interface
@@ -403,7 +405,7 @@ class AdminService(admin_pb2_grpc.AdminServiceServicer):
                 "Domains are currently only set system wide. Please retry without domains included in your request."
             )
         if not await self.store.insert_project(project.id, project.SerializeToString(), project.state):
-            raise AlreadyExists(f"project [{project.id}] already exists")
+            raise AlreadyExists(f"project [{project.id}] already exists", outcome="already registered")
         return project_pb2.ProjectRegisterResponse()
 
     @handler

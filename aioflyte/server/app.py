@@ -11,16 +11,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import grpc
 from flyteidl.admin import project_pb2
-from flyteidl.service import admin_pb2_grpc, signal_pb2_grpc
+from flyteidl.service import admin_pb2, admin_pb2_grpc, signal_pb2, signal_pb2_grpc
+from google.protobuf.descriptor import ServiceDescriptor
 
 from aioflyte.server.auth import ServerSecurity
 from aioflyte.server.dataproxy import DataProxy
-from aioflyte.server.executions import ExecutionAdminService, ExecutionManager, taskenv
+from aioflyte.server.executions import ExecutionAdminService, ExecutionManager, taskvars
 from aioflyte.server.executions.connectors import load_connectors
+from aioflyte.server.executions.taskenv import TaskEnvironment
 from aioflyte.server.http import HttpEndpoint
+from aioflyte.server.rpc import add_service
 from aioflyte.server.scheduler import MINUTE, Scheduler, in_process
 from aioflyte.server.signals import SignalManager, SignalService
 from aioflyte.server.store import Store
@@ -29,12 +33,18 @@ log = logging.getLogger("aioflyte.server")
 
 #: The projects a new state directory starts with (the Flyte sandbox has ``flytesnacks``).
 DEFAULT_PROJECTS = ("flytesnacks",)
-READY_MESSAGE = "aioflyte-server listening on {address}"
+#: The line printed once the server accepts calls: the gRPC address first (what clients' endpoint is), then the base
+#: URL of its HTTP routes (signed data proxy URLs, the OAuth2 token endpoint).
+READY_MESSAGE = "aioflyte-server listening on {address} (gRPC) and {http_url} (HTTP)"
 
 
 #: The variables that configure S3 access (aioflyte's and flytekit's ``FLYTE_AWS_*``, boto's ``AWS_*``), passed to
 #: task processes when the raw store is on S3.
 _STORAGE_ENV_PREFIXES = ("FLYTE_AWS_", "AWS_")
+
+
+def _service(module: Any, name: str) -> ServiceDescriptor:
+    return module.DESCRIPTOR.services_by_name[name]
 
 
 def _hostport(host: str, port: int) -> str:
@@ -104,7 +114,8 @@ class AdminServer:
         security: ServerSecurity | None = None,
         max_processes: int = 32,
         connector_modules: Sequence[str] = (),
-        task_env: Sequence[str] = (),
+        task_env: TaskEnvironment | None = None,
+        task_env_names: Sequence[str] = (),
         insecure_allow_remote: bool = False,
     ) -> None:
         check_exposure(host, security, insecure_allow_remote)
@@ -132,11 +143,11 @@ class AdminServer:
         self.signals = SignalManager(self.store)
         self.executions = ExecutionManager(
             self.store, metadata, signals=self.signals, max_processes=max_processes,
-            raw_data_prefix=self.raw_output_prefix if self.s3 else None,
+            raw_data_prefix=self.raw_output_prefix if self.s3 else None, task_env=task_env,
         )  # fmt: skip
         #: the server's variables task processes get beyond the allow-list (``--task-env NAME``)
-        self.task_env = taskenv.check_names(task_env)
-        self.executions.base_env = taskenv.inherited(os.environ, self.task_env, ("AWS_",) if self.s3 else ())
+        self.task_env_names = taskvars.check_names(task_env_names)
+        self.executions.base_env = taskvars.inherited(os.environ, self.task_env_names, ("AWS_",) if self.s3 else ())
         #: real seconds a fixed-rate schedule's minute lasts (60; less only for tests); the scheduler is made in start()
         self.min_schedule_interval = min_schedule_interval
         self.scheduler: Scheduler | None = None
@@ -183,8 +194,9 @@ class AdminServer:
             # scheduled firings go through the service's own CreateExecution, in-process
             self.scheduler = Scheduler(self.store, in_process(admin), minute=self.min_schedule_interval)
             admin.scheduler = self.scheduler
-            admin_pb2_grpc.add_AdminServiceServicer_to_server(admin, server)
-            signal_pb2_grpc.add_SignalServiceServicer_to_server(SignalService(self.signals), server)
+            add_service(server, admin, _service(admin_pb2, "AdminService"), admin_pb2_grpc.AdminServiceServicer)
+            add_service(server, SignalService(self.signals), _service(signal_pb2, "SignalService"),
+                        signal_pb2_grpc.SignalServiceServicer)  # fmt: skip
             self.dataproxy.attach(server)
             try:
                 port = self.security.add_port(server, _hostport(self.host, self.requested_port))
@@ -250,12 +262,14 @@ async def serve(
     security: ServerSecurity | None = None,
     max_processes: int = 32,
     connector_modules: Sequence[str] = (),
-    task_env: Sequence[str] = (),
+    task_env: TaskEnvironment | None = None,
+    task_env_names: Sequence[str] = (),
     insecure_allow_remote: bool = False,
 ) -> None:
     """Run the server until SIGTERM/SIGINT (or until ``stop`` is set), then shut down cleanly.
 
-    When ready it prints ``aioflyte-server listening on HOST:PORT`` on stdout (the bound port when ``port`` is 0).
+    When ready it prints ``aioflyte-server listening on HOST:PORT (gRPC) and http://HOST:PORT2 (HTTP)`` on stdout
+    (the bound ports when ``port`` is 0; the HTTP port is always chosen free).
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -269,12 +283,13 @@ async def serve(
     server = AdminServer(
         state_dir, host=host, port=port, raw_output_prefix=raw_output_prefix,
         min_schedule_interval=min_schedule_interval, security=security, max_processes=max_processes,
-        connector_modules=connector_modules, task_env=task_env, insecure_allow_remote=insecure_allow_remote,
+        connector_modules=connector_modules, task_env=task_env, task_env_names=task_env_names,
+        insecure_allow_remote=insecure_allow_remote,
     )  # fmt: skip
     umask = os.umask(0o077)  # everything the server writes (state, inputs, outputs, logs) is its user's only
     try:
         address = await server.start()
-        print(READY_MESSAGE.format(address=address), flush=True)
+        print(READY_MESSAGE.format(address=address, http_url=server.http.url), flush=True)
         await stop.wait()
         log.info("shutting down")
     finally:

@@ -29,6 +29,8 @@ import grpc
 from aiohttp import web
 from flyteidl.service import auth_pb2, auth_pb2_grpc
 
+from aioflyte.server.rpc import add_service
+
 log = logging.getLogger("aioflyte.server.auth")
 
 TOKEN_PATH = "/oauth2/token"
@@ -322,7 +324,10 @@ class ServerSecurity:
         """Add ``AuthMetadataService`` to ``server`` and the token route to ``app`` (when auth is on)."""
         if self.auth is None or self.issuer is None:
             return
-        auth_pb2_grpc.add_AuthMetadataServiceServicer_to_server(AuthMetadataService(self.auth, http_url), server)
+        service = auth_pb2.DESCRIPTOR.services_by_name["AuthMetadataService"]
+        add_service(
+            server, AuthMetadataService(self.auth, http_url), service, auth_pb2_grpc.AuthMetadataServiceServicer
+        )
         app.router.add_post(TOKEN_PATH, token_handler(self.auth, self.issuer))
 
     def add_port(self, server: grpc.aio.Server, address: str) -> int:

@@ -33,9 +33,9 @@ from flyteidl.service import dataproxy_pb2, dataproxy_pb2_grpc
 from google.protobuf import timestamp_pb2
 
 from aioflyte.models.literals import read_literal_map_file
-from aioflyte.server.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from aioflyte.server.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, enum_name
 from aioflyte.server.executions.manager import ExecutionManager
-from aioflyte.server.rpc import handler
+from aioflyte.server.rpc import add_service, handler
 from aioflyte.server.signedurls import DataLocations, DataRoutes, UrlSigner, relative
 
 log = logging.getLogger("aioflyte.server")
@@ -54,7 +54,8 @@ _TASK_NODE_IDS = ("n0", "start-node", "end-node")
 
 
 def _expiry(expires_in: Any, has: bool, what: str) -> float:
-    seconds = expires_in.ToTimedelta().total_seconds() if has else MAX_EXPIRES_IN
+    # not ToTimedelta(): a Duration of 2**62 seconds overflows it, and is simply too long
+    seconds = expires_in.seconds + expires_in.nanos / 1e9 if has else MAX_EXPIRES_IN
     if seconds < 0:
         raise InvalidArgument(f"{what}: expires_in must not be negative, got {seconds:g}s")
     if seconds > MAX_EXPIRES_IN:
@@ -136,7 +137,7 @@ class DataProxyService(dataproxy_pb2_grpc.DataProxyServiceServicer):
         if request.artifact_type != dataproxy_pb2.ARTIFACT_TYPE_DECK:
             raise InvalidArgument(
                 f"CreateDownloadLink: artifact_type must be ARTIFACT_TYPE_DECK, got "
-                f"{dataproxy_pb2.ArtifactType.Name(request.artifact_type)}"
+                f"{enum_name(dataproxy_pb2.ArtifactType, request.artifact_type)}"
             )
         if not request.HasField("node_execution_id"):
             raise InvalidArgument("CreateDownloadLink: node_execution_id is required")
@@ -292,4 +293,5 @@ class DataProxy:
     def attach(self, server: grpc.aio.Server) -> None:
         """Serve ``DataProxyService`` on ``server`` (and create the signing key now, not on the first request)."""
         _ = self.locations.signer.secret
-        dataproxy_pb2_grpc.add_DataProxyServiceServicer_to_server(self.service, server)
+        service = dataproxy_pb2.DESCRIPTOR.services_by_name["DataProxyService"]
+        add_service(server, self.service, service, dataproxy_pb2_grpc.DataProxyServiceServicer)

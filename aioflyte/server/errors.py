@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from flyteidl.core import identifier_pb2
 from google.protobuf.message import Message
@@ -18,10 +20,12 @@ class AdminError(Exception):
 
     code: grpc.StatusCode = grpc.StatusCode.INTERNAL
 
-    def __init__(self, message: str, *, details: tuple[Message, ...] = ()) -> None:
+    def __init__(self, message: str, *, details: tuple[Message, ...] = (), outcome: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
+        #: how the server's log describes the answer when it is no failure (e.g. "already registered")
+        self.outcome = outcome
 
 
 class InvalidArgument(AdminError):
@@ -44,9 +48,24 @@ class FailedPrecondition(AdminError):
     code = grpc.StatusCode.FAILED_PRECONDITION
 
 
+def enum_name(enum: Any, value: int) -> str:
+    """The name of ``value`` in a protobuf enum, or ``<value> (not a <Enum> value)`` for a number it does not have
+    (clients may send any number: proto3 enums are open)."""
+    try:
+        return str(enum.Name(value))
+    except ValueError:
+        return f"{value} (not a {enum.DESCRIPTOR.name} value)"
+
+
 def kind_name(resource_type: int) -> str:
     """``task``, ``workflow`` or ``launch plan`` for a ``core.ResourceType``."""
-    return _KINDS.get(resource_type, identifier_pb2.ResourceType.Name(resource_type).lower())
+    known = _KINDS.get(resource_type)
+    if known is not None:
+        return known
+    try:
+        return str(identifier_pb2.ResourceType.Name(resource_type)).lower()
+    except ValueError:
+        return enum_name(identifier_pb2.ResourceType, resource_type)
 
 
 def describe(id: identifier_pb2.Identifier) -> str:

@@ -20,6 +20,8 @@ from flyteidl.core import execution_pb2
 from aioflyte.server.errors import InvalidArgument
 
 _OPS = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+#: The most values a list's filters may hold (a set's values and every other clause's, together).
+MAX_VALUES = 1000
 _SETS = {"value_in": "IN", "value_not_in": "NOT IN"}
 _EXPR = re.compile(r"^([a-z_]+)\(([^,()]+),(.*)\)$", re.DOTALL)
 
@@ -110,6 +112,8 @@ def to_sql(filters: str, fields: dict[str, Field], entity: str = "execution") ->
             values = [field.convert(v) for v in value.split(";") if v != ""]
             if not values:
                 raise InvalidArgument(f"filter {raw!r}: {fn} needs at least one value")
+            if len(values) > MAX_VALUES:
+                raise InvalidArgument(f"filter {fn}({name},...): {len(values)} values, at most {MAX_VALUES} allowed")
             clauses.append(f"{field.column} {_SETS[fn]} ({', '.join('?' for _ in values)})")
             params.extend(values)
         elif fn == "contains":
@@ -119,4 +123,6 @@ def to_sql(filters: str, fields: dict[str, Field], entity: str = "execution") ->
         else:
             known = ", ".join([*_OPS, *_SETS, "contains"])
             raise InvalidArgument(f"invalid filter function {fn!r} in {raw!r}: expected one of {known}")
+        if len(params) > MAX_VALUES:
+            raise InvalidArgument(f"filters {filters[:80]!r}...: more than {MAX_VALUES} values in all")
     return "".join(f" AND {c}" for c in clauses), params

@@ -114,7 +114,9 @@ class DataLocations:
         self._base_url = base_url  # a callable: the HTTP endpoint's base URL (known once it is started)
 
     def native(self, rel: str) -> str:
-        return f"{self.prefix}/{rel}" if self.s3 else f"file://{self.root}/{rel}"
+        """The URL clients store: ``s3://...``, or a plain absolute path for a local directory (flytekit refuses
+        ``file://`` URLs for FlyteFile and FlyteDirectory inputs, and accepts paths as local raw data)."""
+        return f"{self.prefix}/{rel}" if self.s3 else f"{self.root}/{rel}"
 
     def local_path(self, rel: str) -> Path:
         assert self.root is not None
@@ -130,6 +132,8 @@ class DataLocations:
                 raise InvalidArgument(f"native_url {native_url!r} is not under the raw data prefix {self.prefix}")
             return relative(native_url[len(self.prefix) + 1 :])
         assert self.root is not None
+        if "\x00" in native_url:
+            raise InvalidArgument(f"native_url {native_url!r} holds a NUL character")
         path = Path(native_url.removeprefix("file://")).resolve()
         if self.root not in path.parents:
             raise InvalidArgument(f"native_url {native_url!r} is not under the raw data prefix {self.root}")

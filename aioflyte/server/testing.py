@@ -47,6 +47,8 @@ class ServerProcess:
         self.args = tuple(args)  # extra command-line options of the server
         self.process: asyncio.subprocess.Process | None = None
         self.endpoint = f"{host}:{self.port}"
+        #: the base URL of the server's HTTP routes (data proxy, token endpoint), once started
+        self.http_url: str | None = None
 
     @property
     def log_path(self) -> Path:
@@ -81,7 +83,9 @@ class ServerProcess:
                 raise RuntimeError(f"aioflyte-server exited with {code} before it was ready:\n{log}")
             text = line.decode(errors="replace").strip()
             if text.startswith(_READY):
-                self.endpoint = text[len(_READY) :]
+                words = text[len(_READY) :].split()  # HOST:PORT (gRPC) and URL (HTTP)
+                self.endpoint = words[0]
+                self.http_url = words[3] if len(words) > 3 else None
                 return
 
     async def stop(self, timeout: float = 10.0) -> int | None:

@@ -12,6 +12,8 @@ from aioflyte.server.errors import InvalidArgument, kind_name, missing
 #: The domains every project has (flyteadmin's default configuration, as in the Flyte sandbox).
 DOMAINS = (("development", "development"), ("staging", "staging"), ("production", "production"))
 DOMAIN_IDS = frozenset(d for d, _ in DOMAINS)
+#: The largest page offset a token may hold (SQLite integers are 64-bit).
+MAX_OFFSET = 2**62
 
 
 def identifier(id: identifier_pb2.Identifier, has_id: bool, expected: int) -> None:
@@ -20,7 +22,7 @@ def identifier(id: identifier_pb2.Identifier, has_id: bool, expected: int) -> No
         raise missing("id")
     if id.resource_type != expected:
         raise InvalidArgument(
-            f"unexpected resource type {identifier_pb2.ResourceType.Name(id.resource_type).lower()} for identifier "
+            f"unexpected resource type {kind_name(id.resource_type)} for identifier "
             f"[{id.project}/{id.domain}/{id.name}@{id.version}], expected {kind_name(expected)} instead"
         )
     for field in ("project", "domain", "name", "version"):
@@ -52,8 +54,10 @@ def token(value: str, call: str) -> int:
         offset = int(value)
     except ValueError:
         raise InvalidArgument(f"invalid pagination token {value!r} for {call}") from None
-    if offset < 0:
-        raise InvalidArgument(f"invalid pagination token {value!r} for {call}")
+    if not 0 <= offset <= MAX_OFFSET:  # negative, or past what SQLite's OFFSET can hold
+        raise InvalidArgument(
+            f"invalid pagination token {value!r} for {call}: expected an offset from 0 to {MAX_OFFSET}"
+        )
     return offset
 
 
@@ -69,3 +73,9 @@ def sort(sort_by: common_pb2.Sort, has_sort: bool, allowed: dict[str, str], defa
 def domain(value: str) -> None:
     if value not in DOMAIN_IDS:
         raise InvalidArgument(f"domain [{value}] is unrecognized by system")
+
+
+def max_parallelism(value: int, what: str) -> None:
+    """0 (no bound of its own) or a positive number of nodes running at once."""
+    if value < 0:
+        raise InvalidArgument(f"max_parallelism of {what} must not be negative (0: no bound), got {value}")

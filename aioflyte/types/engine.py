@@ -149,6 +149,12 @@ class TypeTransformer(Generic[T]):
     def guess_python_type(self, literal_type: LiteralType) -> Any:
         raise ValueError(f"{self._name} cannot guess a Python type for {literal_type}")
 
+    def to_html(self, ctx: Any, python_val: Any, expected_python_type: Any) -> str:
+        """The value as HTML for a deck: its text, escaped (flytekit's default shows ``str(value)`` unescaped)."""
+        import html
+
+        return f"<pre>{html.escape(str(python_val))}</pre>"
+
     def local_converter(self, t: Any) -> LocalConverter | None:
         """A sync function equivalent to a literal round trip of a value of type ``t``, or None (round trip).
 
@@ -284,6 +290,20 @@ class TypeEngine:
         from aioflyte.types import _builtin  # noqa: F401  (registers the built-in transformers)
 
         ensure_plugins_loaded()  # installed plugins' transformers (once; see aioflyte/plugins.py)
+
+    @classmethod
+    def to_html(cls, ctx: Any, python_val: Any, expected_python_type: Any) -> str:
+        """The value as HTML (decks' input and output tabs): the renderer an ``Annotated`` type carries (any object
+        with ``to_html``), else the type's transformer's ``to_html``."""
+        if typing.get_origin(expected_python_type) is typing.Annotated:
+            base, *extras = typing.get_args(expected_python_type)
+            for arg in extras:
+                render = getattr(arg, "to_html", None)
+                if callable(render) and not isinstance(arg, type):
+                    out: str = render(python_val)
+                    return out
+            expected_python_type = base
+        return cls.get_transformer(expected_python_type).to_html(ctx, python_val, expected_python_type)
 
     @classmethod
     def get_transformer(cls, python_type: Any) -> TypeTransformer[Any]:

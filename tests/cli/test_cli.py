@@ -84,14 +84,14 @@ def test_run_workflow_with_inputs(wf_file):
 
 def test_run_task_and_no_flag(wf_file):
     r = invoke("run", wf_file, "add", "--a", "40")
-    assert r.exit_code == 0 and r.output.strip() == "42", r.output
+    assert r.exit_code == 0 and r.stdout.strip() == "42", r.output
     r = invoke("run", wf_file, "greet", "--name", "x", "--xs", "[]", "--no-shout")
     assert r.exit_code == 0 and "hi x 0 1" in r.output, r.output
 
 
 def test_run_dataclass_and_dict_inputs(wf_file):
     r = invoke("run", wf_file, "norm", "--p", '{"x": 1, "y": 2}', "--scale", '{"k": 10}')
-    assert r.exit_code == 0 and r.output.strip() == "30", r.output
+    assert r.exit_code == 0 and r.stdout.strip() == "30", r.output
 
 
 def test_run_launch_plan_uses_its_defaults(wf_file):
@@ -161,7 +161,7 @@ def served(tmp_path):
     try:
         line = proc.stdout.readline()
         assert "aioflyte-server listening on" in line, (line, proc.poll())
-        yield line.strip().rsplit(" ", 1)[-1]
+        yield line.split("listening on ", 1)[1].split()[0]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -183,17 +183,17 @@ def test_serve_answers_an_admin_client(served):
 def test_run_remote_task_on_served_backend(served, wf_file):
     r = invoke("run", "--remote", "--endpoint", served, "--insecure", wf_file, "add", "--a", "5", "--b", "6")
     assert r.exit_code == 0, r.output
-    assert r.output.strip().splitlines()[-1] == "11"
+    assert r.stdout.strip().splitlines()[-1] == "11"
 
 
 @pytest.mark.slow
 def test_run_remote_workflow_and_launch_plan_on_served_backend(served, wf_file):
     r = invoke("run", "--remote", "--endpoint", served, "--insecure", wf_file, "wf", "--name", "remote", "--n", "4")
     assert r.exit_code == 0, r.output
-    assert r.output.strip().splitlines()[-1] == "'hi remote 3 4'"
+    assert r.stdout.strip().splitlines()[-1] == "'hi remote 3 4'"
     r = invoke("run", "--remote", "--endpoint", served, "--insecure", wf_file, "lp", "--name", "lp")
     assert r.exit_code == 0, r.output
-    assert r.output.strip().splitlines()[-1] == "'hi lp 3 9'"  # the launch plan's default n=9
+    assert r.stdout.strip().splitlines()[-1] == "'hi lp 3 9'"  # the launch plan's default n=9
 
 
 def test_run_remote_needs_an_endpoint(wf_file):

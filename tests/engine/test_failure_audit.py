@@ -22,7 +22,8 @@ for have been released and have returned:
   ``aioflyte-write-*``), a file at its final path that is not whole (every output file states its length and ends
   with a trailer; a pickle's name is the md5 of its content), a directory missing a file its manifest lists, or any
   output of a call whose body did not return (a file the body writes straight to the store excepted, unless the
-  body failed in the middle of writing it: it is published whole as its write ends);
+  body failed in the middle of writing it: it is published whole as its write ends), or a deck page (an ``@eager``
+  body's, by default) that is not whole or is of an attempt whose body did not return;
 - the cache holds new entries only for calls whose body returned: after a successful run exactly one per cached
   call. A probe then calls each cached call again, in a new run, and checks that its body runs (a cache miss) when
   the first body did not return, and does not (a hit) after a successful run.
@@ -574,6 +575,12 @@ def raw_store_problems(root: str, seen: set[str], calls: dict[str, Call]) -> lis
                 written = call is not None and call.node.out == "rfile" and call.node.behavior != "write_fail"
                 if call is None or not (call.returned or written):
                     problems.append(f"{path} is an output of call {key}, whose body did not return")
+            elif name == "deck.html":  # an @eager body's deck page (enable_deck is its default, as in flytekit)
+                page = data.decode("utf-8", "replace")
+                if not (page.startswith("<!doctype html>") and page.endswith("</html>\n")):
+                    problems.append(f"deck page {path} is not whole")
+                elif '<li data-deck="Output"' not in page:  # written only once the body returned
+                    problems.append(f"deck page {path} is of an attempt whose body did not return")
             elif _PICKLE_NAME.fullmatch(name):
                 if hashlib.md5(data).hexdigest() != name:
                     problems.append(f"pickle {path} is not whole")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 import tarfile
 
@@ -50,9 +51,12 @@ async def test_fast_execute_runs_code_from_the_archive(store, tmp_path):
         "--dest-dir",
         str(dest),
         "--",
-        *task_cmd,
+        "aioflyte-execute",  # the word aioflyte registers: run with the same interpreter, never looked up on PATH
+        *task_cmd[3:],
     ]
-    proc = run(cmd)
+    assert task_cmd[:3] == [sys.executable, "-m", "aioflyte.entrypoint"]
+    assert not any(os.path.exists(os.path.join(d, "aioflyte-execute")) for d in ("/usr/bin", "/bin"))
+    proc = run(cmd, env={"PATH": "/usr/bin:/bin"})
     assert proc.returncode == 0, proc.stderr
     assert (dest / "fastpkg_for_entrypoint" / "shipped_mod.py").exists()
     assert await store.value("o0", str) == "fast code v2 got 5"

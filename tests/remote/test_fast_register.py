@@ -138,12 +138,16 @@ async def test_register_script_then_execute_runs_the_uploaded_code(remote, user_
     args = list(ft.template.container.args)
     assert args[:2] == ["aioflyte-fast-execute", "--additional-distribution"]
     archive_url = args[2]
-    assert archive_url.startswith("file://") and os.path.basename(archive_url).startswith("fast")
+    assert archive_url.startswith("/") and os.path.basename(archive_url).startswith("fast")
     assert args[3:5] == ["--dest-dir", str(dest)]
     ex = await remote.execute(ft, inputs={"name": "ada"}, wait=True, timeout=120)
     assert ex.is_successful, ex.error
     assert ex.outputs["o0"] == "hello ada from the archive"
-    assert (dest / flows.__name__.split(".")[0] / "helpers.py").is_file()  # unpacked where asked
+    # unpacked in the attempt's working directory on the server, never in the registered --dest-dir
+    pkg = flows.__name__.split(".")[0]
+    assert not (dest / pkg).exists()
+    state = tmp_path_factory.getbasetemp()
+    assert list(state.glob(f"fastreg*/state/data/{P}/{D}/{ex.id.name}/attempt-0/work/{pkg}/helpers.py"))
     # unchanged code and settings: the same derived version, nothing new registered
     again = await remote.register_script(flows.greet, source_path=str(root), destination_dir=str(dest))
     assert again.id.version == ft.id.version

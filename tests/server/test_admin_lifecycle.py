@@ -71,7 +71,8 @@ async def test_registrations_survive_a_restart(tmp_path):
 @pytest.mark.slow
 async def test_client_retries_until_the_server_is_up(tmp_path):
     port = free_port()
-    async with AdminClient(f"127.0.0.1:{port}", retry_timeout=30, max_attempts=200) as client:
+    # a backend not reached yet is waited for connect_timeout (5 s by default: here, as long as it takes to start)
+    async with AdminClient(f"127.0.0.1:{port}", retry_timeout=30, connect_timeout=30, max_attempts=200) as client:
         call = asyncio.create_task(client.get_domains())  # nothing listens yet: UNAVAILABLE, retried
         await asyncio.sleep(1.0)
         assert not call.done()

@@ -62,8 +62,8 @@ async def executed(remote):
 
 
 def _local(native_url: str) -> Path:
-    assert native_url.startswith("file://")
-    return Path(native_url.removeprefix("file://"))
+    assert native_url.startswith("/"), native_url  # a plain absolute path: what flytekit accepts as local raw data
+    return Path(native_url)
 
 
 async def _put(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:

@@ -12,7 +12,7 @@ from servers import fresh_project, task_env
 
 from aioflyte import Config, FlyteRemote
 from aioflyte.remote.client import AdminClient
-from aioflyte.server.executions.taskenv import ALLOWED
+from aioflyte.server.executions.taskvars import ALLOWED
 from aioflyte.server.testing import ServerProcess
 
 HERE = Path(__file__).parent
@@ -65,7 +65,7 @@ async def test_a_task_sees_only_the_allowed_variables(remote):
 
 @pytest.mark.parametrize("bad", ["1ABC", "A-B", "", "A B"])
 def test_task_env_names_are_checked(bad):
-    from aioflyte.server.executions.taskenv import check_names
+    from aioflyte.server.executions.taskvars import check_names
 
     with pytest.raises(ValueError, match="--task-env: expected an environment variable name"):
         check_names([bad])
@@ -86,7 +86,7 @@ async def test_error_documents_never_show_a_requested_secret(remote, server, ent
 
 
 def test_aws_variables_pass_only_with_an_s3_raw_store():
-    from aioflyte.server.executions.taskenv import inherited
+    from aioflyte.server.executions.taskvars import inherited
 
     server_env = {"PATH": "/bin", "AWS_REGION": "us-east-1", "AWS_SECRET_ACCESS_KEY": "k", "OTHER": "x"}
     assert inherited(server_env) == {"PATH": "/bin"}

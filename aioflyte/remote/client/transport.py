@@ -4,11 +4,17 @@ use, inside the running loop), retries of transient failures, and translation of
 Transient failures (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED) are retried with exponential backoff and
 full jitter (tenacity) for up to ``retry_timeout`` seconds; every other failure raises at once, as the exception of
 :mod:`aioflyte.remote.client.exceptions` for its status code, naming the entity.
+
+Until the backend has answered once, the retries stop after ``connect_timeout`` seconds (5 by default), each attempt
+bounded by what is left of it: an endpoint nothing listens on (or that drops packets) fails within about that long
+with ``FlyteRemoteUnavailableException`` "cannot reach Flyte Admin at <endpoint> ...", not after the whole
+``retry_timeout``. Once it has answered, a backend that goes away (a restart) is waited for up to ``retry_timeout``.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
 from typing import Any
@@ -65,6 +71,7 @@ class AdminTransport:
         *,
         timeout: float = 30.0,
         retry_timeout: float = 30.0,
+        connect_timeout: float = 5.0,
         max_attempts: int = 20,
         initial_backoff: float = 0.05,
         max_backoff: float = 2.0,
@@ -78,6 +85,10 @@ class AdminTransport:
         self.insecure = insecure
         self.timeout = timeout
         self.retry_timeout = retry_timeout
+        #: how long calls keep trying to reach a backend that has never answered this client
+        self.connect_timeout = connect_timeout
+        #: the backend has answered a call (from then on, unavailability is retried for ``retry_timeout``)
+        self.reached = False
         self.max_attempts = max_attempts
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
@@ -132,6 +143,9 @@ class AdminTransport:
         code = error.code().name if isinstance(error, grpc.aio.AioRpcError) else type(error).__name__
         log.info("admin call failed with %s; retry %d in %.2fs", code, state.attempt_number, state.upcoming_sleep)
 
+    def _channel_ready(self) -> bool:
+        return self._channel is not None and self._channel.get_state() == grpc.ChannelConnectivity.READY
+
     @property
     def channel(self) -> grpc.aio.Channel:
         """The grpc.aio channel (created on first use); stubs of Flyte's other services can share it."""
@@ -163,23 +177,40 @@ class AdminTransport:
         stub: Callable[[grpc.aio.Channel], Any] | None = None,
     ) -> Any:
         """Call ``method`` with retries of transient errors; failures raise ``FlyteRemoteError`` subclasses."""
+        budget = self.retry_timeout if self.reached else self.connect_timeout
         retrying = AsyncRetrying(
             retry=retry_if_exception(lambda e: is_transient(e) and not tls_handshake_failed(e)),
             wait=wait_random_exponential(multiplier=self.initial_backoff, max=self.max_backoff),
-            stop=stop_after_delay(self.retry_timeout) | stop_after_attempt(self.max_attempts),
+            stop=stop_after_delay(budget) | stop_after_attempt(self.max_attempts),
             before_sleep=self._before_sleep,
             reraise=True,
         )
         if self.insecure_skip_verify and self._root_certificates is None:
             # trust whatever certificate the server presents (flytekit's insecure_skip_verify)
             self._root_certificates = await fetch_server_certificate(self.endpoint)
+        deadline = time.monotonic() + budget
         try:
             async for attempt in retrying:
                 with attempt:
                     rpc = getattr(self._admin() if stub is None else self._service_stub(stub), method)
-                    return await rpc(request, timeout=self.timeout, metadata=self.metadata or None)
+                    timeout = self.timeout
+                    if not self.reached:  # an unreachable endpoint must not hold a call for the whole timeout
+                        timeout = min(timeout, max(deadline - time.monotonic(), 0.5))
+                    try:
+                        response = await rpc(request, timeout=timeout, metadata=self.metadata or None)
+                    except grpc.aio.AioRpcError as e:
+                        if not is_transient(e) or self._channel_ready():
+                            self.reached = True  # the backend answered (an error of its own)
+                        raise
+                    self.reached = True
+                    return response
         except grpc.aio.AioRpcError as e:
             error = translate(e, method, entity)
+            if not self.reached and is_transient(e):
+                error.message = (
+                    f"cannot reach Flyte Admin at {self.endpoint}: no answer within {self.connect_timeout:g}s "
+                    f"(is the server running there?); {method} failed with {e.code().name}: {e.details()}"
+                )
             error.message += connection_hint(e, self.insecure, self.endpoint)
             raise error from e
         raise AssertionError("unreachable")  # pragma: no cover

@@ -24,11 +24,14 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from aioflyte.exceptions import ArtifactError
+from aioflyte.loggers import get_logger
 from aioflyte.models.literals import read_literal_map_file
-from aioflyte.server.executions import taskenv
+from aioflyte.server.errors import enum_name
+from aioflyte.server.executions import taskvars
 from aioflyte.server.executions.connectors import connector_for, no_connector_error, run_connector_task
 from aioflyte.server.executions.launch import resolve_launch
 from aioflyte.server.executions.nodestore import NodeStore
+from aioflyte.server.executions.processes import ProcessTable
 from aioflyte.server.executions.records import (
     NODE_UNFINISHED,
     TASK_UNFINISHED,
@@ -42,9 +45,13 @@ from aioflyte.server.executions.records import (
 )
 from aioflyte.server.executions.runner import Outcome, TaskRun
 from aioflyte.server.executions.store import ExecutionStore
+from aioflyte.server.executions.taskenv import TaskEnvironment
 from aioflyte.server.store import Store, now_ns
 
 log = logging.getLogger("aioflyte.server")
+#: executions' lifecycle (created, each phase change, the error kind of a failure): key-value records (structlog)
+#: on the same standard library logger, ``aioflyte.server``
+events = get_logger("server")
 
 Phase: TypeAlias = core_execution_pb2.WorkflowExecution
 QUEUED, RUNNING, SUCCEEDED, FAILED, ABORTED = Phase.QUEUED, Phase.RUNNING, Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED
@@ -83,6 +90,24 @@ def _stamp(execution: execution_pb2.Execution, phase: Phase.Phase, ns: int) -> N
         closure.duration.CopyFrom(duration)
 
 
+def _log_phase(key: tuple[str, str, str], execution: execution_pb2.Execution) -> None:
+    """Log an execution's new phase: ``execution running``, ``execution succeeded``, ``execution failed`` (with the
+    error's kind and code), ``execution aborted``."""
+    phase = Phase.Phase.Name(execution.closure.phase)
+    fields: dict[str, Any] = {"execution": "/".join(key)}
+    closure = execution.closure
+    if closure.phase == FAILED:
+        fields["error_kind"] = enum_name(core_execution_pb2.ExecutionError.ErrorKind, closure.error.kind)
+        fields["error_code"] = closure.error.code
+        events.warning(f"execution {phase.lower()}", **fields)
+        return
+    if closure.phase == ABORTED:
+        fields["cause"] = closure.abort_metadata.cause
+    elif closure.phase in TERMINAL and closure.HasField("duration"):
+        fields["duration"] = f"{closure.duration.ToTimedelta().total_seconds():.3f}s"
+    events.info(f"execution {phase.lower()}", **fields)
+
+
 def _stopped(execution: execution_pb2.Execution) -> None:
     """The change recorded when the server stops while the execution runs."""
     execution.closure.error.CopyFrom(core_execution_pb2.ExecutionError(
@@ -109,10 +134,13 @@ class ExecutionManager:
     def __init__(
         self, store: Store, raw_output_prefix: str, *, max_processes: int = 32, signals: Any = None,
         raw_data_prefix: str | None = None,
+        task_env: TaskEnvironment | None = None,
     ) -> None:  # fmt: skip
         self.entities = store  # registered tasks, workflows and launch plans (child executions look them up)
         self.store = ExecutionStore(store)
         self.nodes = NodeStore(store)
+        #: the task processes running now (pid and start time), so that a restart kills any that survived
+        self.processes = ProcessTable(store)
         #: the ``SignalManager`` gate nodes wait on (``None``: gates that need a signal fail)
         self.signals = signals
         self.raw_output_prefix = raw_output_prefix.removeprefix("file://")
@@ -121,9 +149,11 @@ class ExecutionManager:
         self.raw_data_prefix = raw_data_prefix.rstrip("/") if raw_data_prefix else None
         #: ``FLYTE_PLATFORM_*`` for task processes (set by the server once bound; spec ``envs`` override it)
         self.platform_env: dict[str, str] = {}
-        #: what task processes get from the server's environment: an allow-list (``taskenv``), set by the server
+        #: what task processes get from the server's environment: an allow-list (``taskvars``), set by the server
         #: with its ``--task-env`` names
-        self.base_env: dict[str, str] = taskenv.inherited(os.environ)
+        self.base_env: dict[str, str] = taskvars.inherited(os.environ)
+        #: the interpreter and PATH task commands resolve on (``--task-python``, ``--task-path``)
+        self.task_env = task_env or TaskEnvironment()
         #: bounds the task processes running at once, over every execution
         self.slots = asyncio.Semaphore(max_processes)
         #: the task running each unfinished execution of this server
@@ -153,6 +183,7 @@ class ExecutionManager:
         """Create the table and fail the executions a previous server left unfinished; returns how many."""
         await self.store.open()
         await self.nodes.open()
+        await self.processes.open()  # kills a previous server's surviving task processes before failing them
         await self._fail_unfinished_nodes()
         failed = 0
         for execution in await self.store.unfinished(UNFINISHED):
@@ -192,6 +223,7 @@ class ExecutionManager:
             core_execution_pb2.ExecutionError(code=code, message=message, kind=core_execution_pb2.ExecutionError.SYSTEM)
         )
         _stamp(execution, FAILED, ns)
+        _log_phase((execution.id.project, execution.id.domain, execution.id.name), execution)
         await self.store.update(execution, ns)
 
     async def create(
@@ -221,6 +253,14 @@ class ExecutionManager:
             execution.closure.workflow_id.CopyFrom(target.primary.template.id)
         if not await self.store.insert(execution, ns):
             return None
+        target_id = (
+            target.primary.template.id if isinstance(target, compiler_pb2.CompiledWorkflowClosure) else target.id
+        )
+        events.info(
+            "execution created", execution="/".join(key), target=f"{target_id.name}@{target_id.version}",
+            launch_plan=f"{spec.launch_plan.name}@{spec.launch_plan.version}",
+            mode=enum_name(execution_pb2.ExecutionMetadata.ExecutionMode, spec.metadata.mode),
+        )  # fmt: skip
         starting = self._starting[key] = asyncio.get_running_loop().create_future()
         try:
             await asyncio.to_thread(base.mkdir, parents=True, exist_ok=True)
@@ -287,7 +327,10 @@ class ExecutionManager:
             execution = await self.store.get(*key)
             if execution is None:
                 return
+        before = execution.closure.phase
         change(execution)
+        if execution.closure.phase != before:
+            _log_phase(key, execution)
         await self.store.update(execution, now_ns(), pgid)
 
     async def _run(
@@ -337,7 +380,9 @@ class ExecutionManager:
                 template, key, self.base(key), self.raw_output_prefix, on_start=started,
                 envs={**self.platform_env, **envs}, raw_prefix=self.task_raw_prefix(self.base(key)),
                 base_env=self.base_env,
+                task_env=self.task_env,
             )  # fmt: skip
+            run.processes = self.processes
             outcome = await run.run()
         if outcome.futures is None:
             if outcome.outputs is not None and outcome.error is None:

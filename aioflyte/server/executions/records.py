@@ -16,6 +16,7 @@ from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, tasks_pb2,
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from google.protobuf import duration_pb2, timestamp_pb2
 
+from aioflyte.loggers import get_logger
 from aioflyte.models.literals import read_literal_map_file
 from aioflyte.server.executions.nodestore import NodeStore
 from aioflyte.server.store import now_ns
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from aioflyte.server.executions.manager import ExecutionManager
 
 NodePhase: TypeAlias = core_execution_pb2.NodeExecution
+#: node executions' phase changes, at DEBUG (structlog, over the ``aioflyte.server`` logger)
+events = get_logger("server")
 TaskPhase: TypeAlias = core_execution_pb2.TaskExecution
 NODE_TERMINAL = (NodePhase.SUCCEEDED, NodePhase.FAILED, NodePhase.ABORTED, NodePhase.SKIPPED, NodePhase.TIMED_OUT,
                  NodePhase.RECOVERED)  # fmt: skip
@@ -145,6 +148,7 @@ class NodeRecord:
     def __init__(self, ctx: RunContext, unique_id: str, spec_node_id: str, parent_id: str, **metadata: Any) -> None:
         self.ctx = ctx
         self.parent_id = parent_id
+        self._logged_phase: int | None = None  # the phase last logged (each change is logged once, at DEBUG)
         ns = now_ns()
         self.ne = node_execution_pb2.NodeExecution(
             id=identifier_pb2.NodeExecutionIdentifier(node_id=unique_id, execution_id=ctx.execution_id),
@@ -165,6 +169,11 @@ class NodeRecord:
     async def save(self) -> None:
         ns = now_ns()
         self.ne.closure.updated_at.CopyFrom(timestamp(ns))
+        phase = self.ne.closure.phase
+        if phase != self._logged_phase:
+            self._logged_phase = phase
+            events.debug("node phase", execution="/".join(self.ctx.key), node=self.unique_id,
+                         phase=NodePhase.Phase.Name(phase))  # fmt: skip
         await self.ctx.nodes.put_node(self.ne, self.parent_id, ns)
 
     async def start(self, inputs: literals_pb2.LiteralMap) -> None:

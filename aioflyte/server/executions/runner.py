@@ -14,21 +14,16 @@ import asyncio
 import contextlib
 import os
 import signal
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from flyteidl.core import dynamic_job_pb2, errors_pb2, execution_pb2, literals_pb2, tasks_pb2
 
-from aioflyte.server.executions import rawcontainer, taskenv
+from aioflyte.server.executions import rawcontainer, taskvars
+from aioflyte.server.executions.processes import ProcessTable, with_parent_death_signal
+from aioflyte.server.executions.taskenv import MissingExecutable, TaskEnvironment
 
-#: What replaces the entrypoint word of a container command: the server's own interpreter.
-_ENTRYPOINTS = {
-    "aioflyte-execute": [sys.executable, "-m", "aioflyte.entrypoint"],
-    "pyflyte-execute": [sys.executable, "-m", "aioflyte.entrypoint"],
-    "aioflyte-fast-execute": [sys.executable, "-m", "aioflyte._entrypoint.fast"],
-}
 _KILL_GRACE = 2.0
 
 
@@ -43,10 +38,13 @@ class Outcome:
     attempts: int = 0
     #: what a dynamic task wrote instead of outputs (``futures.pb``): the nodes the platform runs for it
     futures: dynamic_job_pb2.DynamicJobSpec | None = None
+    #: the ``deck.html`` the attempt wrote under its output prefix (a task with ``generates_deck``), or ""
+    deck_uri: str = ""
 
 
 def command(template: tasks_pb2.TaskTemplate, values: dict[str, str]) -> list[str]:
-    """The container's command line with the ``{{.input}}``-style templates filled and the entrypoint resolved."""
+    """The container's command line with the ``{{.input}}``-style templates filled (its executable as registered:
+    ``TaskEnvironment.resolve`` finds it)."""
     args = [*template.container.command, *template.container.args]
     if not args and template.HasField("k8s_pod"):  # the pod's primary container (named in the template's config)
         from google.protobuf import json_format
@@ -62,8 +60,7 @@ def command(template: tasks_pb2.TaskTemplate, values: dict[str, str]) -> list[st
         for key, value in values.items():
             arg = arg.replace("{{." + key + "}}", value)
         filled.append(arg)
-    head = _ENTRYPOINTS.get(filled[0])
-    return [*head, *filled[1:]] if head else filled
+    return filled
 
 
 def kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
@@ -105,6 +102,7 @@ class TaskRun:
         raw_prefix: str | None = None,
         workflow_name: str | None = None,
         base_env: dict[str, str] | None = None,
+        task_env: TaskEnvironment | None = None,
     ) -> None:
         self.template = template
         self.execution_id = execution_id
@@ -116,15 +114,19 @@ class TaskRun:
         self.on_end = on_end  # async callable(attempt, outcome) when an attempt has ended
         self.raw_prefix = raw_prefix or f"{raw_output_prefix.rstrip('/')}/{'/'.join(execution_id)}/raw"
         self.workflow_name = workflow_name
-        #: what the process gets from the server's environment (``taskenv.inherited``), never all of it
-        self.base_env = base_env if base_env is not None else taskenv.inherited(os.environ)
+        #: what the process gets from the server's environment (``taskvars.inherited``), never all of it
+        self.base_env = base_env if base_env is not None else taskvars.inherited(os.environ)
         self.attempt = 0  # the running (or last) attempt
+        #: the interpreter and PATH the command's executable is found on (the server's --task-python/--task-path)
+        self.task_env = task_env or TaskEnvironment()
+        #: where each attempt's process is recorded while it runs (so a restarted server kills survivors)
+        self.processes: ProcessTable | None = None
 
     def _env(self, attempt: int) -> dict[str, str]:
         project, domain, name = self.execution_id
         tid = self.template.id
         env = dict(self.base_env)
-        env.update(taskenv.secret_variables(self.template, os.environ))
+        env.update(taskvars.secret_variables(self.template, os.environ))
         env.update({e.key: e.value for e in self.template.container.env})
         env.update(self.envs)
         env.update(
@@ -145,6 +147,7 @@ class TaskRun:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        env["PATH"] = self.task_env.search_path  # what the command runs (pyflyte-fast-execute's child) resolves on
         return env
 
     async def run(self) -> Outcome:
@@ -187,19 +190,32 @@ class TaskRun:
         dlc = rawcontainer.data_config(self.template)
         if dlc is not None:  # a raw container (ContainerTask): its command around Flyte's data protocol
             argv = await rawcontainer.prepare(self.template, dlc, self.base / "inputs.pb", out, argv)
-        work = out / "work"  # the attempt's working directory (fast-registered code unpacks relative to it)
+        work = out / "work"  # the attempt's working directory (fast-registered code unpacks in it)
         work.mkdir(parents=True, exist_ok=True)
+        try:
+            argv = self.task_env.resolve(argv, str(work))
+        except MissingExecutable as e:
+            if dlc is not None:
+                await rawcontainer.discard(out)
+            return Outcome(
+                error=execution_pb2.ExecutionError(
+                    code="SYSTEM:ExecutableNotFound", message=f"task {self.template.id.name}: {e}",
+                    kind=execution_pb2.ExecutionError.SYSTEM,
+                )
+            )  # fmt: skip
         # the task's stdout and stderr: the process needs a real file; opening it is one syscall per attempt
         with open(log_path, "ab") as log:  # noqa: ASYNC230
             # cancelled while spawning, asyncio kills the new process itself
             self.process = await asyncio.create_subprocess_exec(
-                *argv, stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL,
+                *with_parent_death_signal(argv), stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL,
                 env=self._env(attempt), cwd=work, start_new_session=True, umask=0o077,
             )  # fmt: skip
         process = self.process
         timed_out = False
         # no suspension point between the spawn and this try: every way out of it stops the process group
         try:
+            if self.processes is not None:
+                await self.processes.add(process.pid, "/".join(self.execution_id))
             if self.on_start is not None:
                 await self.on_start(process.pid)
             await asyncio.wait_for(process.wait(), timeout)
@@ -213,12 +229,18 @@ class TaskRun:
             raise
         finally:
             kill_group(process.pid)  # anything the task left running in its group
+            if self.processes is not None:
+                await asyncio.shield(self.processes.remove(process.pid))
         if dlc is not None:
             if timed_out:
                 await rawcontainer.discard(out)
             else:
                 await rawcontainer.finish(self.template, out, process.returncode, values["rawOutputDataPrefix"])
-        return self._read(out, process.returncode, log_path, attempt, timed_out, timeout)
+        outcome = self._read(out, process.returncode, log_path, attempt, timed_out, timeout)
+        deck = out / "deck.html"
+        if self.template.metadata.generates_deck.value and deck.is_file():  # as Flyte's propeller reports it
+            outcome.deck_uri = str(deck)
+        return outcome
 
     def _read(
         self, out: Path, code: int | None, log_path: Path, attempt: int, timed_out: bool, timeout: float | None

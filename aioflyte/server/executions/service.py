@@ -71,6 +71,7 @@ class ExecutionAdminService(NodeExecutionCalls, AdminService):
         kinds = (identifier_pb2.TASK, identifier_pb2.LAUNCH_PLAN, identifier_pb2.WORKFLOW)
         expected = target.resource_type if target.resource_type in kinds else identifier_pb2.LAUNCH_PLAN
         check.identifier(target, True, expected)
+        check.max_parallelism(spec.max_parallelism, "the execution spec")
         name = request.name or new_name()
         if not _NAME.match(name):
             raise InvalidArgument(

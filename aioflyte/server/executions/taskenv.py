@@ -1,76 +1,94 @@
-"""The environment task processes start with: an allow-list of the server's variables, never all of them.
+"""The environment task processes run in: which interpreter and which ``PATH`` resolve a container command.
 
-A task process sees, from the server's environment, only:
-
-- ``PATH``, ``PYTHONPATH``, ``VIRTUAL_ENV``, ``HOME``, ``LANG`` and ``TZ`` (:data:`ALLOWED`);
-- the ``FLYTE_*`` and ``_F_*`` variables the entrypoint reads (data config, SDK settings), except the server's own
-  client credentials (``FLYTE_CREDENTIALS_*``) and variables named with the secrets prefix;
-- the secrets the task requests: the server's ``<prefix><GROUP>_[<VERSION>_]<KEY>`` (the prefix of
-  ``FLYTE_SECRETS_ENV_PREFIX``, default ``_FSEC_``), under that name and under the secret's ``env_var`` when it
-  names one (as Flyte mounts a secret there: the value always comes from the server's secret variable, so
-  ``env_var`` cannot name another variable of the server to read it);
-- the variables named with ``--task-env NAME`` (``AdminServer(task_env=...)``);
-- with an S3 raw store, the ``AWS_*`` variables (the store's credentials and region, which tasks need to read their
-  inputs and write their outputs there, as pods on a cluster get them).
-
-The runner adds the task's container ``env``, the execution's declared ``envs`` and the ``FLYTE_INTERNAL_*``
-variables on top (:mod:`aioflyte.server.executions.runner`).
+The server runs every container command as registered: its first word is looked up on the task environment's
+``PATH`` (the folder of ``--task-python`` first, then ``--task-path``, by default the server's own interpreter and
+``PATH``), so a task registered by flytekit runs ``pyflyte-execute`` of the environment that has flytekit. Only
+aioflyte's own commands (``aioflyte-execute``, ``aioflyte-fast-execute``) are rewritten, to ``<python> -m ...``,
+and only when they would not resolve. A fast-registration command unpacks its code in the attempt's working
+directory, whatever ``--dest-dir`` it was registered with (``pyflyte register`` says ``/root``).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
 
-from flyteidl.core import tasks_pb2
-
-#: The server's variables every task process gets (when the server has them).
-ALLOWED = ("PATH", "PYTHONPATH", "VIRTUAL_ENV", "HOME", "LANG", "TZ")
-#: Prefixes of the variables the entrypoint reads.
-ALLOWED_PREFIXES = ("FLYTE_", "_F_")
-#: Prefixes never passed on by the prefix rule: the server's own credentials to a Flyte backend.
-DENIED_PREFIXES = ("FLYTE_CREDENTIALS_",)
-DEFAULT_SECRETS_PREFIX = "_FSEC_"
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: aioflyte's own commands and the modules that implement them (run with the task environment's interpreter)
+OWN_COMMANDS = {"aioflyte-execute": "aioflyte.entrypoint", "aioflyte-fast-execute": "aioflyte._entrypoint.fast"}
+#: the commands that fetch fast-registered code before running the task command
+FAST_COMMANDS = ("aioflyte-fast-execute", "pyflyte-fast-execute")
 
 
-def check_names(names: Iterable[str]) -> tuple[str, ...]:
-    """``--task-env`` names, checked: each must be a variable name (letters, digits, ``_``; not a digit first)."""
-    out = []
-    for name in names:
-        if not _NAME.match(name):
-            raise ValueError(f"--task-env: expected an environment variable name (letters, digits and _), got {name!r}")
-        out.append(name)
-    return tuple(out)
+class MissingExecutable(Exception):
+    """A container command's executable is not in the task environment."""
 
 
-def secrets_prefix(environ: Mapping[str, str]) -> str:
-    return environ.get("FLYTE_SECRETS_ENV_PREFIX") or DEFAULT_SECRETS_PREFIX
+@dataclass(frozen=True)
+class TaskEnvironment:
+    """Where task processes find their executables: ``python`` and a ``PATH`` (``None``: the server's)."""
+
+    python: str = field(default_factory=lambda: sys.executable)
+    path: str | None = None
+
+    def __post_init__(self) -> None:
+        # never resolve symbolic links: a virtual environment's python is a link out of its bin folder
+        object.__setattr__(self, "python", os.path.abspath(os.path.expanduser(self.python)))
+
+    @property
+    def search_path(self) -> str:
+        """The ``PATH`` of task processes: the interpreter's folder (its scripts), then ``path``."""
+        base = self.path if self.path is not None else os.environ.get("PATH", os.defpath)
+        folders: list[str] = []
+        for folder in (os.path.dirname(self.python), *base.split(os.pathsep)):
+            if folder and folder not in folders:
+                folders.append(folder)
+        return os.pathsep.join(folders)
+
+    def check(self) -> None:
+        """Refuse to start with an interpreter that is not there (ValueError naming the option)."""
+        if not (os.path.isfile(self.python) and os.access(self.python, os.X_OK)):
+            raise ValueError(f"--task-python {self.python!r} is not an executable file")
+
+    def resolve(self, argv: list[str], work_dir: str | None = None) -> list[str]:
+        """``argv`` with its executable found on the task environment (MissingExecutable when it is not)."""
+        exe, rest = argv[0], list(argv[1:])
+        name = os.path.basename(exe)
+        if work_dir is not None and name in FAST_COMMANDS:
+            rest = _with_dest_dir(rest, work_dir)
+        if os.sep in exe:  # a path, as registered: relative to the working directory or absolute
+            return [exe, *rest]
+        found = shutil.which(exe, path=self.search_path)
+        if found is not None:
+            return [found, *rest]
+        module = OWN_COMMANDS.get(exe)
+        if module is not None:
+            return [self.python, "-m", module, *rest]
+        raise MissingExecutable(
+            f"the executable {exe!r} of the task's command is not in the server's task environment (PATH: "
+            f"{self.search_path}); start the server with --task-python pointing at the Python of an environment "
+            f"that has it (or add its folder with --task-path)"
+        )
 
 
-def inherited(environ: Mapping[str, str], names: Iterable[str] = (), prefixes: tuple[str, ...] = ()) -> dict[str, str]:
-    """What every task process of this server gets from ``environ`` (the server's environment): the allow-list,
-    ``names`` (``--task-env``) and the variables starting with one of ``prefixes`` (``AWS_`` with an S3 raw store,
-    whose credentials tasks need to read and write their data)."""
-    prefix = secrets_prefix(environ)
-    extra = set(names)
-    env: dict[str, str] = {}
-    for key, value in environ.items():
-        if key in ALLOWED or key in extra or (prefixes and key.startswith(prefixes)):
-            env[key] = value
-        elif key.startswith(ALLOWED_PREFIXES) and not key.startswith((*DENIED_PREFIXES, prefix)):
-            env[key] = value
-    return env
+def _with_dest_dir(args: list[str], work_dir: str) -> list[str]:
+    """A fast-execute command's options with ``--dest-dir`` set to ``work_dir`` (the options end at ``--``)."""
+    end = args.index("--") if "--" in args else len(args)
+    head, tail = args[:end], args[end:]
+    out: list[str] = []
+    i = 0
+    while i < len(head):
+        arg = head[i]
+        if arg == "--dest-dir":
+            i += 2
+            continue
+        if arg.startswith("--dest-dir="):
+            i += 1
+            continue
+        out.append(arg)
+        i += 1
+    return [*out, "--dest-dir", work_dir, *tail]
 
 
-def secret_variables(template: tasks_pb2.TaskTemplate, environ: Mapping[str, str]) -> dict[str, str]:
-    """The secrets ``template`` requests that ``environ`` (the server's environment) holds, as variables."""
-    prefix = secrets_prefix(environ)
-    env: dict[str, str] = {}
-    for s in template.security_context.secrets:
-        name = prefix + "_".join(p.upper() for p in (s.group, s.group_version, s.key) if p)
-        if name in environ:
-            env[name] = environ[name]
-            if s.env_var:
-                env[s.env_var] = environ[name]
-    return env
+__all__ = ["FAST_COMMANDS", "OWN_COMMANDS", "MissingExecutable", "TaskEnvironment"]

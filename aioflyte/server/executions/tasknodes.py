@@ -61,6 +61,8 @@ async def _attempts(
             await record.start(run.attempt, base / "logs" / f"attempt-{run.attempt}.log")
 
     async def ended(attempt: int, outcome: Outcome) -> None:
+        if outcome.deck_uri and record is not None:  # Flyte reports it on the node execution (its closure)
+            rec.ne.closure.deck_uri = outcome.deck_uri
         if record is not None:
             await record.end(outcome.outputs_uri, outcome.error)
 
@@ -68,8 +70,10 @@ async def _attempts(
         template, ctx.key, base, ctx.manager.raw_output_prefix, on_start=started,
         envs={**ctx.manager.platform_env, **ctx.envs(), **envs}, on_end=ended,
         raw_prefix=ctx.manager.task_raw_prefix(base),
-        workflow_name=ctx.workflow_name, base_env=ctx.manager.base_env,
+        workflow_name=ctx.workflow_name, task_env=ctx.manager.task_env,
+        base_env=ctx.manager.base_env,
     )  # fmt: skip
+    run.processes = ctx.manager.processes
     try:
         async with contextlib.AsyncExitStack() as stack:
             if ctx.parallelism is not None:  # the execution's max_parallelism first, then the server's bound
