@@ -16,10 +16,12 @@ import textwrap
 import time
 import traceback
 import uuid
+from collections.abc import Iterable
 
 from flyteidl.core import errors_pb2, execution_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from aioflyte.core.secrets import redact as redact_secrets
 from aioflyte.exceptions import FlyteException, FlyteRecoverableException, FlyteSystemException
 
 RECOVERABLE = errors_pb2.ContainerError.RECOVERABLE
@@ -109,13 +111,14 @@ def error_file_name() -> str:
     return f"{base}-{uuid.uuid4().hex}{ext}"
 
 
-def error_document(failure: TaskFailure) -> errors_pb2.ErrorDocument:
+def error_document(failure: TaskFailure, redact: Iterable[str] = ()) -> errors_pb2.ErrorDocument:
+    """The document of ``failure``; each of ``redact`` (secret values) is replaced wherever the message has it."""
     now = time.time()
     ts = Timestamp(seconds=int(now), nanos=int((now - int(now)) * 1e9))
     return errors_pb2.ErrorDocument(
         error=errors_pb2.ContainerError(
             code=failure.code,
-            message=describe(failure.cause),
+            message=redact_secrets(describe(failure.cause), redact),
             kind=failure.kind,
             origin=failure.origin,
             timestamp=ts,

@@ -30,6 +30,7 @@ from aioflyte.core.artifact import (
 from aioflyte.core.artifact_records import encode_runtime
 from aioflyte.core.context import execution_parameters
 from aioflyte.core.deck import DECK_FILE_NAME, start_timeline, task_deck_page
+from aioflyte.core.secrets import requested_values
 from aioflyte.engine.task_runner import run_task_body
 from aioflyte.exceptions import FlyteArrayIndexError as FlyteArrayIndexError
 from aioflyte.exceptions import FlyteSystemException, FlyteUserException, IgnoreOutputs, TypeTransformerFailedError
@@ -229,7 +230,9 @@ async def _convert_outputs(task: Any, result: Any) -> tuple[_lit.LiteralMap, dic
         except FlyteSystemException:
             raise
         except (TypeTransformerFailedError, TypeError, ValueError, AssertionError) as e:
-            raise_type_error(f"task {task.name}", "output", n, t, values[n], e)
+            raise_type_error(
+                f"task {task.name}", "output", n, t, values[n], e, secrets=getattr(task, "secret_requests", None)
+            )
             raise  # unreachable: raise_type_error raises
 
     done = await asyncio.gather(*(one(n, t) for n, t in iface.outputs.items()), return_exceptions=True)
@@ -414,6 +417,7 @@ async def execute(req: Request) -> str | None:
     from aioflyte.io import default_provider
 
     provider = default_provider()
+    entity: Any = None
     try:
         try:
             resolver = load_resolver(req.resolver)
@@ -442,7 +446,8 @@ async def execute(req: Request) -> str | None:
             log.warning("the task raised IgnoreOutputs (%s): no outputs are written", f.cause)
             return None
         name = errors.error_file_name()
-        doc = errors.error_document(f)
+        # the values of the secrets the task requested never reach the error document (or the log)
+        doc = errors.error_document(f, redact=requested_values(getattr(entity, "secret_requests", None)))
         how = "recoverable" if f.kind == errors.RECOVERABLE else "non-recoverable"
         log.error("task failed (%s, %s):\n%s", f.code, how, doc.error.message)
         await provider.put_bytes(join(req.output_prefix, name), doc.SerializeToString())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 import click
 
@@ -15,7 +16,18 @@ import click
 @click.option("--http-port", type=int, default=0, show_default=True,
               help="Port of the HTTP endpoint: the web console at /console, signed data URLs (0: any free port, "
               "printed at start).")  # fmt: skip
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback only by default).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind (loopback only by default). Another address needs auth (--client-id) or "
+              "--insecure-allow-remote: whoever reaches the port can run commands as this server's user.")  # fmt: skip
+@click.option(
+    "--insecure-allow-remote",
+    is_flag=True,
+    default=False,
+    help="Serve a non-loopback --host without authentication (anyone reaching it can run commands).",
+)
+@click.option("--task-env", "task_env_names", multiple=True, metavar="NAME",
+              help="Pass the server's variable NAME on to task processes (repeatable); otherwise they get only "
+              "PATH, PYTHONPATH, VIRTUAL_ENV, HOME, LANG, TZ, FLYTE_*/_F_* and their requested secrets.")  # fmt: skip
 @click.option("--raw-output-prefix", default=None,
               help="Where execution data goes: a folder or s3://bucket/prefix (default <state-dir>/data).")  # fmt: skip
 @click.option(
@@ -56,16 +68,23 @@ def serve(
     tls_cert: str | None, tls_key: str | None, client_id: str | None, client_secret: str | None,
     client_secret_file: str | None, token_ttl: float, auth_metadata_key: str, connector_modules: tuple[str, ...],
     task_python: str | None, task_path: str | None,
+    insecure_allow_remote: bool = False, task_env_names: tuple[str, ...] = (),
 ) -> None:  # fmt: skip
     """Start the local Admin server; stops on SIGTERM or Ctrl-C."""
+    from aioflyte.server.app import check_exposure, check_raw_prefix
     from aioflyte.server.app import serve as serve_server
     from aioflyte.server.auth import security_from_options
+    from aioflyte.server.executions.taskvars import check_names
 
     try:
         security = security_from_options(
             tls_cert=tls_cert, tls_key=tls_key, client_id=client_id, client_secret=client_secret,
             client_secret_file=client_secret_file, token_ttl=token_ttl, auth_metadata_key=auth_metadata_key,
         )  # fmt: skip
+        check_names(task_env_names)
+        check_exposure(host, security, insecure_allow_remote)
+        if raw_output_prefix:
+            check_raw_prefix(Path(state_dir), raw_output_prefix)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
 
@@ -83,6 +102,7 @@ def serve(
                 port, state_dir, host=host, raw_output_prefix=raw_output_prefix,
                 min_schedule_interval=min_schedule_interval, security=security, max_processes=max_processes,
                 connector_modules=connector_modules, task_env=task_env, http_port=http_port,
+                task_env_names=task_env_names, insecure_allow_remote=insecure_allow_remote,
             )
         )  # fmt: skip
     except (OSError, ImportError, ValueError) as e:

@@ -244,11 +244,20 @@ def transform_function_to_interface(fn: Callable[..., Any], entity_kind: str = "
     return Interface(inputs, outputs, nt, positional, inspect.getdoc(fn))
 
 
-def raise_type_error(entity: str, kind: str, param: str, expected: Any, value: Any, err: Exception) -> None:
-    """A type mismatch naming the entity, the input/output, the expected and the actual type."""
+def raise_type_error(
+    entity: str, kind: str, param: str, expected: Any, value: Any, err: Exception, *, secrets: Any = None
+) -> None:
+    """A type mismatch naming the entity, the input/output, the expected and the actual type.
+
+    ``secrets``: the task's ``secret_requests``; their values are redacted from the message (the value shown may
+    be a secret the task read)."""
     from aioflyte.types.engine import type_name, value_repr
 
     head = f"expected {type_name(expected)}, got {type(value).__name__} ({value_repr(value)})"
     detail = str(err)
     msg = f"{entity}: {kind} {param!r} {head}" + ("" if detail == head or not detail else f": {detail}")
+    if secrets:
+        from aioflyte.core.secrets import redact, requested_values
+
+        msg = redact(msg, requested_values(secrets))
     raise FlyteTypeException(msg, entity=entity, parameter=param, expected=expected, actual=type(value)) from None

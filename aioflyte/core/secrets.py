@@ -99,3 +99,64 @@ class SecretsManager:
             + (f" for task {self._entity!r}" if self._entity else "")
             + f": looked in env var(s) {', '.join(env_vars)} and file {path}"
         )
+
+
+#: What a secret's value is replaced with in error messages.
+REDACTED = "[redacted secret]"
+#: Values shorter than this are not redacted: replacing every "ab" in a message would garble it and hide nothing.
+MIN_REDACTED_LENGTH = 4
+
+
+def requested_values(requested: Iterable[Secret] | None) -> list[str]:
+    """The values of the secrets ``requested`` that can be read here (longest first), for :func:`redact`.
+
+    Only called when an error message is being made: most tasks request no secrets, and those that do pay one
+    environment or file look-up per secret then."""
+    if not requested:
+        return []
+    requested = list(requested)
+    manager = SecretsManager(requested=requested)
+    values = set()
+    for s in requested:
+        try:
+            value = manager.get(s.group, s.key, s.group_version)
+        except (FlyteSecretNotFoundError, OSError, UnicodeDecodeError):
+            continue
+        if len(value) >= MIN_REDACTED_LENGTH:
+            values.add(value)
+    return sorted(values, key=len, reverse=True)
+
+
+def redact(text: str, values: Iterable[str]) -> str:
+    """``text`` with every occurrence of each value (and of its ``repr``, which escapes quotes and backslashes)
+    replaced by :data:`REDACTED`, also where a message shows it cut short (``<start of the value>...``)."""
+    for value in values:
+        for form in {repr(value)[1:-1], value}:
+            if not form:
+                continue
+            text = text.replace(form, REDACTED)
+            for k in range(len(form) - 1, MIN_REDACTED_LENGTH - 1, -1):  # a value shown truncated
+                if form[:k] + "..." in text:
+                    text = text.replace(form[:k] + "...", REDACTED + "...")
+    return text
+
+
+def redact_exception(exc: BaseException, requested: Iterable[Secret] | None) -> None:
+    """Redact the values of the secrets ``requested`` from ``exc`` in place: the string arguments its message is
+    made of, its notes, and the same for the exceptions it was raised from or during. An exception whose
+    ``__str__`` reads other attributes keeps what those show."""
+    values = requested_values(requested)
+    if not values:
+        return
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        try:
+            current.args = tuple(redact(a, values) if isinstance(a, str) else a for a in current.args)
+        except (AttributeError, TypeError):  # an exception that refuses new arguments
+            pass
+        notes = getattr(current, "__notes__", None)
+        if isinstance(notes, list):
+            notes[:] = [redact(n, values) if isinstance(n, str) else n for n in notes]
+        current = current.__cause__ or current.__context__

@@ -19,6 +19,7 @@ from typing import Any
 from aioflyte.core.artifact import OUTPUT_METADATA
 from aioflyte.core.container_task import ContainerTask
 from aioflyte.core.context import TASK_FRAME, TaskFrame, execution_scope
+from aioflyte.core.secrets import redact_exception
 from aioflyte.core.task import PythonFunctionTask, PythonTask, raise_type_error
 from aioflyte.engine import env, events, pools
 from aioflyte.engine.artifacts import output_artifacts
@@ -257,7 +258,7 @@ def convert_single_output(task: PythonTask, plan: TaskPlan, result: Any) -> Any:
         return plan.out_conv(result)  # type: ignore[misc]
     except CONVERSION_ERRORS as e:
         n, t, _ = plan.outputs[0]
-        raise_type_error(f"task {task.name}", "output", n, t, result, e)
+        raise_type_error(f"task {task.name}", "output", n, t, result, e, secrets=task.secret_requests)
 
 
 async def convert_outputs(task: PythonTask, plan: TaskPlan, result: Any) -> Any:
@@ -272,12 +273,15 @@ async def convert_outputs(task: PythonTask, plan: TaskPlan, result: Any) -> Any:
         try:
             out[n] = conv(v) if conv is not None else await TypeEngine.local_round_trip(None, v, t)
         except CONVERSION_ERRORS as e:
-            raise_type_error(f"task {task.name}", "output", n, t, v, e)
+            raise_type_error(f"task {task.name}", "output", n, t, v, e, secrets=task.secret_requests)
     return iface.pack_outputs(out)
 
 
 def note(e: BaseException, task: PythonTask, attempt: int) -> None:
-    """Add which task (and attempt) raised ``e`` to its notes, once (Python 3.11+: exception notes)."""
+    """Add which task (and attempt) raised ``e`` to its notes, once (Python 3.11+: exception notes); the values of
+    the secrets the task requested are redacted from its message."""
+    if task.secret_requests and not getattr(e, "_aioflyte_noted", False):
+        redact_exception(e, task.secret_requests)
     if hasattr(e, "add_note") and not getattr(e, "_aioflyte_noted", False):
         e.add_note(f"aioflyte: raised by task {task.name!r} (attempt {attempt + 1} of {task.metadata.retries + 1})")
         try:

@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
-from aioflyte.server.app import serve
+from aioflyte.server.app import check_exposure, check_raw_prefix, serve
 from aioflyte.server.auth import DEFAULT_METADATA_KEY, security_from_options
 from aioflyte.server.executions.taskenv import TaskEnvironment
+from aioflyte.server.executions.taskvars import check_names
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,7 +28,20 @@ def _parser() -> argparse.ArgumentParser:
         help="port of the HTTP endpoint (web console at /console, signed data URLs, token endpoint); default 0: any "
         "free port, printed at start",
     )  # fmt: skip
-    p.add_argument("--host", default="127.0.0.1", help="address to bind; default 127.0.0.1 (loopback only)")
+    p.add_argument(
+        "--host", default="127.0.0.1",
+        help="address to bind; default 127.0.0.1 (loopback only). Another address needs auth (--client-id) or "
+        "--insecure-allow-remote: whoever reaches the port can run commands as this server's user",
+    )  # fmt: skip
+    p.add_argument(
+        "--insecure-allow-remote", action="store_true",
+        help="serve a non-loopback --host without authentication (anyone reaching it can run commands)",
+    )  # fmt: skip
+    p.add_argument(
+        "--task-env", action="append", default=[], metavar="NAME", dest="task_env_names",
+        help="pass the server's variable NAME on to task processes (repeatable); they get only PATH, PYTHONPATH, "
+        "VIRTUAL_ENV, HOME, LANG, TZ, FLYTE_*/_F_* and their requested secrets otherwise",
+    )  # fmt: skip
     p.add_argument(
         "--min-schedule-interval", type=float, default=60.0, metavar="SECONDS",
         help="for tests: real seconds one minute of a fixed-rate schedule lasts (at least 1); default 60",
@@ -80,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
             client_secret_file=args.client_secret_file, token_ttl=args.token_ttl,
             auth_metadata_key=args.auth_metadata_key,
         )  # fmt: skip
+        check_names(args.task_env_names)
+        check_exposure(args.host, security, args.insecure_allow_remote)
+        if args.raw_output_prefix:
+            check_raw_prefix(Path(args.state_dir), args.raw_output_prefix)
     except ValueError as e:
         parser.error(str(e))
     task_env = TaskEnvironment(args.task_python or sys.executable, args.task_path)
@@ -95,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                 min_schedule_interval=args.min_schedule_interval, security=security,
                 max_processes=args.max_processes, connector_modules=args.connector_modules, task_env=task_env,
                 http_port=args.http_port,
+                task_env_names=args.task_env_names, insecure_allow_remote=args.insecure_allow_remote,
             )
         )  # fmt: skip
     except (OSError, ImportError, ValueError) as e:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import signal
@@ -20,7 +21,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 from aioflyte.server.auth import ServerSecurity
 from aioflyte.server.console import Console
 from aioflyte.server.dataproxy import DataProxy
-from aioflyte.server.executions import ExecutionAdminService, ExecutionManager
+from aioflyte.server.executions import ExecutionAdminService, ExecutionManager, taskvars
 from aioflyte.server.executions.connectors import load_connectors
 from aioflyte.server.executions.taskenv import TaskEnvironment
 from aioflyte.server.http import HttpEndpoint
@@ -53,6 +54,53 @@ def _hostport(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def is_loopback(host: str) -> bool:
+    """``host`` is a loopback address (or ``localhost``): only this machine can reach a port bound there."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
+def check_exposure(host: str, security: ServerSecurity | None, insecure_allow_remote: bool = False) -> None:
+    """Refuse to serve a non-loopback address without authentication (ValueError), unless told to.
+
+    Whoever can call the server can run commands as the server's user (a registered task is a command line).
+    """
+    if is_loopback(host) or (security is not None and security.auth is not None) or insecure_allow_remote:
+        return
+    raise ValueError(
+        f"refusing to bind {host!r} without authentication: anyone who can reach the port can run commands as this "
+        "server's user. Configure auth (--client-id with --client-secret-file), bind a loopback address "
+        "(--host 127.0.0.1), or pass --insecure-allow-remote to accept the risk"
+    )
+
+
+def check_raw_prefix(state_dir: Path, raw_output_prefix: str) -> None:
+    """Refuse a local raw data prefix that holds the state directory (ValueError): signed download URLs reach
+    every file under the prefix, and ``state.db`` and the URL signing key must not be among them."""
+    if "://" in raw_output_prefix and not raw_output_prefix.startswith("file://"):
+        return
+    raw = Path(raw_output_prefix.removeprefix("file://")).resolve()
+    state = state_dir.resolve()
+    if state == raw or raw in state.parents:
+        raise ValueError(
+            f"--raw-output-prefix {raw_output_prefix} holds the state directory {state_dir}: the data proxy's signed "
+            "URLs would reach state.db and the signing key. Use a folder beside or inside the state directory "
+            "(the default is <state-dir>/data)"
+        )
+
+
+def _make_private_dirs(state_dir: Path, raw_output_prefix: str) -> None:
+    """Create the state directory and a local raw data folder 0700 when they are missing (existing folders are
+    left as they are: ``--state-dir .`` must not change the mode of the working directory)."""
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if "://" not in raw_output_prefix or raw_output_prefix.startswith("file://"):
+        Path(raw_output_prefix.removeprefix("file://")).mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
 class AdminServer:
     """The server's lifecycle: ``await start()`` binds and serves, ``await stop()`` drains and closes the state."""
 
@@ -70,7 +118,10 @@ class AdminServer:
         max_processes: int = 32,
         connector_modules: Sequence[str] = (),
         task_env: TaskEnvironment | None = None,
+        task_env_names: Sequence[str] = (),
+        insecure_allow_remote: bool = False,
     ) -> None:
+        check_exposure(host, security, insecure_allow_remote)
         self.state_dir = Path(state_dir)
         #: modules imported at start for the connectors they register (beside the built-in sensor connector)
         self.connector_modules = tuple(connector_modules)
@@ -86,6 +137,7 @@ class AdminServer:
         self.s3 = scheme in ("s3", "s3a")
         #: where each execution's documents (inputs.pb, outputs.pb, error.pb, logs, work folders) live
         metadata = str(self.state_dir / "data") if self.s3 else self.raw_output_prefix
+        check_raw_prefix(self.state_dir, self.raw_output_prefix)
         self.host = host
         self.requested_port = port
         self.default_projects = default_projects
@@ -96,6 +148,9 @@ class AdminServer:
             self.store, metadata, signals=self.signals, max_processes=max_processes,
             raw_data_prefix=self.raw_output_prefix if self.s3 else None, task_env=task_env,
         )  # fmt: skip
+        #: the server's variables task processes get beyond the allow-list (``--task-env NAME``)
+        self.task_env_names = taskvars.check_names(task_env_names)
+        self.executions.base_env = taskvars.inherited(os.environ, self.task_env_names, ("AWS_",) if self.s3 else ())
         #: real seconds a fixed-rate schedule's minute lasts (60; less only for tests); the scheduler is made in start()
         self.min_schedule_interval = min_schedule_interval
         self.scheduler: Scheduler | None = None
@@ -122,6 +177,12 @@ class AdminServer:
     async def start(self) -> str:
         """Open the state (seeding default projects when new), bind, serve; returns ``host:port``."""
         load_connectors(self.connector_modules)  # before any state is opened: a bad module fails the start cleanly
+        # owner-only state: a new state directory and the local raw data folder are 0700 (files in them 0600 when
+        # the process umask is 077, as ``serve`` sets it and task processes get it)
+        _make_private_dirs(self.state_dir, self.executions.raw_output_prefix)
+        # aiosqlite logs every statement with its parameters at DEBUG: executions' envs and inputs must not reach
+        # the server's log, whatever its level
+        logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger("aiosqlite").level))
         if self.s3:  # an unreachable store or a missing bucket fails the start, not the first upload
             await self.dataproxy.locations.check_reachable()
         new = await self.store.open()
@@ -212,6 +273,8 @@ async def serve(
     connector_modules: Sequence[str] = (),
     task_env: TaskEnvironment | None = None,
     http_port: int = 0,
+    task_env_names: Sequence[str] = (),
+    insecure_allow_remote: bool = False,
 ) -> None:
     """Run the server until SIGTERM/SIGINT (or until ``stop`` is set), then shut down cleanly.
 
@@ -231,8 +294,10 @@ async def serve(
     server = AdminServer(
         state_dir, host=host, port=port, raw_output_prefix=raw_output_prefix,
         min_schedule_interval=min_schedule_interval, security=security, max_processes=max_processes,
-        connector_modules=connector_modules, task_env=task_env, http_port=http_port,
+        connector_modules=connector_modules, task_env=task_env, http_port=http_port, task_env_names=task_env_names,
+        insecure_allow_remote=insecure_allow_remote,
     )  # fmt: skip
+    umask = os.umask(0o077)  # everything the server writes (state, inputs, outputs, logs) is its user's only
     try:
         address = await server.start()
         print(READY_MESSAGE.format(address=address, http_url=server.http.url), flush=True)
@@ -243,4 +308,5 @@ async def serve(
         await server.stop()
         for sig in installed:
             loop.remove_signal_handler(sig)
+        os.umask(umask)
     print("aioflyte-server stopped", file=sys.stderr, flush=True)

@@ -179,6 +179,13 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
     return user, password
 
 
+def redact_id(value: str) -> str:
+    """A submitted client id as logs and errors show it: at most its first 3 characters (fewer for short ids, never
+    more than a third of it) and its length, e.g. ``'abc…' (24 characters)``."""
+    keep = min(3, len(value) // 3)
+    return f"{value[:keep] + '…'!r} ({len(value)} characters)"
+
+
 def _matches(settings: AuthSettings, client_id: str, secret: str) -> bool:
     id_ok = hmac.compare_digest(client_id.encode(), settings.client_id.encode())
     secret_ok = hmac.compare_digest(secret.encode(), settings.client_secret.encode())
@@ -200,8 +207,10 @@ def token_handler(settings: AuthSettings, issuer: TokenIssuer) -> Callable[[web.
         decoded = (urllib.parse.unquote_plus(raw[0]), urllib.parse.unquote_plus(raw[1]))
         client_id = raw[0]
         if not any(_matches(settings, *pair) for pair in {raw, decoded}):
-            log.warning("token request refused: wrong credentials for client %r", client_id)
-            return _oauth_error(401, "invalid_client", f"unknown client {client_id!r} or wrong client secret")
+            # the submitted id may be a secret pasted into the wrong field: only a short prefix is shown
+            shown = redact_id(client_id)
+            log.warning("token request refused: wrong credentials for client %s", shown)
+            return _oauth_error(401, "invalid_client", f"unknown client {shown} or wrong client secret")
         grant = form.get("grant_type")
         if grant != "client_credentials":
             return _oauth_error(400, "unsupported_grant_type", f"grant_type must be client_credentials, got {grant!r}")

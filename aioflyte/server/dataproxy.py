@@ -1,11 +1,16 @@
 """The data proxy (flyteidl ``DataProxyService``): signed upload and download URLs, and ``GetData`` for
 ``flyte://`` URIs.
 
-Uploads go to ``<raw prefix>/<project>/<domain>/<filename_root or base32(md5)>/<filename>``, as flyteadmin puts
-them. For a local raw prefix the signed URL is a PUT on the server's HTTP endpoint (``/data/<path>``), carrying an
-expiry and an HMAC-SHA256 token (the key is ``dataproxy.key`` in the state directory, created on first start); the
-handler checks the token, the expiry and the ``Content-MD5`` the URL was made for, streams the body into a temporary
-file and renames it into place (see :mod:`aioflyte.server.signedurls`). For an ``s3://`` raw prefix the URL is a
+Uploads go to ``<raw prefix>/_uploads/<project>/<domain>/<filename_root or base32(md5)>/<filename>``. flyteadmin
+puts them beside execution data (``<raw prefix>/<project>/<domain>/...``), but here executions keep their inputs,
+outputs and error documents under ``<raw prefix>/<project>/<domain>/<execution>``, so an upload named after an
+execution's file could decide its outcome; ``_uploads`` is not a project id (project ids are DNS labels), so no
+upload lands in an execution's folder.
+
+For a local raw prefix the signed URL is a PUT on the server's HTTP endpoint (``/data/<path>``), carrying an expiry
+and an HMAC-SHA256 token (the key is ``dataproxy.key`` in the state directory, created on first start); the handler
+checks the token, the expiry and the ``Content-MD5`` the URL was made for, streams the body into a temporary file
+and renames it into place (see :mod:`aioflyte.server.signedurls`). For an ``s3://`` raw prefix the URL is a
 presigned S3 PUT (with the MD5 signed in). Downloads are the same with GET. No path may leave the raw prefix.
 
 ``GetData`` reads ``flyte://v1/<project>/<domain>/<execution>[/<node id>[/<attempt>]]/<i|o|d>[/<name>]``: the inputs
@@ -41,6 +46,9 @@ _FLYTE_URL = re.compile(
     r"^flyte://v1/(?P<project>[^/]+)/(?P<domain>[^/]+)/(?P<name>[^/]+)"
     r"(?:/(?P<node>[^/]+)(?:/(?P<attempt>\d+))?)?/(?P<io>[iod])(?:/(?P<literal>[^/]+))?$"
 )
+#: The folder under the raw prefix that every data-proxy upload goes to (not a valid project id: never an
+#: execution's folder).
+UPLOADS = "_uploads"
 #: Node ids that stand for the whole execution when it launched a single task.
 _TASK_NODE_IDS = ("n0", "start-node", "end-node")
 
@@ -89,7 +97,7 @@ class DataProxyService(dataproxy_pb2_grpc.DataProxyServiceServicer):
         seconds = _expiry(request.expires_in, request.HasField("expires_in"), "CreateUploadLocation")
         filename = request.filename or secrets.token_hex(10)
         root = request.filename_root or base64.b32encode(request.content_md5).decode()
-        rel = relative(request.project, request.domain, root, filename)
+        rel = relative(UPLOADS, request.project, request.domain, root, filename)
         if not self.locations.s3:
             self.locations.local_path(rel)  # refuses paths that leave the prefix (symlinks included)
         if request.filename and request.filename_root:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -97,6 +99,18 @@ def _key_params(key: Key) -> tuple[Any, ...]:
     return (key.kind, key.project, key.domain, key.name, key.version)
 
 
+def owner_only(path: Path) -> None:
+    """Make the database file ``path`` (and its folder when new) readable by its owner only: the folder 0700,
+    the file (created empty when missing, which SQLite takes as a new database) and its WAL files 0600.
+    SQLite gives the WAL and shared-memory files the database file's mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(p, 0o600)
+
+
 class Store:
     """The server's state in ``<state_dir>/state.db``."""
 
@@ -109,7 +123,7 @@ class Store:
 
     async def open(self) -> bool:
         """Open (creating the schema); True if the database is new."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        owner_only(self.path)
         self._db = await aiosqlite.connect(self.path)
         await self._db.execute("PRAGMA journal_mode=WAL")
         await self._db.execute("PRAGMA synchronous=NORMAL")

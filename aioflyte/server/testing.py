@@ -59,10 +59,11 @@ class ServerProcess:
 
     async def start(self) -> str:
         """Start the process and wait for its "listening" line; returns the endpoint."""
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only, as the server makes it
         env = {**os.environ, **(self.env or {}), "PYTHONUNBUFFERED": "1"}
         # the server's stderr: the process needs a real file; opening it is one syscall, once
-        with open(self.log_path, "ab") as log:  # noqa: ASYNC230
+        fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with open(fd, "ab") as log:  # noqa: ASYNC230
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "aioflyte.server", "--port", str(self.port), "--host", self.host,
                 "--state-dir", str(self.state_dir), "--log-level", "INFO", *self.args,

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
 import sys
 import textwrap
 from pathlib import Path
 
+import aiohttp
 import grpc
 import pytest
 import pytest_asyncio
@@ -282,3 +284,18 @@ async def test_server_rejects_a_secret_without_client_id(tmp_path):
     )  # fmt: skip
     _, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 2 and b"--client-id" in stderr
+
+
+async def test_a_refused_token_request_shows_only_a_prefix_of_the_submitted_client_id(server):
+    """A secret pasted into the client id field must not reach the server's log or the answer."""
+    submitted = "pasted-secret-0123456789abcdef"
+    url = await _token_endpoint(server)
+    async with aiohttp.ClientSession() as session:
+        form = {"grant_type": "client_credentials", "client_id": submitted, "client_secret": "wrong"}
+        async with session.post(url, data=form) as rsp:
+            status, body = rsp.status, await rsp.text()
+    assert status == 401 and submitted not in body
+    answer = json.loads(body)
+    assert answer["error"] == "invalid_client" and "'pas…' (30 characters)" in answer["error_description"]
+    server_log = server.log_path.read_text(errors="replace")
+    assert submitted not in server_log and "token request refused: wrong credentials for client 'pas…'" in server_log

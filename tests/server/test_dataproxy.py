@@ -87,7 +87,8 @@ async def test_upload_file_lands_at_the_native_location(remote, server, tmp_path
     stored = _local(native)
     assert stored.read_bytes() == data
     root = base64.b32encode(md5).decode()
-    assert stored == (server.state_dir / "data" / P / D / root / "payload.bin").resolve()
+    # under the uploads folder, never beside executions' data (<raw>/<project>/<domain>/<execution>)
+    assert stored == (server.state_dir / "data" / "_uploads" / P / D / root / "payload.bin").resolve()
     assert not [p for p in stored.parent.iterdir() if p.name.endswith(".part")]  # no temp file left
 
 
@@ -95,7 +96,7 @@ async def test_upload_with_filename_root_and_other_project(remote, server, tmp_p
     src = tmp_path / "code.tar.gz"
     src.write_bytes(b"archive bytes")
     _, native = await remote.upload_file(src, project=P, domain="staging", filename_root="my-root")
-    assert native.endswith(f"/{P}/staging/my-root/code.tar.gz")
+    assert native.endswith(f"/_uploads/{P}/staging/my-root/code.tar.gz")
     assert _local(native).read_bytes() == b"archive bytes"
     # the same content again is fine; other content at the same name is refused, naming the location
     assert (await remote.upload_file(src, P, "staging", filename_root="my-root"))[1] == native
@@ -250,10 +251,10 @@ async def test_s3_raw_prefix_gives_presigned_put_urls(s3_bucket, moto_server, tm
             src.write_bytes(data)
             md5, native = await remote.upload_file(src)
             root = base64.b32encode(md5).decode()
-            assert native == f"{prefix}/{P}/{D}/{root}/to-s3.bin"
+            assert native == f"{prefix}/_uploads/{P}/{D}/{root}/to-s3.bin"
             s3 = boto3.client("s3", endpoint_url=moto_server, aws_access_key_id="testing",
                               aws_secret_access_key="testing", region_name="us-east-1")  # fmt: skip
-            obj = s3.get_object(Bucket=s3_bucket, Key=f"raw/{P}/{D}/{root}/to-s3.bin")
+            obj = s3.get_object(Bucket=s3_bucket, Key=f"raw/_uploads/{P}/{D}/{root}/to-s3.bin")
             assert obj["Body"].read() == data
             loc = await remote.dataproxy.create_upload_location(P, D, _md5(b"other"), filename="bad.bin")
             assert loc.signed_url.startswith(moto_server) and "Signature" in loc.signed_url

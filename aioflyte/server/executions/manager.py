@@ -11,6 +11,7 @@ import contextlib
 import functools
 import hashlib
 import logging
+import os
 import secrets
 import string
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from aioflyte.exceptions import ArtifactError
 from aioflyte.loggers import get_logger
 from aioflyte.models.literals import read_literal_map_file
 from aioflyte.server.errors import enum_name
+from aioflyte.server.executions import taskvars
 from aioflyte.server.executions.connectors import connector_for, no_connector_error, run_connector_task
 from aioflyte.server.executions.launch import resolve_launch
 from aioflyte.server.executions.nodestore import NodeStore
@@ -147,6 +149,9 @@ class ExecutionManager:
         self.raw_data_prefix = raw_data_prefix.rstrip("/") if raw_data_prefix else None
         #: ``FLYTE_PLATFORM_*`` for task processes (set by the server once bound; spec ``envs`` override it)
         self.platform_env: dict[str, str] = {}
+        #: what task processes get from the server's environment: an allow-list (``taskvars``), set by the server
+        #: with its ``--task-env`` names
+        self.base_env: dict[str, str] = taskvars.inherited(os.environ)
         #: the interpreter and PATH task commands resolve on (``--task-python``, ``--task-path``)
         self.task_env = task_env or TaskEnvironment()
         #: bounds the task processes running at once, over every execution
@@ -374,6 +379,7 @@ class ExecutionManager:
             run = TaskRun(
                 template, key, self.base(key), self.raw_output_prefix, on_start=started,
                 envs={**self.platform_env, **envs}, raw_prefix=self.task_raw_prefix(self.base(key)),
+                base_env=self.base_env,
                 task_env=self.task_env,
             )  # fmt: skip
             run.processes = self.processes

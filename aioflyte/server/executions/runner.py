@@ -20,7 +20,7 @@ from pathlib import Path
 
 from flyteidl.core import dynamic_job_pb2, errors_pb2, execution_pb2, literals_pb2, tasks_pb2
 
-from aioflyte.server.executions import rawcontainer
+from aioflyte.server.executions import rawcontainer, taskvars
 from aioflyte.server.executions.processes import ProcessTable, with_parent_death_signal
 from aioflyte.server.executions.taskenv import MissingExecutable, TaskEnvironment
 
@@ -101,6 +101,7 @@ class TaskRun:
         on_end: Callable[[int, Outcome], Awaitable[None]] | None = None,
         raw_prefix: str | None = None,
         workflow_name: str | None = None,
+        base_env: dict[str, str] | None = None,
         task_env: TaskEnvironment | None = None,
     ) -> None:
         self.template = template
@@ -113,6 +114,8 @@ class TaskRun:
         self.on_end = on_end  # async callable(attempt, outcome) when an attempt has ended
         self.raw_prefix = raw_prefix or f"{raw_output_prefix.rstrip('/')}/{'/'.join(execution_id)}/raw"
         self.workflow_name = workflow_name
+        #: what the process gets from the server's environment (``taskvars.inherited``), never all of it
+        self.base_env = base_env if base_env is not None else taskvars.inherited(os.environ)
         self.attempt = 0  # the running (or last) attempt
         #: the interpreter and PATH the command's executable is found on (the server's --task-python/--task-path)
         self.task_env = task_env or TaskEnvironment()
@@ -122,7 +125,8 @@ class TaskRun:
     def _env(self, attempt: int) -> dict[str, str]:
         project, domain, name = self.execution_id
         tid = self.template.id
-        env = dict(os.environ)
+        env = dict(self.base_env)
+        env.update(taskvars.secret_variables(self.template, os.environ))
         env.update({e.key: e.value for e in self.template.container.env})
         env.update(self.envs)
         env.update(
@@ -204,7 +208,7 @@ class TaskRun:
             # cancelled while spawning, asyncio kills the new process itself
             self.process = await asyncio.create_subprocess_exec(
                 *with_parent_death_signal(argv), stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL,
-                env=self._env(attempt), cwd=work, start_new_session=True,
+                env=self._env(attempt), cwd=work, start_new_session=True, umask=0o077,
             )  # fmt: skip
         process = self.process
         timed_out = False

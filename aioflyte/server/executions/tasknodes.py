@@ -71,6 +71,7 @@ async def _attempts(
         envs={**ctx.manager.platform_env, **ctx.envs(), **envs}, on_end=ended,
         raw_prefix=ctx.manager.task_raw_prefix(base),
         workflow_name=ctx.workflow_name, task_env=ctx.manager.task_env,
+        base_env=ctx.manager.base_env,
     )  # fmt: skip
     run.processes = ctx.manager.processes
     try:
