@@ -194,7 +194,7 @@ async def test_find_launch_plan_for_node(remote):
     key = Identifier(3, m.P, m.D, m.shout_twice.name, "r1")
     assert list(found) == [key]
     assert found[key].workflow_id.name == m.shout_twice.name
-    lp = await remote.fetch_launch_plan(name=m.loud_lp.name, version="l1")
+    lp = await remote.register_launch_plan(m.loud_lp, version="f1")  # its own: tests may run on other workers
     await remote.find_launch_plan(lp.id, found)
     assert len(found) == 2
 
