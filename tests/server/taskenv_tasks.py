@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from aioflyte import Secret, current_context, task
+from aioflyte import ContainerTask, Secret, current_context, kwtypes, task
 
 
 @task(secret_requests=[Secret(group="mygroup", key="mykey"), Secret(group="mapped", key="token", env_var="MAPPED")])
@@ -35,3 +35,14 @@ def wait_for_file(path: str) -> int:
     while not os.path.exists(path):
         time.sleep(0.05)
     return 42
+
+
+#: a raw container (no aioflyte entrypoint to redact for it) that writes the requested secret into its error
+leaks_secret_in_container = ContainerTask(
+    name="taskenv_tasks.leaks_secret_in_container",
+    image="alpine:3.19",
+    output_data_dir="/var/outputs",
+    outputs=kwtypes(out=int),
+    command=["sh", "-c", 'echo "login failed for $_FSEC_MYGROUP_MYKEY" > /var/outputs/_ERROR'],
+    secret_requests=[Secret(group="mygroup", key="mykey")],
+)

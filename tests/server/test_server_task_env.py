@@ -85,6 +85,16 @@ async def test_error_documents_never_show_a_requested_secret(remote, server, ent
     assert logs and all(value not in p.read_text(errors="replace") for p in logs)
 
 
+@pytest.mark.asyncio(loop_scope="module")
+async def test_the_server_redacts_errors_no_entrypoint_redacted(remote):
+    """A command that is not aioflyte's entrypoint (a raw container here; flytekit's pyflyte-execute alike) writes
+    the secret it was given into its error: the execution's error shows it redacted."""
+    ex = await remote.execute(tasks.leaks_secret_in_container, inputs={}, version="v1", wait=True)
+    assert not ex.is_successful and ex.error is not None
+    assert REQUESTED["_FSEC_MYGROUP_MYKEY"] not in ex.error.message
+    assert "login failed for [redacted secret]" in ex.error.message
+
+
 def test_aws_variables_pass_only_with_an_s3_raw_store():
     from aioflyte.server.executions.taskvars import inherited
 

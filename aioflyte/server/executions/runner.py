@@ -242,6 +242,16 @@ class TaskRun:
             outcome.deck_uri = str(deck)
         return outcome
 
+    def _redacted(self, message: str) -> str:
+        """``message`` without the values of the secrets the task requested: whatever wrote it (aioflyte's
+        entrypoint redacts its own; flytekit's ``pyflyte-execute`` and raw containers do not), the execution's
+        error, which every client and the console show, never carries them."""
+        from aioflyte.core.secrets import MIN_REDACTED_LENGTH, redact
+
+        secrets = taskvars.secret_variables(self.template, os.environ)
+        values = sorted({v for v in secrets.values() if len(v) >= MIN_REDACTED_LENGTH}, key=len, reverse=True)
+        return redact(message, values) if values else message
+
     def _read(
         self, out: Path, code: int | None, log_path: Path, attempt: int, timed_out: bool, timeout: float | None
     ) -> Outcome:
@@ -263,7 +273,7 @@ class TaskRun:
                 else execution_pb2.ExecutionError.USER
             )
             result.error = execution_pb2.ExecutionError(
-                code=doc.error.code, message=doc.error.message, error_uri=str(error), kind=kind
+                code=doc.error.code, message=self._redacted(doc.error.message), error_uri=str(error), kind=kind
             )
             if doc.error.HasField("timestamp"):
                 result.error.timestamp.CopyFrom(doc.error.timestamp)
@@ -281,8 +291,10 @@ class TaskRun:
         how = f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
         result.error = execution_pb2.ExecutionError(
             code="SYSTEM:ProcessFailed",
-            message=f"the task process {how} without writing outputs.pb or error.pb; its output ends with:\n"
-            f"{_tail(log_path)}",
+            message=self._redacted(
+                f"the task process {how} without writing outputs.pb or error.pb; its output ends with:\n"
+                f"{_tail(log_path)}"
+            ),
             kind=execution_pb2.ExecutionError.SYSTEM,
         )
         result.recoverable = True
