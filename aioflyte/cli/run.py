@@ -288,22 +288,27 @@ def _run_remote(entity: Any, inputs: dict[str, Any], opts: dict[str, Any]) -> An
         from aioflyte.remote.fast import FastPackageOptions, module_root
         from aioflyte.remote.remote import FlyteRemote
 
-        source, module_name = module_root(entity)
         async with FlyteRemote(config, default_project=opts["project"], default_domain=opts["domain"]) as remote:
-            registered = await remote.register_script(
-                entity,
-                version=opts.get("version"),
-                project=opts["project"],
-                domain=opts["domain"],
-                destination_dir=opts.get("destination_dir") or ".",
-                source_path=source,
-                module_name=module_name,
-                fast_package_options=FastPackageOptions(copy_style=opts.get("copy") or "auto"),
-            )
-            if not opts.get("quiet"):
-                click.echo(f"registered {registered.name}@{registered.id.version} from {source}", err=True)
             type_hints = {name: t for name, (t, _) in entity.python_interface.inputs.items()}
-            ex = await remote.execute(registered, inputs=inputs, type_hints=type_hints, **kwargs)
+            if opts.get("copy") == "none":  # no code is sent: the task environment must import it (as pyflyte's)
+                ex = await remote.execute(
+                    entity, inputs=inputs, version=opts.get("version"), type_hints=type_hints, **kwargs
+                )
+            else:
+                source, module_name = module_root(entity)
+                registered = await remote.register_script(
+                    entity,
+                    version=opts.get("version"),
+                    project=opts["project"],
+                    domain=opts["domain"],
+                    destination_dir=opts.get("destination_dir") or ".",
+                    source_path=source,
+                    module_name=module_name,
+                    fast_package_options=FastPackageOptions(copy_style=opts.get("copy") or "auto"),
+                )
+                if not opts.get("quiet"):
+                    click.echo(f"registered {registered.name}@{registered.id.version} from {source}", err=True)
+                ex = await remote.execute(registered, inputs=inputs, type_hints=type_hints, **kwargs)
             started["id"] = ex.id
             click.echo(f"execution {ex.id.project}/{ex.id.domain}/{ex.id.name} started", err=True)
             click.echo(f"  {remote.generate_console_url(ex.id)}", err=True)
@@ -474,10 +479,11 @@ class RunCommand(click.Group):
 )
 @click.option(
     "--copy",
-    type=click.Choice(["auto", "all"]),
+    type=click.Choice(["auto", "all", "none"]),
     default="auto",
     show_default=True,
-    help="With --remote, the code to package: 'auto' the loaded Python modules of the source tree, 'all' every file.",
+    help="With --remote, the code to package: 'auto' the loaded Python modules of the source tree, 'all' every file, "
+    "'none' nothing (registered without code: the backend's task environment must import it).",
 )
 @click.option(
     "--destination-dir",

@@ -208,3 +208,21 @@ def test_package_is_mounted(tmp_path):
     sys.modules.pop("pkg_cli_mod", None)
     assert r.exit_code == 0, r.output
     assert os.listdir(tmp_path / "out")
+
+
+def test_run_a_file_inside_a_package_with_relative_imports(tmp_path):
+    """``aioflyte run pkg/mod.py wf`` imports the file as ``pkg.mod`` (as pyflyte does), so ``from .helpers
+    import ...`` works; the names are those ``aioflyte register`` gives."""
+    pkg = tmp_path / "relpkg_cli"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "helpers.py").write_text("def shout(s: str) -> str:\n    return s.upper() + '!'\n")
+    (pkg / "flows.py").write_text(
+        "from aioflyte import task, workflow\n\nfrom .helpers import shout\n\n\n"
+        "@task\ndef loud(s: str) -> str:\n    return shout(s)\n\n\n"
+        "@workflow\ndef wf(s: str = 'hi') -> str:\n    return loud(s=s)\n"
+    )
+    r = invoke("run", str(pkg / "flows.py"), "wf", "--s", "hey")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip().splitlines()[-1] == "'HEY!'"
+    assert "relpkg_cli.flows.wf" in r.output  # the module name register uses

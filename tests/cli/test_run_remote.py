@@ -141,3 +141,19 @@ async def test_run_remote_uploads_local_file_directory_and_dataframe_inputs(serv
         path = Path(uri.removeprefix("file://"))
         assert raw_store in path.parents, uri
         assert path.exists(), uri
+
+
+async def test_run_remote_copy_none_registers_without_code(server, remote, tmp_path):
+    """``--copy none`` sends no code (pyflyte's meaning): the task is registered to run ``aioflyte-execute`` as it is,
+    so the backend's task environment must import the module; this server cannot, and the run fails saying so."""
+    src = tmp_path / "src"
+    pkg = _project(src)
+    flows = str(src / pkg / "flows.py")
+    code, out = await _cli(
+        "run", "--remote", "--copy", "none", "--version", "v-none", "--endpoint", server.endpoint, "--insecure",
+        flows, "shout", "--text", "hey", cwd=tmp_path,
+    )  # fmt: skip
+    assert code == 1, out
+    assert "registered" not in out and pkg in out  # nothing was packaged; the error names the module
+    task = await remote.fetch_task(P, D, f"{pkg}.flows.shout", "v-none")
+    assert task.template.container.args[0] == "aioflyte-execute"
