@@ -3,6 +3,7 @@ fetched from the network, and a ``<script>`` in a deck's name or a value does no
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -73,3 +74,8 @@ def test_each_renderer_shows_in_the_browser(tmp_path: Path) -> None:
         assert page.evaluate("window.pwned === undefined")  # neither the tab name nor the input ran as a script
         assert page.external_requests == []
         page.screenshot(path=str(tmp_path / "deck.png"), full_page=True)
+        docs = os.environ.get("AIOFLYTE_DOCS_SCREENSHOTS")  # how docs/images/deck-*.png are made
+        if docs:
+            tabs.nth(list(EXPECTED).index("Profile")).click()
+            page.set_viewport_size({"width": 1100, "height": 560})
+            page.screenshot(path=str(Path(docs) / "deck-profile.png"))
