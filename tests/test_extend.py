@@ -15,10 +15,9 @@ NAMES = [
     "DictTransformer", "ExecutableTemplateShimTask", "FileAccessProvider", "IgnoreOutputs", "Image", "ImageConfig",
     "Interface", "Promise", "PythonCustomizedContainerTask", "PythonTask", "SQLTask", "SecretsManager",
     "SerializationSettings", "ShimTaskExecutor", "T", "TaskPlugins", "TaskResolverMixin", "TypeEngine",
-    "TypeTransformer", "ClassStorageTaskResolver", "backend",
+    "TypeTransformer", "ClassStorageTaskResolver", "backend", "get_serializable",
 ]  # fmt: skip
 # From aioflyte.core.context_manager (checked below when that module is there): "ExecutionState", "context_manager".
-# Left out: get_serializable (flytekit's models; aioflyte.remote.translator builds flyteidl messages).
 
 
 def test_every_flytekit_name_is_there_and_listed():
@@ -70,3 +69,27 @@ def test_context_manager_names_come_from_their_module():
     module = importlib.import_module("aioflyte.core.context_manager")
     assert extend.context_manager is module
     assert extend.ExecutionState is module.ExecutionState
+
+
+def test_get_serializable_gives_a_tasks_spec_as_flytekits_model_and_keeps_it_in_the_mapping():
+    from collections import OrderedDict
+
+    from aioflyte import task
+    from aioflyte.configuration import ImageConfig, SerializationSettings
+    from aioflyte.models.task import TaskSpec
+
+    @task(retries=2)
+    def plugin_like(x: int) -> int:
+        return x
+
+    settings = SerializationSettings(
+        image_config=ImageConfig.auto_default_image(), project="p", domain="d", version="v1"
+    )
+    mapping: OrderedDict = OrderedDict()
+    spec = extend.get_serializable(mapping, settings, plugin_like)
+    assert isinstance(spec, TaskSpec)
+    assert spec.template.id.name.endswith("plugin_like") and spec.template.metadata.retries.retries == 2
+    args = list(spec.template.container.args)
+    assert args[0] == "aioflyte-execute" and args[args.index("--resolver") + 2 :][-1] == "plugin_like"
+    assert mapping[plugin_like] is spec
+    assert extend.get_serializable(mapping, settings, plugin_like) is spec  # kept, as flytekit's

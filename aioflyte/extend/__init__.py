@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the export list
     from aioflyte.core.type_engine import TypeEngine as TypeEngine
     from aioflyte.core.type_engine import TypeTransformer as TypeTransformer
     from aioflyte.io.data_persistence import FileAccessProvider as FileAccessProvider
+    from aioflyte.remote.translator.flytekit_api import get_serializable as get_serializable
 
 _exports_getattr, __dir__ = lazy_exports(__name__, __file__, globals())
 
