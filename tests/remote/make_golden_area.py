@@ -1,9 +1,12 @@
 """Write the expected protobufs for ``serialization_<area>.py``, produced by flytekit (run with flytekit's Python).
 
-    /tmp/fk/bin/python tests/remote/make_golden_area.py env
-    /tmp/fk/bin/python tests/remote/make_golden_area.py artifacts
+    /tmp/fk/bin/python tests/remote/make_golden_area.py env          # also: artifacts, sql, container, connectors
 
-Writes tests/remote/golden_<area>/<N>_<name>_<1|2|3>.pbtxt (pyflyte package's naming and order, text format).
+Writes tests/remote/golden_<area>/<N>_<name>_<1|2|3>.pbtxt (pyflyte package's naming and order, text format). The
+examples import aioflyte's module paths (``aioflyte.extend.backend...``, ``aioflyte.sensor...``, ``aioflyte.deck``,
+...): here every ``flytekit.*`` module is also registered as ``aioflyte.*``, the same module objects. The
+``container`` area needs the kubernetes package beside flytekit (a pod template). ``make_golden.py`` (the first
+examples, with dynamic job specs) and ``make_golden_references.py`` (reference entities) have scripts of their own.
 """
 
 import importlib
@@ -14,8 +17,12 @@ import flytekit
 
 sys.modules["aioflyte"] = flytekit
 # the submodules the examples import, as the same module objects flytekit uses (not second copies)
-for _sub in ("core.artifact", "deck", "extras.accelerators"):
-    sys.modules[f"aioflyte.{_sub}"] = importlib.import_module(f"flytekit.{_sub}")
+for _sub in ("core.artifact", "deck", "extras.accelerators", "extend.backend.base_connector", "sensor.base_sensor",
+             "sensor.file_sensor", "extras.sqlite3.task"):  # fmt: skip
+    importlib.import_module(f"flytekit.{_sub}")
+for _name in list(sys.modules):
+    if _name.startswith("flytekit."):
+        sys.modules["aioflyte." + _name[len("flytekit.") :]] = sys.modules[_name]
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 

@@ -1,5 +1,6 @@
 """Connector tasks and sensors whose serialized forms are compared with flytekit 1.16's (``golden_connectors/``,
-written by ``make_golden_connectors.py``, which imports this module with ``aioflyte`` standing for ``flytekit``)."""
+written by ``make_golden_area.py connectors``, which imports this module with ``aioflyte`` standing for
+``flytekit``)."""
 
 import datetime
 import typing

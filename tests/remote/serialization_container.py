@@ -1,8 +1,8 @@
-"""ContainerTasks (raw containers) written once for both aioflyte and flytekit: ``make_golden_container.py`` aliases
-``aioflyte`` to ``flytekit`` to write the expected protobufs into ``golden_container/``. Regenerate them after
+"""ContainerTasks (raw containers) written once for both aioflyte and flytekit: ``make_golden_area.py container``
+aliases ``aioflyte`` to ``flytekit`` to write the expected protobufs into ``golden_container/``. Regenerate them after
 editing this file:
 
-    /tmp/fk/bin/python tests/remote/make_golden_container.py   # a Python with flytekit 1.16
+    /tmp/fk/bin/python tests/remote/make_golden_area.py container   # flytekit 1.16 and kubernetes
 """
 
 from __future__ import annotations

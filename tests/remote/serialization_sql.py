@@ -1,5 +1,5 @@
 """Entities whose serialized form is compared with flytekit 1.16's (``golden_sql/``, written by
-``make_golden_sql.py``): SQL tasks, class-based tasks and plugin tasks that shape their template through
+``make_golden_area.py sql``): SQL tasks, class-based tasks and plugin tasks that shape their template through
 ``get_custom``, ``get_config``, ``get_k8s_pod`` and ``get_sql``.
 
 Imported as ``aioflyte`` by the tests and as ``flytekit`` by the make script, so it uses only names both have.

@@ -1,5 +1,5 @@
 """``ContainerTask``s serialize as flytekit 1.16 serializes them (``golden_container/``, written by flytekit with
-``make_golden_container.py``), compared modulo what legitimately differs (see test_translator_golden.py); and what
+``make_golden_area.py container``), compared modulo what legitimately differs (see test_translator_golden.py); and what
 flytekit cannot serialize (an ``io_strategy``) has the form Flyte's ``DataLoadingConfig`` and ``K8sPod`` define.
 flytekit needs the ``kubernetes`` package to serialize a pod template (``in_pod``): install it beside flytekit before
 regenerating."""

@@ -1,5 +1,5 @@
 """Connector tasks and sensors serialize as flytekit 1.16 serializes them (``golden_connectors/``, written by
-``make_golden_connectors.py`` with flytekit): task type, ``custom`` struct, no container for a task class that
+``make_golden_area.py connectors`` with flytekit): task type, ``custom`` struct, no container for a task class that
 makes none, no description, and the workflows and launch plans using them.
 
 Compared modulo what ``test_translator_golden.py`` normalizes (runtime version and flavor, default image, command)

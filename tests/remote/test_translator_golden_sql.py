@@ -1,9 +1,10 @@
 """The serialized SQL tasks, class-based tasks and plugin tasks of ``serialization_sql.py`` equal what flytekit
-1.16 produces for the same code (``golden_sql/``, written by ``make_golden_sql.py``; these tests do not need it).
+1.16 produces for the same code (``golden_sql/``, written by ``make_golden_area.py sql``; these tests do not need
+it).
 
 Compared modulo what legitimately differs, as in ``test_translator_golden.py`` (whose normalization is reused):
 the entrypoint and resolvers (flytekit's -> aioflyte's, incl. the task template resolver of prebuilt container
-tasks), each side's default image, and the runtime version and flavor.
+tasks and the executor class it loads), each side's default image, and the runtime version and flavor.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from google.protobuf import text_format
 from aioflyte.remote.translator import registrable_entities
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden_sql")
-#: flytekit's resolver of prebuilt container tasks, and aioflyte's (the layout of the arguments is the same).
+#: flytekit's resolver of prebuilt container tasks and the executor it loads, and aioflyte's (the layout of the
+#: arguments is the same; aioflyte-execute maps flytekit's names to these when it runs flytekit's templates)
 _TEMPLATE_RESOLVERS = {
     "flytekit.core.python_customized_container_task.default_task_template_resolver": (
         "aioflyte.core.python_customized_container_task.default_task_template_resolver"
     ),
+    "flytekit.extras.sqlite3.task.SQLite3TaskExecutor": "aioflyte.extras.sqlite3.task.SQLite3TaskExecutor",
 }
 
 
