@@ -210,7 +210,14 @@ class RunState:
         if path is not None:
             import shutil
 
-            shutil.rmtree(path, ignore_errors=True)
+            # A write the run started last (a temp file of a streamed write, made on the loop while a worker thread
+            # releases the run) can land in the directory between rmtree's listing and its removal of the
+            # directory itself, which then fails (ignored) and stays: try again. After the directory is gone, such a
+            # write fails instead of re-creating it.
+            for _ in range(5):
+                shutil.rmtree(path, ignore_errors=True)
+                if not os.path.exists(path):
+                    break
 
 
 class TaskFrame:
