@@ -4,9 +4,7 @@ so the console works without its script; the script only refreshes live parts (`
 
 from __future__ import annotations
 
-import datetime
-import re
-import time
+import functools
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
@@ -15,17 +13,18 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 from flyteidl.admin import execution_pb2, launch_plan_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
-from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
+from flyteidl.core import identifier_pb2, types_pb2
 
 from aioflyte.server import validation
 from aioflyte.server.auth import ServerSecurity
-from aioflyte.server.console import data
+from aioflyte.server.console import data, entities
+from aioflyte.server.console import render as rd
 from aioflyte.server.console.auth import ConsoleAuth, form_value, same_origin
 from aioflyte.server.console.graph import GraphNode, svg
+from aioflyte.server.console.render import ROOT
 from aioflyte.server.console.values import esc, render_error, render_map, type_text
 from aioflyte.server.errors import AdminError
 
-ROOT = "/console"
 WF_PHASE = core_execution_pb2.WorkflowExecution.Phase
 NODE_PHASE = core_execution_pb2.NodeExecution.Phase
 TASK_PHASE = core_execution_pb2.TaskExecution.Phase
@@ -40,53 +39,6 @@ _CSP = (
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 #: an AdminError's gRPC code as an HTTP status
 _HTTP_STATUS = {"NOT_FOUND": 404, "INVALID_ARGUMENT": 400, "ALREADY_EXISTS": 409, "FAILED_PRECONDITION": 409}
-
-
-# --- small formatting helpers ------------------------------------------------------------------------------------
-
-
-def _ts(ts: Any) -> str:
-    if not ts.seconds and not ts.nanos:
-        return ""
-    return ts.ToDatetime(tzinfo=datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _secs(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, s = divmod(int(seconds), 60)
-    hours, m = divmod(minutes, 60)
-    return f"{hours}h {m}m {s}s" if hours else f"{m}m {s}s"
-
-
-def _span(closure: Any, running: bool) -> tuple[int, int]:
-    """(start, end) in ns of an execution closure; end is now while it runs."""
-    start = closure.started_at if closure.HasField("started_at") else closure.created_at
-    s = start.ToNanoseconds()
-    if closure.HasField("duration") and closure.duration.ToNanoseconds() > 0:
-        return s, s + closure.duration.ToNanoseconds()
-    if running:
-        return s, time.time_ns()
-    return s, max(s, closure.updated_at.ToNanoseconds())
-
-
-def _ns(ns: int) -> str:
-    return datetime.datetime.fromtimestamp(ns / 1e9, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _badge(phase: str) -> str:
-    return f'<span class="badge phase-{esc(phase)}" data-phase="{esc(phase)}">{esc(phase)}</span>'
-
-
-def _id_text(ident: identifier_pb2.Identifier) -> str:
-    return f"{ident.name}@{ident.version}" if ident.version else ident.name
-
-
-_KIND_PATH = {
-    identifier_pb2.TASK: "task",
-    identifier_pb2.WORKFLOW: "workflow",
-    identifier_pb2.LAUNCH_PLAN: "launch_plan",
-}
 
 
 class Console:
@@ -120,9 +72,12 @@ class Console:
         r.add_post(p + "/executions/{name}/relaunch", self._guard(self.relaunch))
         r.add_post(p + "/executions/{name}/signals/{signal}", self._guard(self.set_signal))
         for kind in ("task", "workflow", "launch_plan"):
-            r.add_get(p + f"/{kind}s", self._guard(self.entities_page, kind))
-            r.add_get(p + f"/{kind}/{{name}}", self._guard(self.versions_page, kind))
-            r.add_get(p + f"/{kind}/{{name}}/version/{{version}}", self._guard(self.entity_page, kind))
+            r.add_get(p + f"/{kind}s", self._guard(functools.partial(entities.entities_page, self), kind))
+            r.add_get(p + f"/{kind}/{{name}}", self._guard(functools.partial(entities.versions_page, self), kind))
+            r.add_get(
+                p + f"/{kind}/{{name}}/version/{{version}}",
+                self._guard(functools.partial(entities.entity_page, self), kind),
+            )
         r.add_post(p + "/launch_plan/{name}/version/{version}/{state:activate|deactivate}", self._guard(self.lp_state))
 
     # --- plumbing ------------------------------------------------------------------------------------------------
@@ -317,16 +272,16 @@ class Console:
         base = f"{ROOT}/projects/{quote(project)}/domains/{quote(domain)}"
         for ex in items[:size]:
             running = ex.closure.phase in UNFINISHED
-            start, end = _span(ex.closure, running)
+            start, end = rd.span(ex.closure, running)
             lp = ex.spec.launch_plan
-            kind_path = _KIND_PATH.get(lp.resource_type, "launch_plan")
+            kind_path = rd.KIND_PATH.get(lp.resource_type, "launch_plan")
             href = f"{base}/{kind_path}/{quote(lp.name)}/version/{quote(lp.version)}"
-            target = f'<a href="{href}">{esc(_id_text(lp))}</a>'
+            target = f'<a href="{href}">{esc(rd.id_text(lp))}</a>'
             rows.append(
                 f'<tr data-execution="{esc(ex.id.name)}"><td><a href="{base}/executions/{quote(ex.id.name)}">'
-                f"{esc(ex.id.name)}</a></td><td>{_badge(WF_PHASE.Name(ex.closure.phase))}</td><td>{target}</td>"
-                f"<td>{_ts(ex.closure.started_at) or _ts(ex.closure.created_at)}</td>"
-                f"<td>{_secs((end - start) / 1e9)}{' …' if running else ''}</td></tr>"
+                f"{esc(ex.id.name)}</a></td><td>{rd.badge(WF_PHASE.Name(ex.closure.phase))}</td><td>{target}</td>"
+                f"<td>{rd.ts(ex.closure.started_at) or rd.ts(ex.closure.created_at)}</td>"
+                f"<td>{rd.secs((end - start) / 1e9)}{' …' if running else ''}</td></tr>"
             )
         query = {"phase": phase, "name": name, **({"limit": str(size)} if size != PAGE_SIZE else {})}
         pager = '<div class="pager">'
@@ -384,15 +339,15 @@ class Console:
         here = f"{base}/executions/{quote(name)}"
         running = ex.closure.phase in UNFINISHED
         phase = WF_PHASE.Name(ex.closure.phase)
-        start, end = _span(ex.closure, running)
+        start, end = rd.span(ex.closure, running)
         lp = ex.spec.launch_plan
-        kind_path = _KIND_PATH.get(lp.resource_type, "launch_plan")
+        kind_path = rd.KIND_PATH.get(lp.resource_type, "launch_plan")
         facts = [
             ("Launched", f'<a href="{base}/{kind_path}/{quote(lp.name)}/version/{quote(lp.version)}">'
-                         f"{esc(_id_text(lp))}</a> <span class=muted>({esc(kind_path.replace('_', ' '))})</span>"),
-            ("Created", _ts(ex.closure.created_at)),
-            ("Started", _ts(ex.closure.started_at) or '<span class="muted">not yet</span>'),
-            ("Duration", _secs((end - start) / 1e9) + (" (running)" if running else "")),
+                         f"{esc(rd.id_text(lp))}</a> <span class=muted>({esc(kind_path.replace('_', ' '))})</span>"),
+            ("Created", rd.ts(ex.closure.created_at)),
+            ("Started", rd.ts(ex.closure.started_at) or '<span class="muted">not yet</span>'),
+            ("Duration", rd.secs((end - start) / 1e9) + (" (running)" if running else "")),
             ("Mode", esc(execution_pb2.ExecutionMetadata.ExecutionMode.Name(ex.spec.metadata.mode))),
         ]  # fmt: skip
         parent = ex.spec.metadata.parent_node_execution
@@ -414,7 +369,7 @@ class Console:
                 f"Terminate</button></form>" + buttons
             )
         parts = [
-            f'<h1>{esc(name)} {_badge(phase)}</h1><div class="toolbar">{buttons}</div>',
+            f'<h1>{esc(name)} {rd.badge(phase)}</h1><div class="toolbar">{buttons}</div>',
             f'<section class="card"><dl class="facts">{fact_html}</dl></section>',
         ]
         tree = await data.node_tree(self.executions, key)
@@ -435,7 +390,7 @@ class Console:
     @staticmethod
     def _error_section(error: Any, tree: list[data.NodeView]) -> str:
         kind = core_execution_pb2.ExecutionError.ErrorKind.Name(error.kind)
-        failed = next((v.node_id for v in _flatten(tree) if v.ne.closure.phase == NODE_PHASE.FAILED), "")
+        failed = next((v.node_id for v in rd.flatten(tree) if v.ne.closure.phase == NODE_PHASE.FAILED), "")
         where = f" in node <code>{esc(failed)}</code>" if failed else ""
         return (
             f'<section class="card" id="error"><h2>Error{where}</h2><p><span class="badge phase-FAILED">{esc(kind)}'
@@ -507,7 +462,7 @@ class Console:
                 if connections is not None and n.id in connections.upstream
                 else list(n.upstream_node_ids)
             )
-            label = _short(n.metadata.name or n.id)
+            label = rd.short(n.metadata.name or n.id)
             ph = NODE_PHASE.Name(view.ne.closure.phase) if view is not None else "NOT_STARTED"
             nodes.append(GraphNode(id=uid, label=f"{n.id}: {label}", phase=ph,
                                    kind=data.node_kind(n, view.ne if view else None),
@@ -532,7 +487,7 @@ class Console:
         by_id = {c.node_id: c for c in view.children}
         sub = data.sub_template(closure, spec)
         if sub is None and view.ne.closure.dynamic_job_spec_uri:
-            sub = await _dynamic_template(view.ne.closure.dynamic_job_spec_uri)
+            sub = await rd.dynamic_template(view.ne.closure.dynamic_job_spec_uri)
         if sub is not None:
             nodes, specs = self._template_nodes(sub, None, by_id, prefix)
         else:
@@ -550,16 +505,16 @@ class Console:
 
     def _timeline_section(self, ex: Any, tree: list[data.NodeView], running: bool) -> str:
         rows: list[tuple[str, str, int, int]] = []
-        for view, depth in _flatten_depth(tree):
-            s, e = _span(view.ne.closure, view.ne.closure.phase in (NODE_PHASE.RUNNING, NODE_PHASE.QUEUED))
+        for view, depth in rd.flatten_depth(tree):
+            s, e = rd.span(view.ne.closure, view.ne.closure.phase in (NODE_PHASE.RUNNING, NODE_PHASE.QUEUED))
             rows.append(("  " * depth + view.node_id, NODE_PHASE.Name(view.ne.closure.phase), s, e))
             for te in view.tasks:
-                ts, tend = _span(te.closure, te.closure.phase == TASK_PHASE.RUNNING)
+                ts, tend = rd.span(te.closure, te.closure.phase == TASK_PHASE.RUNNING)
                 rows.append(("  " * depth + f"  attempt {te.id.retry_attempt}", TASK_PHASE.Name(te.closure.phase),
                              ts, tend))  # fmt: skip
         if not rows:
             return ""
-        t0, t1 = _span(ex.closure, running)
+        t0, t1 = rd.span(ex.closure, running)
         t0 = min([t0, *(r[2] for r in rows)])
         t1 = max([t1, *(r[3] for r in rows)])
         total = max(t1 - t0, 1)
@@ -570,10 +525,10 @@ class Console:
             lines.append(
                 f'<div class="row"><span class="name" title="{esc(label.strip())}">{esc(label)}</span>'
                 f'<div class="track"><div class="bar phase-{esc(ph)}" style="left:{left:.2f}%;width:{width:.2f}%" '
-                f'title="{esc(label.strip())}: {esc(ph)}, {_secs((e - s) / 1e9)}"></div></div></div>'
+                f'title="{esc(label.strip())}: {esc(ph)}, {rd.secs((e - s) / 1e9)}"></div></div></div>'
             )
         return (
-            f'<section class="card" id="timeline"><h2>Timeline <span class="muted">({_secs(total / 1e9)})</span>'
+            f'<section class="card" id="timeline"><h2>Timeline <span class="muted">({rd.secs(total / 1e9)})</span>'
             f'</h2><div class="gantt">{"".join(lines)}</div></section>'
         )
 
@@ -586,18 +541,18 @@ class Console:
             body = "".join(parts) or '<p class="muted">no logs yet</p>'
             return f'<section class="card" id="logs"><h2>Logs</h2>{decks}{body}</section>'
         rows = []
-        for view in _flatten(tree):
+        for view in rd.flatten(tree):
             ne = view.ne
             ph = NODE_PHASE.Name(ne.closure.phase)
-            s, e = _span(ne.closure, ne.closure.phase == NODE_PHASE.RUNNING)
+            s, e = rd.span(ne.closure, ne.closure.phase == NODE_PHASE.RUNNING)
             deck = ""
-            deck_uri = ne.closure.deck_uri or _node_deck(self.executions.base(key), view.node_id)
+            deck_uri = ne.closure.deck_uri or rd.node_deck(self.executions.base(key), view.node_id)
             if deck_uri:
                 url = await self._link(deck_uri)
                 deck = f' <a class="deck" href="{esc(url)}" target="_blank" rel="noopener">Deck</a>' if url else ""
             rows.append(
-                f'<tr data-node="{esc(view.node_id)}"><td><code>{esc(view.node_id)}</code></td><td>{_badge(ph)}</td>'
-                f"<td>{_ts(ne.closure.started_at)}</td><td>{_secs((e - s) / 1e9)}</td><td>{len(view.tasks)}{deck}"
+                f'<tr data-node="{esc(view.node_id)}"><td><code>{esc(view.node_id)}</code></td><td>{rd.badge(ph)}</td>'
+                f"<td>{rd.ts(ne.closure.started_at)}</td><td>{rd.secs((e - s) / 1e9)}</td><td>{len(view.tasks)}{deck}"
                 "</td></tr>"
             )
             logs = []
@@ -636,7 +591,7 @@ class Console:
 
     async def _execution_decks(self, key: tuple[str, str, str]) -> str:
         base = self.executions.base(key)
-        found = sorted(base.glob("attempt-*/deck.html"), key=_attempt_no)
+        found = sorted(base.glob("attempt-*/deck.html"), key=rd.attempt_no)
         found += [base / "deck.html"] if (base / "deck.html").is_file() else []
         links = []
         for path in found:
@@ -711,7 +666,7 @@ class Console:
         text = form_value(form, "value")
         try:
             signal = await self.signals.get(ex.id, signal_id)
-            value = _parse_value(text, signal.type, signal_id)
+            value = rd.parse_value(text, signal.type, signal_id)
             await self.signals.set(ex.id, signal_id, value)
         except AdminError as e:
             raise self._back(here, error=e.message) from None
@@ -732,244 +687,3 @@ class Console:
         except AdminError as e:
             raise self._back(here, error=e.message) from None
         raise self._back(here, msg=f"{m['state']}d")
-
-    # --- registered entities -------------------------------------------------------------------------------------
-
-    async def entities_page(self, request: web.Request, kind: str) -> web.StreamResponse:
-        project, domain = request.match_info["project"], request.match_info["domain"]
-        rk = data.KINDS[kind]
-        names = await self.store.list_names(rk, project, domain, limit=500, offset=0, sort_key="name", ascending=True)
-        base = f"{ROOT}/projects/{quote(project)}/domains/{quote(domain)}"
-        rows = []
-        for name in names:
-            latest = await self.store.list(rk, project, domain, name, limit=1, offset=0)
-            version = latest[0].key.version if latest else ""
-            extra = ""
-            if kind == "launch_plan":
-                active = await self.store.list(rk, project, domain, name, limit=1, offset=0, state=1)
-                extra = f"<td>{_badge('ACTIVE') if active else ''}</td>"
-            rows.append(
-                f'<tr><td><a href="{base}/{kind}/{quote(name)}">{esc(name)}</a></td><td><a href="{base}/{kind}/'
-                f'{quote(name)}/version/{quote(version)}">{esc(version)}</a></td>{extra}</tr>'
-            )
-        title = {"task": "Tasks", "workflow": "Workflows", "launch_plan": "Launch plans"}[kind]
-        head = "<th>Name</th><th>Latest version</th>" + ("<th>State</th>" if kind == "launch_plan" else "")
-        body = (
-            f'<h1>{title}</h1><section class="card"><table id="{kind}s"><thead><tr>{head}</tr></thead><tbody>'
-            + ("".join(rows) or '<tr><td colspan="3" class="muted">none registered</td></tr>')
-            + "</tbody></table></section>"
-        )
-        return await self._page(request, title, body)
-
-    async def versions_page(self, request: web.Request, kind: str) -> web.StreamResponse:
-        m = request.match_info
-        rows = await self.store.list(data.KINDS[kind], m["project"], m["domain"], m["name"], limit=200, offset=0)
-        base = f"{ROOT}/projects/{quote(m['project'])}/domains/{quote(m['domain'])}/{kind}/{quote(m['name'])}"
-        items = "".join(
-            f'<tr><td><a href="{base}/version/{quote(r.key.version)}">{esc(r.key.version)}</a></td>'
-            f"<td>{_ns(r.created_at)}</td>"
-            f"<td>{_badge('ACTIVE') if kind == 'launch_plan' and r.state == 1 else ''}</td></tr>"
-            for r in rows
-        )
-        body = (
-            f'<h1>{esc(m["name"])} <span class="muted">{esc(kind.replace("_", " "))}</span></h1><section class="card">'
-            f"<table><thead><tr><th>Version</th><th>Registered</th><th></th></tr></thead><tbody>"
-            f"{items or '<tr><td colspan=3 class=muted>no versions</td></tr>'}</tbody></table></section>"
-        )
-        return await self._page(request, m["name"], body)
-
-    async def entity_page(self, request: web.Request, kind: str) -> web.StreamResponse:
-        m = request.match_info
-        found = await data.entity(self.store, data.KINDS[kind], m["project"], m["domain"], m["name"], m["version"])
-        if found is None:
-            from aioflyte.server.errors import NotFound
-
-            raise NotFound(f"{kind.replace('_', ' ')} {m['name']}@{m['version']} is not registered in "
-                           f"{m['project']}/{m['domain']}")  # fmt: skip
-        base = f"{ROOT}/projects/{quote(m['project'])}/domains/{quote(m['domain'])}"
-        facts: list[tuple[str, str]] = [("Name", esc(m["name"])), ("Version", esc(m["version"]))]
-        sections = []
-        if kind == "task":
-            t = found.closure.compiled_task.template
-            facts += [("Type", esc(t.type)), ("Image", esc(t.container.image) or '<span class="muted">-</span>'),
-                      ("Retries", str(t.metadata.retries.retries)),
-                      ("Cache", esc(t.metadata.discovery_version) if t.metadata.discoverable else "off")]  # fmt: skip
-            sections.append(_interface(t.interface))
-        elif kind == "workflow":
-            template = found.closure.compiled_workflow.primary.template
-            sections.append(_interface(template.interface))
-            nodes, _ = self._template_nodes(template, found.closure.compiled_workflow.primary.connections, {})
-            sections.append(f'<section class="card" id="graph"><h2>Graph</h2>{svg(nodes, title="graph")}</section>')
-        else:
-            spec = found.spec
-            wid = spec.workflow_id
-            state = "ACTIVE" if found.closure.state == launch_plan_pb2.ACTIVE else "INACTIVE"
-            wf_link = (
-                f'<a href="{base}/workflow/{quote(wid.name)}/version/{quote(wid.version)}">{esc(_id_text(wid))}</a>'
-            )
-            facts += [("Workflow", wf_link), ("State", _badge(state)), ("Schedule", esc(_schedule(spec)) or "none")]
-            action = "deactivate" if state == "ACTIVE" else "activate"
-            here = f"{base}/launch_plan/{quote(m['name'])}/version/{quote(m['version'])}"
-            sections.append(
-                f'<div class="toolbar"><form method="post" action="{here}/{action}"><button type="submit" '
-                f'id="{action}">{action.capitalize()}</button></form></div>'
-            )
-            sections.append(_interface(None, lp=found))
-        fact_html = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
-        body = (
-            f'<h1>{esc(m["name"])} <span class="muted">{esc(kind.replace("_", " "))}</span></h1>'
-            f'<section class="card"><dl class="facts">{fact_html}</dl></section>{"".join(sections)}'
-        )
-        return await self._page(request, m["name"], body)
-
-
-# --- module helpers --------------------------------------------------------------------------------------------
-
-
-def _attempt_no(path: Any) -> int:
-    number = path.parent.name.removeprefix("attempt-")
-    return int(number) if number.isdigit() else -1
-
-
-def _node_deck(base: Any, node_id: str) -> str:
-    """The deck a node's last attempt wrote (``<execution>/nodes/<node>/attempt-N/deck.html``), as a URI, or ""."""
-    folder = base / "nodes" / node_id
-    found = sorted(folder.glob("attempt-*/deck.html"), key=_attempt_no)
-    if (folder / "deck.html").is_file():
-        found.append(folder / "deck.html")
-    return f"file://{found[-1]}" if found else ""
-
-
-def _short(name: str) -> str:
-    """A node's label: the entity's last dotted part, without a map task's hash and array suffix."""
-    return re.sub(r"_[0-9a-f]{32}(-arraynode)?$", "", name.rsplit(".", 1)[-1])
-
-
-def _flatten(tree: list[data.NodeView]) -> list[data.NodeView]:
-    return [v for v, _ in _flatten_depth(tree)]
-
-
-def _flatten_depth(tree: list[data.NodeView], depth: int = 0) -> list[tuple[data.NodeView, int]]:
-    out = []
-    for v in tree:
-        if v.node_id.endswith(("start-node", "end-node")):
-            continue
-        out.append((v, depth))
-        out.extend(_flatten_depth(v.children, depth + 1))
-    return out
-
-
-async def _dynamic_template(uri: str) -> Any:
-    import asyncio
-    from pathlib import Path
-
-    from flyteidl.core import dynamic_job_pb2, workflow_pb2
-
-    try:
-        raw = await asyncio.to_thread(Path(uri.removeprefix("file://")).read_bytes)
-    except OSError:
-        return None
-    spec = dynamic_job_pb2.DynamicJobSpec.FromString(raw)
-    return workflow_pb2.WorkflowTemplate(nodes=spec.nodes)
-
-
-def _interface(interface: Any, lp: Any = None) -> str:
-    def table(variables: Any, title: str, defaults: Any = None) -> str:
-        rows = []
-        for name in variables:
-            var = variables[name]
-            default = ""
-            if defaults is not None and name in defaults:
-                p = defaults[name]
-                if p.HasField("default"):
-                    default = esc(_plain(p.default))
-                elif p.required:
-                    default = '<span class="muted">required</span>'
-            rows.append(f"<tr><td><code>{esc(name)}</code></td><td>{esc(type_text(var.type))}</td>"
-                        f"<td>{esc(var.description)}</td><td>{default}</td></tr>")  # fmt: skip
-        return (
-            f"<h2>{title}</h2><table><thead><tr><th>Name</th><th>Type</th><th>Description</th><th>Default</th></tr>"
-            f"</thead><tbody>{''.join(rows) or '<tr><td colspan=4 class=muted>none</td></tr>'}</tbody></table>"
-        )
-
-    if lp is not None:
-        params = lp.closure.expected_inputs.parameters
-        fixed = lp.spec.fixed_inputs.literals
-        inputs = {n: params[n].var for n in params}
-        html = table(inputs, "Inputs", params)
-        if fixed:
-            html += (
-                "<h2>Fixed inputs</h2><ul>"
-                + "".join(f"<li><code>{esc(n)}</code> = {esc(_plain(fixed[n]))}</li>" for n in sorted(fixed))
-                + "</ul>"
-            )
-        outs = lp.closure.expected_outputs.variables
-        return f'<section class="card" id="interface">{html}{table(outs, "Outputs")}</section>'
-    return (
-        f'<section class="card" id="interface">{table(interface.inputs.variables, "Inputs")}'
-        f"{table(interface.outputs.variables, 'Outputs')}</section>"
-    )
-
-
-def _plain(lit: literals_pb2.Literal) -> str:
-    """A short text form of a literal (defaults, fixed inputs)."""
-    s = lit.scalar
-    if lit.WhichOneof("value") == "scalar" and s.WhichOneof("value") == "primitive":
-        return str(getattr(s.primitive, s.primitive.WhichOneof("value") or "integer"))
-    if lit.WhichOneof("value") == "scalar" and s.WhichOneof("value") == "none_type":
-        return "None"
-    if lit.WhichOneof("value") == "collection":
-        return "[" + ", ".join(_plain(i) for i in lit.collection.literals[:20]) + "]"
-    return lit.WhichOneof("value") or ""
-
-
-def _schedule(spec: Any) -> str:
-    sched = spec.entity_metadata.schedule
-    which = sched.WhichOneof("ScheduleExpression")
-    if which == "cron_expression":
-        return f"cron {sched.cron_expression}"
-    if which == "cron_schedule":
-        return f"cron {sched.cron_schedule.schedule}" + (
-            f" ({sched.cron_schedule.offset})" if sched.cron_schedule.offset else ""
-        )
-    if which == "rate":
-        from flyteidl.admin import schedule_pb2
-
-        return f"every {sched.rate.value} {schedule_pb2.FixedRateUnit.Name(sched.rate.unit).lower()}"
-    return ""
-
-
-def _parse_value(text: str, lt: types_pb2.LiteralType, signal_id: str) -> literals_pb2.Literal:
-    """A form field as a literal of the signal's type; ValueError naming the signal, expected and actual."""
-    lit = literals_pb2.Literal()
-    p = lit.scalar.primitive
-    raw = text.strip()
-    simple = lt.simple if lt.WhichOneof("type") == "simple" else None
-    try:
-        if simple == types_pb2.BOOLEAN:
-            if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError
-            p.boolean = raw.lower() in ("true", "1", "yes")
-        elif simple == types_pb2.INTEGER:
-            p.integer = int(raw)
-        elif simple == types_pb2.FLOAT:
-            p.float_value = float(raw)
-        elif simple == types_pb2.STRING:
-            p.string_value = text
-        elif simple == types_pb2.DATETIME:
-            dt = datetime.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-            if dt.tzinfo is None:
-                dt = dt.replace(tzinfo=datetime.timezone.utc)
-            p.datetime.FromDatetime(dt.astimezone(datetime.timezone.utc).replace(tzinfo=None))
-        elif simple == types_pb2.DURATION:
-            p.duration.FromNanoseconds(int(float(raw) * 1e9))
-        else:
-            raise TypeError
-    except TypeError:
-        raise ValueError(
-            f"signal {signal_id}: the console sets values of simple types only (int, float, str, bool, datetime, "
-            f"duration); this one expects {type_text(lt)}: set it with FlyteRemote.set_signal"
-        ) from None
-    except ValueError:
-        raise ValueError(f"signal {signal_id}: expected {type_text(lt)}, got {text!r}") from None
-    return lit
