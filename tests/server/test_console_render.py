@@ -8,8 +8,8 @@ import datetime
 import pytest
 from flyteidl.core import literals_pb2, types_pb2
 
-from aioflyte.server.console.render import parse_value as _parse_value
 from aioflyte.server.console.graph import GraphNode, layers, svg
+from aioflyte.server.console.render import parse_value as _parse_value
 from aioflyte.server.console.values import render_error, render_literal, render_map, type_text
 
 
