@@ -16,6 +16,7 @@ from flyteidl.admin import common_pb2, launch_plan_pb2, project_pb2, task_pb2, w
 from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2
 
 from aioflyte.exceptions import FlyteEntityNotExistException
+from aioflyte.remote.checks import expect_kind
 from aioflyte.remote.client.ids import Identifier, ResourceType, make_id
 from aioflyte.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
 from aioflyte.remote.lazy_entity import LazyEntity
@@ -106,7 +107,7 @@ class Registry:
         """Register a task and return it as fetched from the backend."""
         from aioflyte.remote.translator import Translator
 
-        _expect(entity, ("task", "map_task"), "register_task", "a task")
+        expect_kind(entity, ("task", "map_task"), "register_task", "a task")
         ss = self.session.settings(serialization_settings, version)
         tr = Translator(ss)
         await tr.get(entity)
@@ -126,7 +127,7 @@ class Registry:
         """Register a workflow with everything it uses (and its default launch plan); returns the fetched workflow."""
         from aioflyte.remote.translator import Translator
 
-        _expect(entity, ("workflow",), "register_workflow", "a workflow")
+        expect_kind(entity, ("workflow",), "register_workflow", "a workflow")
         ss = self.session.settings(serialization_settings, version)
         tr = Translator(ss, options)
         wf_spec = await tr.get(entity)
@@ -150,7 +151,7 @@ class Registry:
         """Register a launch plan (and its workflow first, when this version of it is not on the backend)."""
         from aioflyte.remote.translator import Translator
 
-        _expect(entity, ("launch_plan",), "register_launch_plan", "a LaunchPlan")
+        expect_kind(entity, ("launch_plan",), "register_launch_plan", "a LaunchPlan")
         ss = self.session.settings(serialization_settings, version, project, domain)
         tr = Translator(ss, options)
         lp_msg = await tr.get(entity)
@@ -400,13 +401,6 @@ def filters_string(filters: Any) -> str:
     if isinstance(filters, str):
         return filters
     return "+".join(f.to_flyte_idl() if hasattr(f, "to_flyte_idl") else str(f) for f in filters)
-
-
-def _expect(entity: Any, kinds: tuple[str, ...], call: str, what: str) -> None:
-    from aioflyte.remote.translator import entity_kind
-
-    if entity_kind(entity) not in kinds:
-        raise TypeError(f"{call} takes {what}, not {entity!r}")
 
 
 def _is_reference(entity: Any) -> bool:

@@ -14,15 +14,15 @@ from typing import Any, TypeAlias
 
 from flyteidl.admin import common_pb2, project_pb2, signal_pb2
 
-from aioflyte.core.reference_entity import ReferenceLaunchPlan, ReferenceTask, ReferenceWorkflow
 from aioflyte.core.workflow import ImperativeWorkflow
 from aioflyte.exceptions import FlyteExecutionTimeoutError
-from aioflyte.remote.base import DEFAULT_DATA_UPLOAD_LOCATION, RemoteBase
+from aioflyte.remote.base import DEFAULT_DATA_UPLOAD_LOCATION
 from aioflyte.remote.client.ids import ExecutionIdentifier, Identifier
 from aioflyte.remote.data import Literal, LiteralMap, LiteralsResolver
 from aioflyte.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
 from aioflyte.remote.executions import FlyteWorkflowExecution
 from aioflyte.remote.fast import FastPackageOptions
+from aioflyte.remote.launchers import Launchers
 from aioflyte.remote.lazy_entity import LazyEntity
 from aioflyte.remote.metrics import FlyteExecutionSpan
 from aioflyte.remote.serialization import SerializationSettings
@@ -30,7 +30,7 @@ from aioflyte.remote.serialization import SerializationSettings
 Seconds: TypeAlias = float | datetime.timedelta | None
 
 
-class FlyteRemote(RemoteBase):
+class FlyteRemote(Launchers):
     """Programmatic access to a Flyte backend (flytekit's ``FlyteRemote``), as coroutines.
 
     ``FlyteRemote(config, default_project=..., default_domain=...)`` is cheap and synchronous; the gRPC channel
@@ -216,223 +216,6 @@ class FlyteRemote(RemoteBase):
             entity, inputs, project, domain, name, version, execution_name, execution_name_prefix, image_config,
             options, wait, type_hints, overwrite_cache, interruptible, envs, tags, cluster_pool,
             execution_cluster_label, serialization_settings, timeout, poll_interval,
-        )  # fmt: skip
-
-    async def execute_reference_task(
-        self,
-        entity: ReferenceTask,
-        inputs: dict[str, Any] | None = None,
-        execution_name: str | None = None,
-        execution_name_prefix: str | None = None,
-        options: Any = None,
-        wait: bool = False,
-        type_hints: dict[str, Any] | None = None,
-        overwrite_cache: bool | None = None,
-        interruptible: bool | None = None,
-        envs: dict[str, str] | None = None,
-        tags: list[str] | None = None,
-        cluster_pool: str | None = None,
-        execution_cluster_label: str | None = None,
-    ) -> FlyteWorkflowExecution:
-        """Launch the task a ``ReferenceTask`` points at, in the reference's project and domain."""
-        _expect(entity, ReferenceTask, "execute_reference_task", "a ReferenceTask")
-        return await self._executions.execute(
-            entity, inputs, execution_name=execution_name, execution_name_prefix=execution_name_prefix,
-            options=options, wait=wait, type_hints=type_hints, overwrite_cache=overwrite_cache,
-            interruptible=interruptible, envs=envs, tags=tags, cluster_pool=cluster_pool,
-            execution_cluster_label=execution_cluster_label,
-        )  # fmt: skip
-
-    async def execute_reference_workflow(
-        self,
-        entity: ReferenceWorkflow,
-        inputs: dict[str, Any] | None = None,
-        execution_name: str | None = None,
-        execution_name_prefix: str | None = None,
-        options: Any = None,
-        wait: bool = False,
-        type_hints: dict[str, Any] | None = None,
-        overwrite_cache: bool | None = None,
-        interruptible: bool | None = None,
-        envs: dict[str, str] | None = None,
-        tags: list[str] | None = None,
-        cluster_pool: str | None = None,
-        execution_cluster_label: str | None = None,
-    ) -> FlyteWorkflowExecution:
-        """Launch the workflow a ``ReferenceWorkflow`` points at (through its default launch plan)."""
-        _expect(entity, ReferenceWorkflow, "execute_reference_workflow", "a ReferenceWorkflow")
-        return await self._executions.execute(
-            entity, inputs, execution_name=execution_name, execution_name_prefix=execution_name_prefix,
-            options=options, wait=wait, type_hints=type_hints, overwrite_cache=overwrite_cache,
-            interruptible=interruptible, envs=envs, tags=tags, cluster_pool=cluster_pool,
-            execution_cluster_label=execution_cluster_label,
-        )  # fmt: skip
-
-    async def execute_reference_launch_plan(
-        self,
-        entity: ReferenceLaunchPlan,
-        inputs: dict[str, Any] | None = None,
-        execution_name: str | None = None,
-        execution_name_prefix: str | None = None,
-        options: Any = None,
-        wait: bool = False,
-        type_hints: dict[str, Any] | None = None,
-        overwrite_cache: bool | None = None,
-        interruptible: bool | None = None,
-        envs: dict[str, str] | None = None,
-        tags: list[str] | None = None,
-        cluster_pool: str | None = None,
-        execution_cluster_label: str | None = None,
-    ) -> FlyteWorkflowExecution:
-        """Launch the launch plan a ``ReferenceLaunchPlan`` points at."""
-        _expect(entity, ReferenceLaunchPlan, "execute_reference_launch_plan", "a ReferenceLaunchPlan")
-        return await self._executions.execute(
-            entity, inputs, execution_name=execution_name, execution_name_prefix=execution_name_prefix,
-            options=options, wait=wait, type_hints=type_hints, overwrite_cache=overwrite_cache,
-            interruptible=interruptible, envs=envs, tags=tags, cluster_pool=cluster_pool,
-            execution_cluster_label=execution_cluster_label,
-        )  # fmt: skip
-
-    async def execute_local_task(
-        self,
-        entity: Any,
-        inputs: dict[str, Any] | None = None,
-        project: str | None = None,
-        domain: str | None = None,
-        name: str | None = None,
-        version: str = "latest",
-        execution_name: str | None = None,
-        execution_name_prefix: str | None = None,
-        image_config: Any = None,
-        wait: bool = False,
-        overwrite_cache: bool | None = None,
-        interruptible: bool | None = None,
-        envs: dict[str, str] | None = None,
-        tags: list[str] | None = None,
-        cluster_pool: str | None = None,
-        execution_cluster_label: str | None = None,
-        options: Any = None,
-        serialization_settings: SerializationSettings | None = None,
-    ) -> FlyteWorkflowExecution:
-        """Launch a local task, registering it under ``version`` (flytekit's default: ``latest``) if missing."""
-        _expect_kind(entity, ("task", "map_task"), "execute_local_task", "a local task")
-        return await self._executions.execute(
-            entity, inputs, project, domain, name, version, execution_name, execution_name_prefix, image_config,
-            options, wait, None, overwrite_cache, interruptible, envs, tags, cluster_pool, execution_cluster_label,
-            serialization_settings,
-        )  # fmt: skip
-
-    async def execute_local_workflow(
-        self,
-        entity: Any,
-        inputs: dict[str, Any] | None = None,
-        project: str | None = None,
-        domain: str | None = None,
-        name: str | None = None,
-        version: str | None = None,
-        execution_name: str | None = None,
-        execution_name_prefix: str | None = None,
-        image_config: Any = None,
-        options: Any = None,
-        wait: bool = False,
-        overwrite_cache: bool | None = None,
-        interruptible: bool | None = None,
-        envs: dict[str, str] | None = None,
-        tags: list[str] | None = None,
-        cluster_pool: str | None = None,
-        execution_cluster_label: str | None = None,
-        serialization_settings: SerializationSettings | None = None,
-    ) -> FlyteWorkflowExecution:
-        """Launch a local workflow (its default launch plan), registering it if missing (version: a hash of its
-        serialized form when not given)."""
-        _expect_kind(entity, ("workflow",), "execute_local_workflow", "a local workflow")
-        return await self._executions.execute(
-            entity, inputs, project, domain, name, version, execution_name, execution_name_prefix, image_config,
-            options, wait, None, overwrite_cache, interruptible, envs, tags, cluster_pool, execution_cluster_label,
-            serialization_settings,
-        )  # fmt: skip
-
-    async def execute_local_launch_plan(
-        self,
-        entity: Any,
-        inputs: dict[str, Any] | None = None,
-        *,
-        version: str,
-        project: str | None = None,
-        domain: str | None = None,
-        name: str | None = None,
-        execution_name: str | None = None,
-        execution_name_prefix: str | None = None,
-        options: Any = None,
-        wait: bool = False,
-        overwrite_cache: bool | None = None,
-        interruptible: bool | None = None,
-        envs: dict[str, str] | None = None,
-        tags: list[str] | None = None,
-        cluster_pool: str | None = None,
-        execution_cluster_label: str | None = None,
-        serialization_settings: SerializationSettings | None = None,
-    ) -> FlyteWorkflowExecution:
-        """Launch a local ``LaunchPlan``, registering it (and its workflow) under ``version`` if missing."""
-        _expect_kind(entity, ("launch_plan",), "execute_local_launch_plan", "a LaunchPlan")
-        return await self._executions.execute(
-            entity, inputs, project, domain, name, version, execution_name, execution_name_prefix, None, options,
-            wait, None, overwrite_cache, interruptible, envs, tags, cluster_pool, execution_cluster_label,
-            serialization_settings,
-        )  # fmt: skip
-
-    async def execute_remote_wf(
-        self,
-        entity: FlyteWorkflow,
-        inputs: dict[str, Any] | None = None,
-        project: str | None = None,
-        domain: str | None = None,
-        execution_name: str | None = None,
-        execution_name_prefix: str | None = None,
-        options: Any = None,
-        wait: bool = False,
-        type_hints: dict[str, Any] | None = None,
-        overwrite_cache: bool | None = None,
-        interruptible: bool | None = None,
-        envs: dict[str, str] | None = None,
-        tags: list[str] | None = None,
-        cluster_pool: str | None = None,
-        execution_cluster_label: str | None = None,
-    ) -> FlyteWorkflowExecution:
-        """Launch a fetched workflow through its default launch plan."""
-        _expect(entity, FlyteWorkflow, "execute_remote_wf", "a FlyteWorkflow")
-        return await self._executions.execute(
-            entity, inputs, project, domain, execution_name=execution_name,
-            execution_name_prefix=execution_name_prefix, options=options, wait=wait, type_hints=type_hints,
-            overwrite_cache=overwrite_cache, interruptible=interruptible, envs=envs, tags=tags,
-            cluster_pool=cluster_pool, execution_cluster_label=execution_cluster_label,
-        )  # fmt: skip
-
-    async def execute_remote_task_lp(
-        self,
-        entity: FlyteTask | FlyteLaunchPlan,
-        inputs: dict[str, Any] | None = None,
-        project: str | None = None,
-        domain: str | None = None,
-        execution_name: str | None = None,
-        execution_name_prefix: str | None = None,
-        options: Any = None,
-        wait: bool = False,
-        type_hints: dict[str, Any] | None = None,
-        overwrite_cache: bool | None = None,
-        interruptible: bool | None = None,
-        envs: dict[str, str] | None = None,
-        tags: list[str] | None = None,
-        cluster_pool: str | None = None,
-        execution_cluster_label: str | None = None,
-    ) -> FlyteWorkflowExecution:
-        """Launch a fetched task or launch plan."""
-        _expect(entity, (FlyteTask, FlyteLaunchPlan), "execute_remote_task_lp", "a FlyteTask or FlyteLaunchPlan")
-        return await self._executions.execute(
-            entity, inputs, project, domain, execution_name=execution_name,
-            execution_name_prefix=execution_name_prefix, options=options, wait=wait, type_hints=type_hints,
-            overwrite_cache=overwrite_cache, interruptible=interruptible, envs=envs, tags=tags,
-            cluster_pool=cluster_pool, execution_cluster_label=execution_cluster_label,
         )  # fmt: skip
 
     async def get_execution_metrics(self, id: ExecutionIdentifier, depth: int = 10) -> FlyteExecutionSpan:
@@ -704,26 +487,6 @@ class FlyteRemote(RemoteBase):
             entity, image_config, version, project, domain, destination_dir, copy_all, default_launch_plan, options,
             source_path, module_name, envs, fast_package_options,
         )  # fmt: skip
-
-
-def _kind_of(entity: Any) -> str:
-    return f"{type(entity).__name__} ({entity!r})"
-
-
-def _expect(entity: Any, cls: type | tuple[type, ...], call: str, what: str) -> None:
-    if not isinstance(entity, cls):
-        raise TypeError(
-            f"FlyteRemote.{call}: parameter 'entity' expects {what}, got {type(entity).__name__} ({entity!r})"
-        )
-
-
-def _expect_kind(entity: Any, kinds: tuple[str, ...], call: str, what: str) -> None:
-    from aioflyte.remote.translator import entity_kind
-
-    if entity_kind(entity) not in kinds:
-        raise TypeError(
-            f"FlyteRemote.{call}: parameter 'entity' expects {what}, got {type(entity).__name__} ({entity!r})"
-        )
 
 
 __all__ = ["DEFAULT_DATA_UPLOAD_LOCATION", "FlyteExecutionTimeoutError", "FlyteRemote", "FlyteWorkflowExecution"]
