@@ -29,6 +29,7 @@ def _settings(project: str, domain: str, version: str) -> Any:
     from aioflyte.configuration.image import Image, ImageConfig
     from aioflyte.configuration.serialization import SerializationSettings
 
+    # flytekit's own stand-in image and ids, kept byte for byte: they are in the template the executor receives
     image = Image(name="custom_container_task", fqn="flyteorg.io/placeholder", tag="image")
     return SerializationSettings(
         project=project, domain=domain, version=version, env=None, image_config=ImageConfig(default_image=image)
@@ -129,7 +130,8 @@ class PythonCustomizedContainerTask(ExecutableTemplateShimTask, PythonTask):
 
     @property
     def task_template(self) -> Any:
-        """The template the executor gets: made from this task on first use (placeholder project and version)."""
+        """The template the executor gets: made from this task on first use (flytekit's stand-in project and
+        version, as its executors expect)."""
         if self._task_template is None:
             cls = PythonCustomizedContainerTask
             if cls.SERIALIZE_SETTINGS is None:

@@ -1,7 +1,7 @@
 """``lazy_module(name)``: a module that is imported on its first attribute access (flytekit's helper, used by plugins
 so that ``pd = lazy_module("pandas")`` costs nothing until pandas is used).
 
-A module that is not installed gives a placeholder whose every attribute access raises ``ImportError`` naming it,
+A module that is not installed gives a stand-in whose every attribute access raises ``ImportError`` naming it,
 so the error comes where the module is used, not where the plugin is imported.
 """
 
