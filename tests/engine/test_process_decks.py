@@ -6,8 +6,10 @@ tabs, same order, same HTML). Each body is defined once and made into a thread t
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from browser import chromium_page, requires_chromium
 from process_deck_tasks import (
     fails_in_process,
     few_in_process,
@@ -101,3 +103,28 @@ def test_publish_in_a_process_body_writes_the_decks_made_so_far():
     early, _, page = _page(publishes_in_process)
     assert _tabs(early) == ["early"]
     assert _tabs(page) == ["early"] and "<p>published early</p>" in page
+
+
+@requires_chromium
+def test_a_process_body_s_page_in_the_browser(tmp_path: Path) -> None:
+    _, uri, _ = _page(report_in_process, n=5)
+    # tab name -> what its panel shows
+    expected = {
+        "Timeline": "inner step",
+        "Summary": "5 items",
+        "default": "default again",
+        "Late": "two",
+        "Locked": "locked",
+        "Source Code": "def _report",
+    }
+    with chromium_page(tmp_path / "screenshots", "process-deck") as page:
+        page.goto(Path(uri).as_uri())
+        tabs = page.locator("#deck-tabs > li")
+        names = tabs.all_inner_texts()
+        for name, text in expected.items():
+            i = names.index(name)
+            tabs.nth(i).click()
+            panel = page.locator(f"#deck-panel-{i}")
+            assert panel.is_visible(), name
+            assert text in panel.inner_text(), f"{name}: {text!r} not shown"
+        assert page.external_requests == []
