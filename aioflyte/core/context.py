@@ -388,6 +388,16 @@ def params_for(run: RunState | None, frame: TaskFrame | None) -> ExecutionParame
     return execution_parameters(run, None)
 
 
+def forget_outside_decks() -> None:
+    """Drop the decks made on this process's default context (``current_context()`` outside any run): what a
+    process pool's worker does after each body of a task without a deck, so that the decks such a body makes are
+    kept for that body only, as on the worker threads, and never pile up in the worker."""
+    params = _outside.get("default")
+    if params is not None and (params._decks or params._timeline_deck is not None):
+        params._decks.clear()
+        params._default_deck = params._timeline_deck = None
+
+
 def current_context() -> ExecutionParameters:
     """The context of the task (or run) that is calling: its own, even among concurrent runs in one loop."""
     installed = EXECUTION_STATE.get()
@@ -429,6 +439,7 @@ __all__ = [
     "default_raw_output_prefix",
     "execution_parameters",
     "execution_scope",
+    "forget_outside_decks",
     "new_context",
     "params_for",
     "task_frame",

@@ -388,6 +388,94 @@ def start_timeline(task: Any, params: Any) -> None:
         params.decks.append(params.timeline_deck)
 
 
+# --- a body run in another process (executor="process") ----------------------------------------------------
+
+#: the attribute a process body's error carries its decks back in (removed again when they are taken)
+SHIPPED_DECKS_ATTR = "_aioflyte_shipped_decks"
+
+_PLAIN, _DEFAULT, _TIMELINE = 0, 1, 2
+
+
+def process_context_spec(params: Any) -> tuple[Any, ...]:
+    """What a body run in a worker process needs of its attempt's context (``params``) to offer the same deck API:
+    plain, picklable values (the ids, the prefixes, the deck's URI, whether the timeline deck is among the decks)."""
+    timeline = any(isinstance(d, TimeLineDeck) for d in params.decks)
+    return (
+        params.execution_date,
+        params.execution_id,
+        params.task_id,
+        params.attempt_number,
+        params.raw_output_prefix,
+        params.output_metadata_prefix,
+        params.deck_uri,
+        timeline,
+    )
+
+
+def process_context(spec: tuple[Any, ...]) -> Any:
+    """The worker process's ``ExecutionParameters`` for a body whose attempt's context ``spec`` describes
+    (``process_context_spec``): deck enabled, the timeline deck first among its decks when it is so in the
+    attempt."""
+    import structlog
+
+    from aioflyte.core.context import ExecutionParameters, Stats
+
+    date, execution_id, task_id, attempt, raw, metadata_prefix, uri, timeline = spec
+    name = task_id.name if task_id is not None else None
+    log = structlog.get_logger("aioflyte.task").bind(execution_id=str(execution_id))
+    params = ExecutionParameters(
+        execution_date=date,
+        tmp_dir=None,
+        stats=Stats(prefix=name or ""),
+        execution_id=execution_id,
+        logging=log.bind(task=name) if name else log,
+        raw_output_prefix=raw,
+        output_metadata_prefix=metadata_prefix,
+        task_id=task_id,
+        enable_deck=True,
+        attempt_number=attempt,
+    )
+    params._deck_uri = uri
+    if timeline:
+        params.decks.append(params.timeline_deck)
+    return params
+
+
+def export_decks(params: Any, start: int) -> tuple[list[tuple[str, str, int]], list[dict[str, Any]], str]:
+    """The decks a body added to ``params.decks`` from index ``start`` on, as plain data: (name, rendered HTML,
+    kind) each (the kind marks the default deck and the timeline deck, whose HTML is left out), then the timeline
+    deck's entries and own HTML. A deck's renderer never travels, only what it rendered."""
+    timeline = params.timeline_deck
+    entries: list[tuple[str, str, int]] = []
+    for deck in params.decks[start:]:
+        if deck is timeline:
+            entries.append((deck.name, "", _TIMELINE))
+        else:
+            entries.append((deck.name, deck.html, _DEFAULT if deck is params._default_deck else _PLAIN))
+    return entries, list(timeline.time_info), timeline._html
+
+
+def import_decks(params: Any, shipped: tuple[list[tuple[str, str, int]], list[dict[str, Any]], str]) -> None:
+    """Add the decks ``export_decks`` made in a worker process to ``params`` (the attempt's context), in order, as
+    if the body had made them here: the default deck becomes ``params.default_deck``, the timeline's entries join
+    ``params.timeline_deck``."""
+    entries, time_info, timeline_html = shipped
+    decks = params.decks
+    for name, body, kind in entries:
+        if kind == _TIMELINE:  # the body's timeline deck: the attempt's, in the same place
+            if not any(isinstance(d, TimeLineDeck) for d in decks):
+                decks.append(TimeLineDeck(name, auto_add_to_deck=False))
+            continue
+        deck = Deck(name, body, auto_add_to_deck=False)
+        decks.append(deck)
+        if kind == _DEFAULT:
+            params._default_deck = deck
+    if time_info or timeline_html:
+        timeline = params.timeline_deck
+        timeline.time_info.extend(time_info)
+        timeline._html += timeline_html
+
+
 # --- what a local run collects (aioflyte.run(..., decks=True)) ------------------------------------------------
 
 
@@ -408,13 +496,18 @@ __all__ = [
     "DECK_FILES",
     "DECK_FILE_NAME",
     "DEFAULT_DECK_FIELDS",
+    "SHIPPED_DECKS_ATTR",
     "Deck",
     "DeckField",
     "DeckFile",
     "TimeLineDeck",
     "add_field_decks",
     "deck_fields_of",
+    "export_decks",
     "generate_time_table",
+    "import_decks",
+    "process_context",
+    "process_context_spec",
     "render_deck",
     "start_timeline",
     "task_deck_page",

@@ -9,6 +9,15 @@ Which way (decided at run time, on every call; a runtime's probe is remembered p
   ``*`` for any) runs as a local process: the command as is, with the input and output directories' container
   paths in it replaced by the local directories. Any other image is an error saying how to fix it.
 
+The secrets a task requests (``secret_requests``) are read from aioflyte's local secrets source (``SecretsManager``:
+the ``_FSEC_``-prefixed or plain environment variable, then the secrets directory) and put in the container as
+Flyte's Kubernetes secret injection does: ``Secret.MountType.ENV_VAR`` as ``_FSEC_<GROUP>_<KEY>`` (and
+``FLYTE_SECRETS_ENV_PREFIX``), ``ANY`` and ``FILE`` as the file ``/etc/flyte/secrets/<group>/<key>`` (and
+``FLYTE_SECRETS_DEFAULT_DIR``, an empty ``FLYTE_SECRETS_FILE_PREFIX``); a secret's ``env_var`` names one more variable
+(its value, or for a file, the file's path). A runtime gets the values through its own environment (``-e NAME``, not
+on its command line) and the files as one read-only mount; a local process gets the variables, and the files in the
+run's scratch space with ``/etc/flyte/secrets`` in its command replaced by their directory.
+
 The process (and whatever it starts) runs in its own process group; a cancelled task kills the group (and removes
 the container), and nothing it half wrote becomes an output: outputs are read only after it exited with 0.
 """
@@ -31,7 +40,7 @@ from typing import Any
 from aioflyte.core.container_task import ContainerTask
 from aioflyte.core.copilot import read_outputs, render, rewrite_paths, write_inputs
 from aioflyte.exceptions import ContainerExitError as ContainerExitError
-from aioflyte.exceptions import FlyteEntityNotCallable
+from aioflyte.exceptions import FlyteEntityNotCallable, FlyteValidationException
 from aioflyte.io.provider import run_blocking
 from aioflyte.types.engine import TypeEngine
 
@@ -165,17 +174,86 @@ def _scratch() -> str:
     return tempfile.mkdtemp(prefix="rawc-", dir=working_directory())
 
 
+#: where Flyte's Kubernetes secret injection mounts a task's secret files (``<dir>/<group>/<key>``), and the prefix of
+#: the variables it sets
+SECRETS_DIR = "/etc/flyte/secrets"
+SECRETS_ENV_PREFIX = "_FSEC_"
+
+
+@dataclass
+class Secrets:
+    """The secrets a container gets: variables (``env``) and the host directory of its secret files (``files``,
+    to be seen at ``SECRETS_DIR``; None when no secret is a file)."""
+
+    env: dict[str, str]
+    files: str | None
+
+
+#: a task without secrets
+NONE = Secrets({}, None)
+
+
+def _write_secret(path: str, value: str) -> None:
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(value)
+
+
+def secrets_for(task: ContainerTask, work: str, in_runtime: bool) -> Secrets:
+    """The secrets ``task`` requests, read here and laid out as Flyte injects them; files written under
+    ``<work>/secrets``. A request without a group or key, or a secret that cannot be found, is an error naming the
+    task and the secret (never its value)."""
+    from aioflyte.core.secrets import SecretsManager
+    from aioflyte.models.security import Secret
+
+    requested = list(task.secret_requests or [])
+    env: dict[str, str] = {}
+    files: str | None = None
+    if not requested:
+        return Secrets(env, files)
+    manager = SecretsManager(requested=requested, entity=task.name)
+    where = f"ContainerTask {task.name!r}"
+    for i, s in enumerate(requested):
+        if not s.group or not s.key:
+            raise FlyteValidationException(
+                f"{where}: parameter 'secret_requests' item {i} (group={s.group!r}, key={s.key!r}) needs both a "
+                "group and a key: a container gets a secret by both, as Flyte's Kubernetes secret injection does"
+            )
+        value = manager.get(s.group, s.key, s.group_version)
+        if s.mount_requirement == Secret.MountType.ENV_VAR:
+            env[SECRETS_ENV_PREFIX + f"{s.group}_{s.key}".upper()] = value
+            env["FLYTE_SECRETS_ENV_PREFIX"] = SECRETS_ENV_PREFIX
+            if s.env_var:
+                env[s.env_var] = value
+            continue
+        files = os.path.join(work, "secrets")
+        rel = os.path.join(s.group.lower(), s.key.lower())
+        _write_secret(os.path.join(files, rel), value)
+        seen_dir = SECRETS_DIR if in_runtime else files
+        env["FLYTE_SECRETS_DEFAULT_DIR"] = seen_dir
+        env["FLYTE_SECRETS_FILE_PREFIX"] = ""
+        if s.env_var:
+            env[s.env_var] = os.path.join(seen_dir, rel)
+    return Secrets(env, files)
+
+
 def _container_argv(
-    task: ContainerTask, runtime: str, name: str, argv: list[str], in_dir: str, out_dir: str
+    task: ContainerTask, runtime: str, name: str, argv: list[str], in_dir: str, out_dir: str, secrets: Secrets
 ) -> list[str]:
-    """``<runtime> run`` with the input and output directories mounted where the task says, its environment."""
+    """``<runtime> run`` with the input and output directories mounted where the task says, its environment, and its
+    secrets (the values passed by name only: the runtime reads them from its own environment)."""
     cmd = [runtime, "run", "--rm", "--name", name]
     if task.input_data_dir:
         cmd += ["-v", f"{in_dir}:{os.path.normpath(task.input_data_dir)}:rw"]
     if task.output_data_dir:
         cmd += ["-v", f"{out_dir}:{os.path.normpath(task.output_data_dir)}:rw"]
+    if secrets.files is not None:
+        cmd += ["-v", f"{secrets.files}:{SECRETS_DIR}:ro"]
     for k, v in task.environment.items():
         cmd += ["-e", f"{k}={v}"]
+    for k in secrets.env:
+        cmd += ["-e", k]
     return [*cmd, image_name(task), *argv]
 
 
@@ -243,15 +321,16 @@ async def run_container(task: ContainerTask, inputs: dict[str, Any]) -> Any:
 
         await write_inputs(lm, in_dir, task.metadata_format.value, _fetch, where, visible)
         argv = render([*task.command, *(task.arguments or [])], lm, where)
+        secrets = await run_blocking(secrets_for, task, work, way.runtime is not None) if task.secret_requests else NONE
         container = None
         if way.runtime is not None:
             container = f"aioflyte-{uuid.uuid4().hex[:12]}"
-            argv = _container_argv(task, way.runtime, container, argv, in_dir, out_dir)
-            env = dict(os.environ)
+            argv = _container_argv(task, way.runtime, container, argv, in_dir, out_dir, secrets)
+            env = {**os.environ, **secrets.env}
         else:
-            mapping = {d: h for d, h in ((in_ctr, in_dir), (out_ctr, out_dir)) if d}
+            mapping = {d: h for d, h in ((in_ctr, in_dir), (out_ctr, out_dir), (SECRETS_DIR, secrets.files)) if d and h}
             argv = rewrite_paths(argv, mapping)
-            env = {**os.environ, **task.environment}
+            env = {**os.environ, **task.environment, **secrets.env}
         await _run(task, argv, env, work, way.runtime, container)
         lts = {n: TypeEngine.to_literal_type(t) for n, t in iface.outputs.items()}
         out_lm = await read_outputs(lts, out_dir, _store, where)
@@ -295,4 +374,14 @@ async def _run(
         )
 
 
-__all__ = ["LOCAL_IMAGES_ENV", "RUNTIME_ENV", "ContainerExitError", "choose", "run_container", "runs_locally"]
+__all__ = [
+    "LOCAL_IMAGES_ENV",
+    "RUNTIME_ENV",
+    "SECRETS_DIR",
+    "ContainerExitError",
+    "Secrets",
+    "choose",
+    "run_container",
+    "runs_locally",
+    "secrets_for",
+]

@@ -6,6 +6,11 @@ As in flytekit's local runs, an attempt that fails writes no page (a failed loca
 of the calls that finished: docs/failures.md); the container entrypoint writes one, as flytekit's does. The page is
 rendered and written in a worker thread that a cancelled run waits for (``run_blocking``), so it never lands after
 the run has ended. A page that cannot be written is logged, never a failure of the task.
+
+A body that runs in the process pool (``executor="process"``) makes its decks in the worker process:
+``run_in_process_with_decks`` gives it a context there with the same deck API (``process_body_with_decks``), and
+its decks come back rendered with its result, or on its error, and join the attempt's decks in the order it made
+them. Only tasks with ``enable_deck=True`` take this way (``task_runner._body_of`` picks it once per task).
 """
 
 from __future__ import annotations
@@ -14,8 +19,20 @@ import logging
 import time
 from typing import Any
 
-from aioflyte.core.context import TASK_FRAME, TaskFrame, params_for
-from aioflyte.core.deck import DECK_FILES, DeckFile, start_timeline, task_deck_page, write_deck_file
+from aioflyte.core.context import TASK_FRAME, TaskFrame, current_context, params_for
+from aioflyte.core.deck import (
+    DECK_FILES,
+    SHIPPED_DECKS_ATTR,
+    DeckFile,
+    export_decks,
+    import_decks,
+    process_context,
+    process_context_spec,
+    start_timeline,
+    task_deck_page,
+    write_deck_file,
+)
+from aioflyte.engine import pools
 from aioflyte.io.provider import is_remote, run_blocking
 from aioflyte.runscope import RunState
 
@@ -95,3 +112,50 @@ async def _publish(
     files = DECK_FILES.get()
     if files is not None:
         files.append(DeckFile(task.name, attempt, uri))
+
+
+async def run_in_process_with_decks(task: Any, inputs: dict[str, Any]) -> Any:
+    """Run the body of ``task`` (``executor="process"``, ``enable_deck=True``) in the process pool; the decks it
+    makes there join the attempt's context, whether it returns or raises."""
+    import asyncio
+
+    params = current_context()
+    spec = process_context_spec(params)
+    fn = task.task_function
+    loop = asyncio.get_running_loop()
+    try:
+        result, shipped = await loop.run_in_executor(
+            pools.process_pool(), process_body_with_decks, fn.__module__, task._module_attr(), inputs, spec
+        )
+    except BaseException as e:
+        shipped = vars(e).pop(SHIPPED_DECKS_ATTR, None) if hasattr(e, "__dict__") else None
+        if shipped is not None:
+            import_decks(params, shipped)
+        raise
+    import_decks(params, shipped)
+    return result
+
+
+def process_body_with_decks(module: str, name: str, kwargs: dict[str, Any], spec: tuple[Any, ...]) -> Any:
+    """Runs in the worker process: the body, with a context of its own (``process_context``) installed, and
+    (its result, its decks) returned; on an error, the decks ride on the error (``SHIPPED_DECKS_ATTR``)."""
+    task = pools.load_body(module, name)
+    fn = getattr(task, "task_function", task)
+    params = process_context(spec)
+    start = len(params.decks)
+    run = RunState(params.execution_id)
+    run.outside = True  # stands for the attempt's run: its scratch space is made inside the worker's own
+    frame = TaskFrame(task, run, params.attempt_number)
+    frame.params = params
+    token = TASK_FRAME.set(frame)
+    try:
+        result = fn(**kwargs)
+    except BaseException as e:
+        try:
+            setattr(e, SHIPPED_DECKS_ATTR, export_decks(params, start))
+        except Exception as failed:  # an error without attributes, or a deck that cannot render: the error wins
+            log.warning("task %s: the decks of its failed body are lost: %s", name, failed)
+        raise
+    finally:
+        TASK_FRAME.reset(token)
+    return result, export_decks(params, start)

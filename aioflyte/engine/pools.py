@@ -12,6 +12,7 @@ import multiprocessing
 import os
 from typing import Any, Callable
 
+from aioflyte.core.context import forget_outside_decks
 from aioflyte.engine.config import settings
 from aioflyte.runscope import RUN, RunState
 
@@ -76,11 +77,19 @@ async def run_in_thread(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     return await in_thread(fn, kwargs)
 
 
+def load_body(module: str, name: str) -> Any:
+    """In the worker process: the task (or function) ``name`` of ``module``, imported."""
+    return getattr(importlib.import_module(module), name)
+
+
 def _process_entry(module: str, name: str, kwargs: dict[str, Any]) -> Any:
     """Runs in the worker process: import the task's module and call the task's function."""
-    obj = getattr(importlib.import_module(module), name)
+    obj = load_body(module, name)
     fn = getattr(obj, "task_function", obj)
-    return fn(**kwargs)
+    try:
+        return fn(**kwargs)
+    finally:
+        forget_outside_decks()  # a task without a deck: what its body made there is its own (engine/decks.py)
 
 
 def process_pool() -> concurrent.futures.ProcessPoolExecutor:

@@ -44,6 +44,12 @@ async def _process_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
     return await pools.run_in_process(fn.__module__, task._module_attr(), inputs)
 
 
+async def _process_body_decks(task: PythonTask, inputs: dict[str, Any]) -> Any:
+    from aioflyte.engine.decks import run_in_process_with_decks
+
+    return await run_in_process_with_decks(task, inputs)
+
+
 async def _async_execute_body(task: PythonTask, inputs: dict[str, Any]) -> Any:
     return await task.execute(**inputs)
 
@@ -126,7 +132,9 @@ def _body_of(task: PythonTask) -> tuple[Callable[..., Awaitable[Any]] | None, Bo
             if task.execution_mode is PythonFunctionTask.ExecutionBehavior.EAGER:
                 return None, _eager_body
             return task.task_function, _async_execute_body
-        return None, _process_body if task.executor == "process" else _thread_body
+        if task.executor == "process":  # with a deck, the decks the body makes come back (engine/decks.py)
+            return None, _process_body_decks if getattr(task, "enable_deck", False) else _process_body
+        return None, _thread_body
     if inspect.iscoroutinefunction(type(task).execute):
         return None, _async_execute_body
     return None, _sync_execute_body

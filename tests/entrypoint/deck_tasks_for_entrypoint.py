@@ -33,3 +33,19 @@ def published() -> bool:
     Deck.publish()
     uri = current_context().deck_uri
     return call(lambda: default_provider().exists(uri), "test", "-")
+
+
+@task(enable_deck=True, deck_fields=(DeckField.TIMELINE, DeckField.INPUT, DeckField.OUTPUT), executor="process")
+def decked_in_process(a: int) -> str:
+    """As ``decked``, its body in the process pool."""
+    Deck("where", f"<p id='uri'>{current_context().deck_uri}</p>")
+    current_context().default_deck.append(f"<p id='default'>{a}</p>")
+    return f"<{a}>"
+
+
+@task(enable_deck=True, deck_fields=(DeckField.INPUT,), executor="process")
+def decked_failure_in_process(a: int) -> int:
+    """As ``decked_failure``, its body in the process pool."""
+    Deck("before", "<p>before the failure</p>")
+    current_context().default_deck.append("<p>default before the failure</p>")
+    raise ValueError(f"bad {a}")

@@ -55,3 +55,26 @@ async def test_publish_writes_the_page_during_the_body(store):
     assert await store.value("o0", bool) is True
     page = (await default_provider().get_bytes(store.uri("out", "deck.html"))).decode("utf-8")
     assert _tabs(page) == ["early"]
+
+
+async def test_a_process_body_s_decks_are_in_the_page(store):
+    await store.put_inputs({"a": 7}, {"a": int})
+    proc = run_entrypoint(store, [*MODULE, "decked_in_process"])
+    assert proc.returncode == 0, proc.stderr
+    assert await store.value("o0", str) == "<7>"
+    page = (await default_provider().get_bytes(store.uri("out", "deck.html"))).decode("utf-8")
+    assert _tabs(page) == ["Timeline", "where", "default", "Input", "Output"]
+    assert f"<p id='uri'>{store.uri('out', 'deck.html')}</p>" in page  # the worker's current_context().deck_uri
+    assert "<p id='default'>7</p>" in page
+    assert "Execute user level code" in page
+
+
+async def test_a_failing_process_body_s_decks_are_in_the_page(local_store):
+    await local_store.put_inputs({"a": 1}, {"a": int})
+    proc = run_entrypoint(local_store, [*MODULE, "decked_failure_in_process"])
+    assert proc.returncode == 0, proc.stderr
+    error = (await local_store.error()).message
+    assert "bad 1" in error and "_aioflyte" not in error
+    page = (await default_provider().get_bytes(local_store.uri("out", "deck.html"))).decode("utf-8")
+    assert _tabs(page) == ["before", "default", "Input"]
+    assert "<p>before the failure</p>" in page and "<p>default before the failure</p>" in page

@@ -43,3 +43,28 @@ def fan_out(n: int) -> list[int]:
 @workflow
 def decked_dynamic(n: int) -> list[int]:
     return fan_out(n=n)
+
+
+@task(enable_deck=True, executor="process")
+def report_in_process(name: str) -> str:
+    """As ``report``, its body in the process pool of the task's process."""
+    Deck("report", MarkdownRenderer().to_html(f"# Report for {name}"))
+    current_context().default_deck.append("<p>from the default deck</p>")
+    return f"hello {name}"
+
+
+@task(enable_deck=True, deck_fields=(DeckField.INPUT,), executor="process")
+def failing_in_process(n: int) -> int:
+    """As ``failing``, its body in the process pool of the task's process."""
+    Deck("before the failure", "<p>seen</p>")
+    raise ValueError("no good")
+
+
+@workflow
+def decked_in_process(name: str) -> str:
+    return report_in_process(name=name)
+
+
+@workflow
+def decked_failure_in_process(n: int) -> int:
+    return failing_in_process(n=n)

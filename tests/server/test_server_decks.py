@@ -93,3 +93,21 @@ async def test_a_dynamic_task_has_its_deck(remote):
     # the page is written when the dynamic workflow is made: its outputs are the nodes' to make
     assert _tabs(page) == ["Timeline", "plan", "Source Code", "Dependencies", "Input"]
     assert "Compile the dynamic workflow" in page and "<p>3 nodes</p>" in page
+
+
+async def test_a_process_body_s_decks_are_in_the_node_s_deck(remote):
+    ex = await remote.execute(E.decked_in_process, inputs={"name": "cy"}, version="v1", wait=True, timeout=120)
+    assert ex.is_successful, ex.error
+    nodes, _ = await remote.client.list_node_executions(ex.id)
+    page = Path({n.id.node_id: n for n in nodes}["n0"].closure.deck_uri).read_text(encoding="utf-8")
+    assert _tabs(page) == ["Timeline", "report", "default", "Source Code", "Dependencies", "Input", "Output"]
+    assert "<h1>Report for cy</h1>" in page and "<p>from the default deck</p>" in page
+
+    ex = await remote.execute(E.decked_failure_in_process, inputs={"n": 1}, version="v1", wait=True, timeout=120)
+    assert not ex.is_successful
+    nodes, _ = await remote.client.list_node_executions(ex.id)
+    node = {n.id.node_id: n for n in nodes}["n0"]
+    assert node.closure.phase == NodePhase.FAILED
+    page = Path(node.closure.deck_uri).read_text(encoding="utf-8")
+    assert _tabs(page) == ["before the failure", "Input"]
+    assert "<p>seen</p>" in page
