@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from aioflyte import Deck, map_task, task, wait_for_input, workflow
+from aioflyte import Deck, FlyteFile, map_task, task, wait_for_input, workflow
 
 
 @dataclass
@@ -54,3 +54,16 @@ def node_io_wf(name: str, xs: list[int]) -> str:
     extra = wait_for_input("extra", timeout=timedelta(minutes=10), expected_type=list[int])
     limits >> extra
     return span(limits=limits, xs=shouted, extra=extra)
+
+
+@task
+def read_report(report: FlyteFile) -> str:
+    with open(report.download()) as f:
+        return f.read().strip()
+
+
+@workflow
+def file_gate_wf() -> str:
+    """Waits for a file (uploaded from the console's form, or given by URI) and reads it."""
+    report = wait_for_input("report", timeout=timedelta(minutes=10), expected_type=FlyteFile)
+    return read_report(report=report)

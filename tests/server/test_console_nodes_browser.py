@@ -153,3 +153,21 @@ async def test_a_node_that_does_not_exist_is_a_404_page(server, remote, page):
     response = await page.goto(_execution_url(server, remote, ex.id.name) + "/nodes/nope")
     assert response is not None and response.status == 404
     assert "has no node nope" in await page.locator(".flash.bad").inner_text()
+
+
+async def test_a_file_signal_is_uploaded_from_the_page(server, remote, page, tmp_path):
+    from playwright.async_api import expect
+
+    ex = await remote.execute(E.file_gate_wf, inputs={}, version="n1")
+    await page.goto(_execution_url(server, remote, ex.id.name))
+    row = page.locator('#signals tr[data-signal="report"]')
+    await expect(row.locator("input[type=file]")).to_be_visible()
+    upload = tmp_path / "report.txt"
+    upload.write_text("uploaded from the console\n")
+    await row.locator("input[type=file]").set_input_files(str(upload))
+    await row.locator("button").click()
+    await expect(page.locator(".flash").first).to_contain_text("signal report set")
+    await expect(page.locator("#live-execution")).to_have_attribute("data-phase", "SUCCEEDED")
+    await expect(page.locator("#outputs")).to_contain_text("uploaded from the console")
+    stored = await remote.client.get_execution(ex.id)
+    assert stored.closure.phase == Phase.SUCCEEDED

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import secrets
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -26,11 +27,14 @@ from aioflyte.server.console import render as rd
 from aioflyte.server.console.auth import form_value
 from aioflyte.server.console.render import ROOT
 from aioflyte.server.console.values import esc, render_literal, type_text
+from aioflyte.server.dataproxy import UPLOADS
 from aioflyte.server.errors import AdminError
+from aioflyte.server.signedurls import relative
 
 if TYPE_CHECKING:
     from aioflyte.server.console.app import Console
 
+_URI_KINDS = ("blob", "structured_dataset_type")
 _SIMPLE_FIELD = {types_pb2.INTEGER, types_pb2.FLOAT, types_pb2.STRING, types_pb2.DATETIME, types_pb2.DURATION}
 _ISO_DURATION = re.compile(
     r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
@@ -195,7 +199,10 @@ async def parse_signal(text: str, lt: types_pb2.LiteralType, signal_id: str) -> 
     expected = type_text(lt)
     shown = text if len(text) <= 200 else text[:200] + "…"
     try:
-        value = _read_text(text) if text.strip() else None
+        if lt.WhichOneof("type") in _URI_KINDS:  # a URI (or a path under the raw prefix), as typed
+            value: Any = text.strip()
+        else:
+            value = _read_text(text) if text.strip() else None
         lit = literal_of(value, lt)
     except ValueError as e:
         raise ValueError(f"signal {signal_id}: expected {expected}, got {shown!r}: {e}") from None
@@ -218,10 +225,14 @@ def _form(sid: str, action: str, lt: types_pb2.LiteralType) -> str:
         hint = {types_pb2.DATETIME: "ISO 8601, e.g. 2024-05-01T12:00:00Z",
                 types_pb2.DURATION: "seconds, or ISO 8601 like PT1H30M"}.get(lt.simple, type_text(lt))  # fmt: skip
         field = f'<input name="value" required {label} placeholder="{esc(hint)}">'
+    elif lt.WhichOneof("type") in _URI_KINDS:  # a URI, or a file uploaded from the browser
+        field = (f'<input name="value" {label} placeholder="{esc(type_text(lt))}: a URI, or upload"> '
+                 f'<input type="file" name="file" aria-label="upload for {esc(sid)}">')  # fmt: skip
+        return (f'<form method="post" action="{action}" class="toolbar" enctype="multipart/form-data">{field}'
+                '<button class="primary" type="submit">Set input</button></form>')  # fmt: skip
     else:
-        hint = "a URI" if lt.WhichOneof("type") in ("blob", "structured_dataset_type") else "JSON or YAML"
         field = (f'<textarea name="value" rows="4" cols="48" {label} class="signal-value" '
-                 f'placeholder="{esc(type_text(lt))} as {hint}"></textarea>')  # fmt: skip
+                 f'placeholder="{esc(type_text(lt))} as JSON or YAML"></textarea>')  # fmt: skip
     return (f'<form method="post" action="{action}" class="toolbar">{field}'
             '<button class="primary" type="submit">Set input</button></form>')  # fmt: skip
 
@@ -265,8 +276,11 @@ async def set_signal(console: Console, request: web.Request) -> web.StreamRespon
     signal_id = request.match_info["signal"]
     form = await request.post()
     text = form_value(form, "value")
+    upload = form.get("file")
     try:
         signal = await console.signals.get(ex.id, signal_id)
+        if isinstance(upload, web.FileField) and upload.filename and signal.type.WhichOneof("type") in _URI_KINDS:
+            text = await _store(console, key, upload)
         value = await parse_signal(text, signal.type, signal_id)
         await console.signals.set(ex.id, signal_id, value)
     except AdminError as e:
@@ -274,3 +288,10 @@ async def set_signal(console: Console, request: web.Request) -> web.StreamRespon
     except ValueError as e:
         raise console._back(here, error=str(e)) from None
     raise console._back(here, msg=f"signal {signal_id} set")
+
+
+async def _store(console: Console, key: tuple[str, str, str], upload: web.FileField) -> str:
+    """Keep a file uploaded for a signal under the raw prefix (beside the data proxy's uploads); its URI."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", upload.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]) or "upload"
+    rel = relative(UPLOADS, key[0], key[1], "console", secrets.token_hex(10), name.lstrip(".") or "upload")
+    return str(await console.locations.write(rel, upload.file))
