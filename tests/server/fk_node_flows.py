@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import typing
+
 import flytekit
-from flytekit import task
+from flytekit import map_task, task, workflow
 
 
 @task(enable_deck=True)
@@ -18,3 +20,14 @@ def fk_fail(n: int) -> int:
     if n > 0:
         raise ValueError(f"flytekit task failed on {n}")
     return n
+
+
+@task(enable_deck=True)
+def fk_item(x: int) -> int:
+    flytekit.Deck("item", f"<p>flytekit item {x}</p>")
+    return x + 100
+
+
+@workflow
+def fk_mapped(xs: typing.List[int]) -> typing.List[int]:
+    return map_task(fk_item)(x=xs)

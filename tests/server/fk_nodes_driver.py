@@ -20,6 +20,15 @@ def _values(execution, which: str) -> dict | None:
     return dict(values) if values is not None else None
 
 
+def _items(te) -> list:
+    md = te.closure.metadata
+    if md is None:
+        return []
+    return [
+        {"index": r.index, "phase": int(r.phase), "logs": [log.name for log in r.logs]} for r in md.external_resources
+    ]
+
+
 def _nodes(remote: FlyteRemote, entity, inputs: dict) -> dict:
     ex = remote.execute(entity, inputs=inputs)
     ex = remote.wait(ex, timeout=timedelta(minutes=5), poll_interval=timedelta(seconds=0.3))
@@ -38,6 +47,7 @@ def _nodes(remote: FlyteRemote, entity, inputs: dict) -> dict:
                     "phase": int(te.closure.phase),
                     "logs": [log.name for log in te.closure.logs],
                     "outputs": _values(te, "outputs"),
+                    "items": _items(te),
                 }
                 for te in ne.task_executions
             ],
@@ -52,7 +62,12 @@ def main() -> None:
     remote = FlyteRemote(Config.auto(config), default_project=project, default_domain="development")
     greet = remote.register_task(F.fk_greet, version=version)
     fail = remote.register_task(F.fk_fail, version=version)
-    result = {"greet": _nodes(remote, greet, {"name": "flo"}), "fail": _nodes(remote, fail, {"n": 3})}
+    mapped = remote.register_workflow(F.fk_mapped, version=version)
+    result = {
+        "greet": _nodes(remote, greet, {"name": "flo"}),
+        "fail": _nodes(remote, fail, {"n": 3}),
+        "mapped": _nodes(remote, mapped, {"xs": [1, 2]}),
+    }
     print(json.dumps(result, default=str))
 
 

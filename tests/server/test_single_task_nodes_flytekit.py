@@ -1,6 +1,7 @@
-"""flytekit 1.16's ``FlyteRemote.sync_execution(sync_nodes=True)`` of a task launched directly on the server: the
-three node executions flyteadmin gives it (start, the task's node, end), the task node's attempt with its log and
-outputs, its deck, and a failure's error (flytekit driven as a subprocess: ``fk_nodes_driver.py``)."""
+"""flytekit 1.16's ``FlyteRemote.sync_execution(sync_nodes=True)`` against the server: of a task launched
+directly, the three node executions flyteadmin gives it (start, the task's node, end), the task node's attempt
+with its log and outputs, its deck, and a failure's error; of a map task, its items (``external_resources``)
+(flytekit driven as a subprocess: ``fk_nodes_driver.py``)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ async def test_flytekit_sees_the_node_of_a_task_launched_directly(config, projec
     assert node["phase"] == NODE_SUCCEEDED and node["started"]
     assert node["inputs"] == {"name": "flo"} and node["outputs"] == {"o0": "hello flo"}
     assert node["attempts"] == [
-        {"phase": TASK_SUCCEEDED, "logs": ["Local process log"], "outputs": {"o0": "hello flo"}}
+        {"phase": TASK_SUCCEEDED, "logs": ["Local process log"], "outputs": {"o0": "hello flo"}, "items": []}
     ]
     assert node["deck_uri"].endswith("/attempt-0/deck.html")
     assert "flytekit greets flo" in Path(node["deck_uri"]).read_text()
@@ -41,3 +42,14 @@ async def test_flytekit_sees_the_node_of_a_task_launched_directly(config, projec
     fail = got["fail"]["nodes"][task_node_id("fk_node_flows.fk_fail")]
     assert fail["phase"] == NODE_FAILED and "flytekit task failed on 3" in fail["error"]
     assert [a["phase"] for a in fail["attempts"]] == [TASK_FAILED]
+
+    # a map task: its items on the task execution, as Flyte reports an array node's subtasks
+    mapped = got["mapped"]
+    assert mapped["phase"] == 4, mapped  # WorkflowExecution.SUCCEEDED
+    [array] = [n for n in mapped["nodes"].values() if n["attempts"]]
+    [te] = array["attempts"]
+    assert [(i["index"], i["phase"]) for i in te["items"]] == [(0, TASK_SUCCEEDED), (1, TASK_SUCCEEDED)]
+    assert [i["logs"] for i in te["items"]] == [["Item 0 log"], ["Item 1 log"]]
+    # flytekit 1.16's map task says generates_deck=False and its items write no deck (enable_deck of the mapped
+    # task is not passed on): no deck to gather (aioflyte's map items write theirs: test_single_task_nodes.py)
+    assert array["deck_uri"] == ""
