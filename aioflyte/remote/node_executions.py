@@ -14,7 +14,7 @@ from flyteidl.core import compiler_pb2, identifier_pb2, interface_pb2, workflow_
 from flyteidl.core import execution_pb2 as core_execution_pb2
 
 from aioflyte.core.interface import Interface
-from aioflyte.exceptions import FlyteAssertion
+from aioflyte.exceptions import FlyteAssertion, FlyteEntityNotExistException
 from aioflyte.remote.entities import guess_interface
 from aioflyte.types.literals import to_python_values
 
@@ -272,7 +272,11 @@ async def sync_level(
 
 
 async def sync_nodes(executions: Executions, execution: FlyteWorkflowExecution) -> dict[str, FlyteNodeExecution]:
-    """Every node execution of a workflow execution (empty for a task launched directly)."""
+    """Every node execution of a workflow execution. A task launched directly has the nodes of the one-node
+    workflow Flyte runs it as: ``start-node``, the task's node and ``end-node``."""
+    lid = execution.spec.launch_plan
+    if lid.resource_type == identifier_pb2.TASK:
+        return await _sync_task_nodes(executions, execution)
     wid = execution.closure.workflow_id
     if not wid.name:
         return {}
@@ -282,6 +286,25 @@ async def sync_nodes(executions: Executions, execution: FlyteWorkflowExecution) 
     nodes = list(template.nodes)
     if template.HasField("failure_node"):
         nodes.append(template.failure_node)
+    return await sync_level(executions, execution.id, "", nodes, _Closure(compiled), template.interface)
+
+
+async def _sync_task_nodes(executions: Executions, execution: FlyteWorkflowExecution) -> dict[str, FlyteNodeExecution]:
+    lid = execution.spec.launch_plan
+    try:
+        task = await executions.client.get_task(lid)
+    except FlyteEntityNotExistException:  # the task is gone: the nodes are still listed, their values literals
+        return await sync_level(executions, execution.id, "", [], _Closure(compiler_pb2.CompiledWorkflowClosure()),
+                                None)  # fmt: skip
+    template = task.closure.compiled_task.template
+    compiled = compiler_pb2.CompiledWorkflowClosure()
+    compiled.tasks.add().template.CopyFrom(template)
+    nodes = []
+    async for raw in executions.client.iter_node_executions(execution.id, unique_parent_id=""):
+        if raw.id.node_id not in ("start-node", "end-node"):  # the task's node, whatever its id
+            node = workflow_pb2.Node(id=raw.metadata.spec_node_id or raw.id.node_id)
+            node.task_node.reference_id.CopyFrom(template.id)
+            nodes.append(node)
     return await sync_level(executions, execution.id, "", nodes, _Closure(compiled), template.interface)
 
 

@@ -35,6 +35,7 @@ from google.protobuf import timestamp_pb2
 from aioflyte.models.literals import read_literal_map_file
 from aioflyte.server.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, enum_name
 from aioflyte.server.executions.manager import ExecutionManager
+from aioflyte.server.executions.singletask import task_node_id
 from aioflyte.server.rpc import add_service, handler
 from aioflyte.server.signedurls import DataLocations, DataRoutes, UrlSigner, relative
 
@@ -251,7 +252,7 @@ class DataProxyService(dataproxy_pb2_grpc.DataProxyServiceServicer):
 
 
 def _task_node_ids(launched: identifier_pb2.Identifier) -> tuple[str, ...]:
-    return (*_TASK_NODE_IDS, launched.name, launched.name.rsplit(".", 1)[-1])
+    return (*_TASK_NODE_IDS, task_node_id(launched.name), launched.name, launched.name.rsplit(".", 1)[-1])
 
 
 def _attempt_dir(folder: Path, attempt: int | None, where: str) -> Path:

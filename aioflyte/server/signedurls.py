@@ -15,6 +15,7 @@ import hmac
 import logging
 import os
 import secrets
+import shutil
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -215,6 +216,25 @@ class DataLocations:
                 return None
             raise
         return str(head.get("ETag", "")).strip('"')
+
+    async def write(self, rel: str, source: Any) -> str:
+        """Store the readable binary file ``source`` at ``rel`` under the raw prefix (the console's uploads); its
+        native URL."""
+        if not self.s3:
+            path = self.local_path(rel)
+
+            def copy() -> None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with open(path, "wb") as out:
+                    shutil.copyfileobj(source, out, _CHUNK)
+
+            await asyncio.to_thread(copy)
+            return self.native(rel)
+        bucket, key = self._bucket_key(rel)
+        data = await asyncio.to_thread(source.read)
+        async with self._s3_client() as client:
+            await client.put_object(Bucket=bucket, Key=key, Body=data)
+        return self.native(rel)
 
 
 def _md5_file(path: Path) -> bytes:

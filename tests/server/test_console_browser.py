@@ -233,12 +233,12 @@ async def test_a_running_tasks_log_is_followed(server, project, remote, page, tm
     marker = tmp_path / "go"
     ex = await remote.execute(ce.tail_me, inputs={"marker": str(marker)}, version="c1")
     await page.goto(f"{_executions(server, project)}/{ex.id.name}")
-    log = page.locator("#logs pre.log").first
+    log = page.locator("#nodes pre.log").first
     await expect(log).to_contain_text("first line of the log")
     assert await page.locator("#live-execution").get_attribute("data-phase") == "RUNNING"
     assert "second line" not in await log.inner_text()
     marker.write_text("go")  # the task goes on: the page shows its next line without a reload
-    await expect(page.locator("#logs pre.log").first).to_contain_text("second line of the log")
+    await expect(page.locator("#nodes pre.log").first).to_contain_text("second line of the log")
     await expect(page.locator("#live-execution")).to_have_attribute("data-phase", "SUCCEEDED")
 
 

@@ -94,6 +94,6 @@ def test_signal_values_parse_by_type_with_clear_errors():
     with pytest.raises(ValueError, match=r"signal n: expected integer, got 'seven'"):
         _parse_value("seven", types_pb2.LiteralType(simple=types_pb2.INTEGER), "n")
     listed = types_pb2.LiteralType(collection_type=types_pb2.LiteralType(simple=types_pb2.INTEGER))
-    with pytest.raises(ValueError, match=r"this one expects list\[integer\]"):
+    with pytest.raises(ValueError, match=r"this one expects list\[integer\]"):  # other types: console.signals
         _parse_value("[1]", listed, "xs")
     assert type_text(listed) == "list[integer]"

@@ -13,16 +13,18 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 from flyteidl.admin import execution_pb2, launch_plan_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
-from flyteidl.core import identifier_pb2, types_pb2
+from flyteidl.core import identifier_pb2
 
 from aioflyte.server import validation
 from aioflyte.server.auth import ServerSecurity
 from aioflyte.server.console import data, entities
 from aioflyte.server.console import render as rd
+from aioflyte.server.console import signals as signal_forms
 from aioflyte.server.console.auth import ConsoleAuth, form_value, same_origin
 from aioflyte.server.console.graph import GraphNode, svg
+from aioflyte.server.console.nodes import NodePage, node_href
 from aioflyte.server.console.render import ROOT
-from aioflyte.server.console.values import esc, render_error, render_map, type_text
+from aioflyte.server.console.values import esc, render_error, render_map
 from aioflyte.server.errors import AdminError
 
 WF_PHASE = core_execution_pb2.WorkflowExecution.Phase
@@ -68,9 +70,12 @@ class Console:
         r.add_get(p + "/executions", self._guard(self.executions_page))
         r.add_get(p + "/executions/{name}", self._guard(self.execution_page))
         r.add_get(p + "/executions/{name}/log", self._guard(self.log))
+        r.add_get(p + "/executions/{name}/nodes/{node}", self._guard(NodePage(self).page))
         r.add_post(p + "/executions/{name}/terminate", self._guard(self.terminate))
         r.add_post(p + "/executions/{name}/relaunch", self._guard(self.relaunch))
-        r.add_post(p + "/executions/{name}/signals/{signal}", self._guard(self.set_signal))
+        r.add_post(
+            p + "/executions/{name}/signals/{signal}", self._guard(functools.partial(signal_forms.set_signal, self))
+        )
         for kind in ("task", "workflow", "launch_plan"):
             r.add_get(p + f"/{kind}s", self._guard(functools.partial(entities.entities_page, self), kind))
             r.add_get(p + f"/{kind}/{{name}}", self._guard(functools.partial(entities.versions_page, self), kind))
@@ -375,9 +380,9 @@ class Console:
         tree = await data.node_tree(self.executions, key)
         if ex.closure.HasField("error"):
             parts.append(self._error_section(ex.closure.error, tree))
-        parts.append(await self._signals_section(ex, here))
+        parts.append(await signal_forms.signals_section(self, ex, here))
         closure = await data.workflow_closure(self.store, ex)
-        parts.append(await self._graph_section(ex, closure, tree, phase))
+        parts.append(await self._graph_section(key, ex, closure, tree, phase))
         parts.append(self._timeline_section(ex, tree, running))
         parts.append(await self._nodes_section(key, ex, tree, here))
         parts.append(await self._io_section(key, ex))
@@ -397,50 +402,18 @@ class Console:
             f"</span> <code>{esc(error.code)}</code></p>{render_error(error.message)}</section>"
         )
 
-    async def _signals_section(self, ex: Any, here: str) -> str:
-        if self.signals is None:
-            return ""
-        signals = await self.signals.list(ex.id, limit=200)
-        if not signals:
-            return ""
-        rows = []
-        for s in signals:
-            sid = s.id.signal_id
-            action = f"{here}/signals/{quote(sid, safe='')}"
-            if s.HasField("value"):
-                from aioflyte.server.console.values import render_literal
-
-                state = f"set: {await render_literal(s.value, self._link)}"
-            elif s.type.simple == types_pb2.BOOLEAN:
-                state = (
-                    f'<form method="post" action="{action}" class="toolbar">'
-                    f'<button class="primary" name="value" value="true" type="submit">Approve</button>'
-                    f'<button class="danger" name="value" value="false" type="submit">Reject</button></form>'
-                )
-            else:
-                state = (
-                    f'<form method="post" action="{action}" class="toolbar"><input name="value" required '
-                    f'aria-label="value of {esc(sid)}" placeholder="{esc(type_text(s.type))}">'
-                    '<button class="primary" type="submit">Set input</button></form>'
-                )
-            pending = "" if s.HasField("value") else ' class="pending"'
-            rows.append(
-                f'<tr data-signal="{esc(sid)}"{pending}><td><code>{esc(sid)}</code></td>'
-                f"<td>{esc(type_text(s.type))}</td><td>{state}</td></tr>"
-            )
-        return (
-            '<section class="card" id="signals"><h2>Signals</h2><table><thead><tr><th>Signal</th><th>Type</th>'
-            f"<th>Value</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
-        )
-
-    async def _graph_section(self, ex: Any, closure: Any, tree: list[data.NodeView], phase: str) -> str:
+    async def _graph_section(
+        self, key: tuple[str, str, str], ex: Any, closure: Any, tree: list[data.NodeView], phase: str
+    ) -> str:
         by_id = {v.node_id: v for v in tree}
-        if closure is None:  # a task execution: one node
+        if closure is None:  # a task execution: one node (the task's node, as flyteadmin wraps a task)
             name = ex.spec.launch_plan.name
-            nodes = [GraphNode(id=name, label=name.rsplit(".", 1)[-1], phase=phase, kind="task")]
+            node = next((v for v in tree if v.node_id not in ("start-node", "end-node")), None)
+            href = node_href(key, node.node_id) if node is not None else ""
+            nodes = [GraphNode(id=name, label=name.rsplit(".", 1)[-1], phase=phase, kind="task", href=href)]
             return f'<section class="card" id="graph"><h2>Graph</h2>{svg(nodes, title="graph")}</section>'
         template = closure.primary.template
-        nodes, specs = self._template_nodes(template, closure.primary.connections, by_id)
+        nodes, specs = self._template_nodes(template, closure.primary.connections, by_id, key=key)
         html = svg(nodes, title="workflow graph")
         for n in template.nodes:
             view = by_id.get(n.id)
@@ -449,7 +422,10 @@ class Console:
         return f'<section class="card" id="graph"><h2>Graph</h2>{html}</section>'
 
     @staticmethod
-    def _template_nodes(template: Any, connections: Any, views: dict[str, data.NodeView], prefix: str = "") -> Any:
+    def _template_nodes(
+        template: Any, connections: Any, views: dict[str, data.NodeView], prefix: str = "",
+        key: tuple[str, str, str] | None = None,
+    ) -> Any:  # fmt: skip
         nodes, specs = [], {}
         for n in template.nodes:
             if n.id in ("start-node", "end-node"):
@@ -464,8 +440,9 @@ class Console:
             )
             label = rd.short(n.metadata.name or n.id)
             ph = NODE_PHASE.Name(view.ne.closure.phase) if view is not None else "NOT_STARTED"
+            href = node_href(key, uid) if key is not None and view is not None else ""
             nodes.append(GraphNode(id=uid, label=f"{n.id}: {label}", phase=ph,
-                                   kind=data.node_kind(n, view.ne if view else None),
+                                   kind=data.node_kind(n, view.ne if view else None), href=href,
                                    upstream=[prefix + u for u in ups if u != "start-node"]))  # fmt: skip
         return nodes, specs
 
@@ -489,7 +466,8 @@ class Console:
         if sub is None and view.ne.closure.dynamic_job_spec_uri:
             sub = await rd.dynamic_template(view.ne.closure.dynamic_job_spec_uri)
         if sub is not None:
-            nodes, specs = self._template_nodes(sub, None, by_id, prefix)
+            e = view.ne.id.execution_id
+            nodes, specs = self._template_nodes(sub, None, by_id, prefix, key=(e.project, e.domain, e.name))
         else:
             nodes, specs = [], {}
             for c in view.children:
@@ -550,8 +528,10 @@ class Console:
             if deck_uri:
                 url = await self._link(deck_uri)
                 deck = f' <a class="deck" href="{esc(url)}" target="_blank" rel="noopener">Deck</a>' if url else ""
+            href = node_href(key, view.node_id)
             rows.append(
-                f'<tr data-node="{esc(view.node_id)}"><td><code>{esc(view.node_id)}</code></td><td>{rd.badge(ph)}</td>'
+                f'<tr data-node="{esc(view.node_id)}"><td><a class="node-link" href="{esc(href)}">'
+                f"<code>{esc(view.node_id)}</code></a></td><td>{rd.badge(ph)}</td>"
                 f"<td>{rd.ts(ne.closure.started_at)}</td><td>{rd.secs((e - s) / 1e9)}</td><td>{len(view.tasks)}{deck}"
                 "</td></tr>"
             )
@@ -657,22 +637,6 @@ class Console:
         except AdminError as e:
             raise self._back(f"{base}/{quote(key[2])}", error=f"relaunch failed: {e.message}") from None
         raise self._back(f"{base}/{quote(response.id.name)}", msg=f"relaunched {key[2]}")
-
-    async def set_signal(self, request: web.Request) -> web.StreamResponse:
-        key, ex = await self._execution(request)
-        here = f"{ROOT}/projects/{quote(key[0])}/domains/{quote(key[1])}/executions/{quote(key[2])}"
-        signal_id = request.match_info["signal"]
-        form = await request.post()
-        text = form_value(form, "value")
-        try:
-            signal = await self.signals.get(ex.id, signal_id)
-            value = rd.parse_value(text, signal.type, signal_id)
-            await self.signals.set(ex.id, signal_id, value)
-        except AdminError as e:
-            raise self._back(here, error=e.message) from None
-        except ValueError as e:
-            raise self._back(here, error=str(e)) from None
-        raise self._back(here, msg=f"signal {signal_id} set")
 
     async def lp_state(self, request: web.Request) -> web.StreamResponse:
         m = request.match_info

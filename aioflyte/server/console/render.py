@@ -72,11 +72,14 @@ def attempt_no(path: Any) -> int:
 
 
 def node_deck(base: Any, node_id: str) -> str:
-    """The deck a node's last attempt wrote (``<execution>/nodes/<node>/attempt-N/deck.html``), as a URI, or ""."""
+    """The deck a node's last attempt wrote (``<execution>/nodes/<node>/attempt-N/deck.html``), as a URI, or "".
+    The node of a task launched directly keeps its attempts in the execution's folder."""
     folder = base / "nodes" / node_id
     found = sorted(folder.glob("attempt-*/deck.html"), key=attempt_no)
     if (folder / "deck.html").is_file():
         found.append(folder / "deck.html")
+    if not found and node_id not in ("start-node", "end-node"):
+        found = sorted(base.glob("attempt-*/deck.html"), key=attempt_no)
     return f"file://{found[-1]}" if found else ""
 
 

@@ -28,7 +28,7 @@ from aioflyte.loggers import get_logger
 from aioflyte.models.literals import read_literal_map_file
 from aioflyte.server.errors import enum_name
 from aioflyte.server.executions import taskvars
-from aioflyte.server.executions.connectors import connector_for, no_connector_error, run_connector_task
+from aioflyte.server.executions.connectors import connector_for
 from aioflyte.server.executions.launch import resolve_launch
 from aioflyte.server.executions.nodestore import NodeStore
 from aioflyte.server.executions.processes import ProcessTable
@@ -39,11 +39,10 @@ from aioflyte.server.executions.records import (
     NodePhase,
     RunContext,
     TaskPhase,
-    id_key,
     user_error,
     write_literals,
 )
-from aioflyte.server.executions.runner import Outcome, TaskRun
+from aioflyte.server.executions.runner import Outcome
 from aioflyte.server.executions.store import ExecutionStore
 from aioflyte.server.executions.taskenv import TaskEnvironment
 from aioflyte.server.store import Store, now_ns
@@ -364,46 +363,18 @@ class ExecutionManager:
         self, key: tuple[str, str, str], spec: execution_pb2.ExecutionSpec, template: tasks_pb2.TaskTemplate,
         inputs: literals_pb2.LiteralMap,
     ) -> Outcome:  # fmt: skip
-        envs = {kv.key: kv.value for kv in spec.envs.values}
-        connector = connector_for(template)
-        if connector is not None:  # run in-process by the connector registered for its type (sensors, ...)
+        """A task launched directly, run as flyteadmin runs it: a one-node workflow (``singletask.py``); the
+        execution is QUEUED until the task's process starts (connector tasks: RUNNING at once)."""
+        from aioflyte.server.executions.singletask import run_single_task
+
+        async def started(pgid: int) -> None:
+            await self._update(key, lambda e: _stamp(e, RUNNING, now_ns()), pgid)
+
+        if connector_for(template) is not None or template.WhichOneof("target") is None:
             await self._update(key, lambda e: _stamp(e, RUNNING, now_ns()))
-            return await run_connector_task(template, connector, inputs, self.base(key), key, envs=envs)
-        if template.WhichOneof("target") is None:
-            return Outcome(error=no_connector_error(template))
-        async with self.slots:
-
-            async def started(pgid: int) -> None:
-                await self._update(key, lambda e: _stamp(e, RUNNING, now_ns()), pgid)
-
-            run = TaskRun(
-                template, key, self.base(key), self.raw_output_prefix, on_start=started,
-                envs={**self.platform_env, **envs}, raw_prefix=self.task_raw_prefix(self.base(key)),
-                base_env=self.base_env,
-                task_env=self.task_env,
-            )  # fmt: skip
-            run.processes = self.processes
-            outcome = await run.run()
-        if outcome.futures is None:
-            if outcome.outputs is not None and outcome.error is None:
-                from aioflyte.server.executions.tasknodes import record_artifacts
-
-                try:
-                    await record_artifacts(
-                        RunContext(self, key, self.base(key), spec), template, inputs, outcome.outputs
-                    )
-                except NodeFailed as e:
-                    return Outcome(error=e.error)
-            return outcome
-        # a dynamic task launched directly: its nodes run as a workflow would run them
-        from aioflyte.server.executions.workflow import FAIL_IMMEDIATELY, Walker
-
-        futures = outcome.futures
-        ctx = RunContext(self, key, self.base(key), spec, template.id.name)
-        ctx.tasks.update({id_key(t.id): t for t in futures.tasks})
-        ctx.subworkflows.update({id_key(s.id): s for s in futures.subworkflows})
+        ctx = RunContext(self, key, self.base(key), spec, on_task_start=started)
         try:
-            outputs = await Walker(ctx).run_nodes(futures.nodes, futures.outputs, inputs, "", "", FAIL_IMMEDIATELY)
+            outputs = await run_single_task(ctx, template, inputs)
         except NodeFailed as e:
             return Outcome(error=e.error)
         uri = await write_literals(self.base(key) / "outputs.pb", outputs)

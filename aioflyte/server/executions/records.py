@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -90,6 +91,12 @@ class RunContext:
     subworkflows: dict[tuple[str, str, str, str], workflow_pb2.WorkflowTemplate] = field(default_factory=dict)
     #: bounds this execution's running task processes (``spec.max_parallelism``; None: only the server's bound)
     parallelism: asyncio.Semaphore | None = None
+    #: node directories that are not ``<execution dir>/nodes/<unique id>`` (a task launched directly keeps its
+    #: files in the execution's own directory)
+    node_dirs: dict[str, Path] = field(default_factory=dict)
+    #: called with the process group when a task process of this execution starts (a task launched directly
+    #: is RUNNING from then on, QUEUED before)
+    on_task_start: Callable[[int], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         if self.parallelism is None and self.spec.max_parallelism > 0:
@@ -117,7 +124,7 @@ class RunContext:
         return identifier_pb2.WorkflowExecutionIdentifier(project=p, domain=d, name=n)
 
     def node_dir(self, unique_id: str) -> Path:
-        return self.base / "nodes" / unique_id
+        return self.node_dirs.get(unique_id) or self.base / "nodes" / unique_id
 
     def envs(self) -> dict[str, str]:
         return {kv.key: kv.value for kv in self.spec.envs.values}

@@ -14,6 +14,7 @@ from flyteidl.core import catalog_pb2, dynamic_job_pb2, literals_pb2, tasks_pb2,
 
 from aioflyte.core.artifact_records import ArtifactError
 from aioflyte.server.artifacts import record_outputs
+from aioflyte.server.executions.arraydecks import external_resources, write_items_deck
 from aioflyte.server.executions.connectors import connector_for, no_connector_error, run_connector_task
 from aioflyte.server.executions.records import (
     NodeFailed,
@@ -57,6 +58,8 @@ async def _attempts(
     """Run the task's attempts under a process slot; each attempt recorded as a task execution."""
 
     async def started(pgid: int) -> None:
+        if ctx.on_task_start is not None:
+            await ctx.on_task_start(pgid)
         if record is not None:
             await record.start(run.attempt, base / "logs" / f"attempt-{run.attempt}.log")
 
@@ -203,6 +206,10 @@ async def run_array_node(
         for i, o in enumerate(outcomes):
             log = rec.dir / str(i) / "logs" / f"attempt-{max(o.attempts - 1, 0)}.log"
             record.current.closure.logs.add(uri=f"file://{log}", name=f"Item {i} log")
+        external_resources(record.current, rec, outcomes)
+    deck = await write_items_deck(rec.dir, template.id.name, [o.deck_uri for o in outcomes])
+    if deck:
+        rec.ne.closure.deck_uri = deck
     failed = [o for o in outcomes if o.error is not None]
     if n - len(failed) < _required_successes(array, n):
         first = failed[0].error

@@ -94,7 +94,7 @@ class Walker:
             given.literals["err"].CopyFrom(_error_literal(err.type, error))
         await self.run_node(node, scope, "", "", given)
 
-    async def _marker(self, node_id: str, prefix: str, parent: str, values: literals_pb2.LiteralMap) -> None:
+    async def marker(self, node_id: str, prefix: str, parent: str, values: literals_pb2.LiteralMap) -> None:
         rec = NodeRecord(self.ctx, prefix + node_id, node_id, parent)
         await rec.start(values)
         await rec.succeed(values)
@@ -106,7 +106,7 @@ class Walker:
         """Run ``nodes`` as their upstreams finish; their ``outputs`` bindings resolved at the end."""
         nodes = list(nodes)
         scope = Scope(inputs)
-        await self._marker(START_NODE, prefix, parent, inputs)
+        await self.marker(START_NODE, prefix, parent, inputs)
         ids = {n.id for n in nodes}
         deps = {n.id: {r for r in _node_refs(n) if r in ids and r != n.id} for n in nodes}
         done: set[str] = set()
@@ -147,7 +147,7 @@ class Walker:
             result = resolve_all(outputs, scope)
         except BindingError as e:
             raise user_error("SYSTEM:OutputsNotResolved", f"the workflow outputs cannot be resolved: {e}") from e
-        await self._marker(END_NODE, prefix, parent, result)
+        await self.marker(END_NODE, prefix, parent, result)
         return result
 
     async def run_node(
