@@ -256,6 +256,8 @@ class TaskFrame:
 
 #: The run this context works for (None outside any run).
 RUN: ContextVar[RunState | None] = ContextVar("aioflyte_run", default=None)
+
+
 class DirectCall:
     """A call on the engine's direct path, as ``TASK_FRAME`` holds it: its task and run, and the ``TaskFrame`` that
     ``current_frame()`` makes of them when first asked (``made``; making a TaskFrame for every call costs more than
