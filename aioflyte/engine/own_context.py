@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Coroutine
 from contextvars import Context
-from types import CoroutineType
 from typing import Any
 
 from aioflyte.runscope import DirectCall, RunState
@@ -80,15 +79,9 @@ def new_call(task: Any, run: RunState) -> Call:
     return call
 
 
-async def run_in(ctx: Context, body: Any) -> Any:
-    """Await ``body`` (a coroutine, run in ``ctx``, or any other awaitable, e.g. a worker thread's future); its
-    result. What the pipeline's attempts run their bodies with (the hot path writes this out)."""
-    if type(body) is not CoroutineType:
-        return await body
-    try:
-        yielded = ctx.run(body.send, None)
-    except StopIteration as e:
-        return e.value
+async def finish(ctx: Context, body: Coroutine[Any, Any, Any], yielded: Any) -> Any:
+    """The result of ``body``, whose first step (run in ``ctx``) yielded ``yielded``: its later steps run in ``ctx``
+    too. What the pipeline's attempts await when a body waits (the hot path writes this out)."""
     call = _new(Call)
     try:
         return await call.drive(ctx, body, yielded)
@@ -96,4 +89,4 @@ async def run_in(ctx: Context, body: Any) -> Any:
         call.ctx = call.body = None
 
 
-__all__ = ["Call", "new_call", "run_in"]
+__all__ = ["Call", "finish", "new_call"]

@@ -15,6 +15,7 @@ import uuid
 import weakref
 from collections.abc import Awaitable, Callable
 from contextvars import copy_context
+from types import CoroutineType
 from typing import Any
 
 from aioflyte.core.artifact import OUTPUT_METADATA
@@ -26,7 +27,7 @@ from aioflyte.engine import env, events, pools
 from aioflyte.engine.artifacts import output_artifacts
 from aioflyte.engine.eager_scope import EAGER_SCOPE, EagerScope
 from aioflyte.engine.hashes import output_hashers, record
-from aioflyte.engine.own_context import run_in
+from aioflyte.engine.own_context import finish
 from aioflyte.exceptions import FlyteTimeout, TypeTransformerFailedError, is_retryable
 from aioflyte.runscope import RunState
 from aioflyte.types.engine import TypeEngine
@@ -343,7 +344,15 @@ async def run_attempt(
             body = ctx.run(start_body, task, plan, inputs)
             if plan.timeout:
                 body = _with_timeout(task, plan.timeout, body)
-            result = await run_in(ctx, body)
+            if type(body) is CoroutineType:
+                try:
+                    result = ctx.run(body.send, None)  # its first step; a body that never waits ends here
+                except StopIteration as done:
+                    result = done.value
+                else:
+                    result = await finish(ctx, body, result)
+            else:  # a sync body's worker-thread future
+                result = await body
     except BaseException as e:
         note(e, task, attempt)
         if debug:
