@@ -32,6 +32,7 @@ _LOCK = threading.Lock()
 __all__ = [
     "RUN",
     "TASK_FRAME",
+    "DirectCall",
     "RunState",
     "TaskFrame",
     "current_frame",
@@ -255,10 +256,23 @@ class TaskFrame:
 
 #: The run this context works for (None outside any run).
 RUN: ContextVar[RunState | None] = ContextVar("aioflyte_run", default=None)
-#: The task attempt running in this context (None outside task bodies): a ``TaskFrame``, or, for a call on the
-#: engine's direct path, the list ``[task, run]`` that ``current_frame()`` turns into one when first asked (making a
-#: TaskFrame for every call costs more than most calls do). Read it with ``current_frame()``.
-TASK_FRAME: ContextVar[TaskFrame | list[Any] | None] = ContextVar("aioflyte_task_frame", default=None)
+
+
+class DirectCall:
+    """A call on the engine's direct path, as ``TASK_FRAME`` holds it: its task and run, and the ``TaskFrame`` that
+    ``current_frame()`` makes of them when first asked (``made``; making a TaskFrame for every call costs more than
+    most calls do). The engine's subclass also drives the call's body (``engine/own_context.py``)."""
+
+    __slots__ = ("made", "run", "task")
+
+    task: Any
+    run: RunState
+    made: TaskFrame | None
+
+
+#: The task attempt running in this context (None outside task bodies): a ``TaskFrame``, or a ``DirectCall`` for a
+#: call on the engine's direct path. Read it with ``current_frame()``.
+TASK_FRAME: ContextVar[TaskFrame | DirectCall | None] = ContextVar("aioflyte_task_frame", default=None)
 
 
 def current_frame() -> TaskFrame | None:
@@ -266,11 +280,11 @@ def current_frame() -> TaskFrame | None:
     frame = TASK_FRAME.get()
     if frame is None or isinstance(frame, TaskFrame):
         return frame
-    # a direct call's [task, run]: its TaskFrame is made once and kept in the list, which every task the body
-    # starts shares (their contexts are copies holding the same list), so they all see one frame
-    if len(frame) == 2:
-        frame.append(TaskFrame(frame[0], frame[1]))
-    made: TaskFrame = frame[2]
+    # a direct call: its TaskFrame is made once and kept on it, which every task the body starts shares (their
+    # contexts are copies holding the same call), so they all see one frame
+    made = frame.made
+    if made is None:
+        made = frame.made = TaskFrame(frame.task, frame.run)
     return made
 
 

@@ -32,7 +32,7 @@ from contextvars import ContextVar
 from itertools import groupby
 from typing import Any
 
-from aioflyte.runscope import TASK_FRAME
+from aioflyte.runscope import TASK_FRAME, DirectCall
 
 log = logging.getLogger("aioflyte.engine")
 
@@ -105,11 +105,11 @@ class EagerScope:
         self.prune_at = max(_MIN_PRUNE, 2 * len(self.children))
 
     def _same_attempt(self, frame: Any) -> bool:
-        """Whether ``frame`` is this eager's frame in its other form: a direct call's ``[task, run]`` list is made
-        into a TaskFrame (kept as its third item) when the body asks for its context, and
+        """Whether ``frame`` is this eager's frame in its other form: a direct call (``DirectCall``) is made into a
+        TaskFrame (kept as its ``made``) when the body asks for its context, and
         ``FlyteContextManager.with_context`` installs that TaskFrame."""
         mine = self.frame
-        return type(mine) is list and len(mine) > 2 and mine[2] is frame
+        return isinstance(mine, DirectCall) and mine.made is not None and mine.made is frame
 
     async def close(self, returned: bool) -> bool:
         """End the scope: cancel the registered Tasks still running and wait until every one has finished.

@@ -9,6 +9,8 @@ branches, gates and launch plans. A call outside any run starts a new run (``aio
 from __future__ import annotations
 
 import asyncio
+from contextvars import copy_context
+from types import CoroutineType
 from typing import Any
 
 from aioflyte.core.artifact import Artifact, ArtifactQuery
@@ -22,6 +24,7 @@ from aioflyte.core.task import PythonTask, raise_type_error
 from aioflyte.core.testing import MOCKED, answer_mocked, mock_for
 from aioflyte.core.workflow import WorkflowBase
 from aioflyte.engine.eager_scope import EAGER_SCOPE
+from aioflyte.engine.own_context import Call
 from aioflyte.engine.slots import parallelism
 from aioflyte.engine.task_runner import (
     CONVERSION_ERRORS,
@@ -32,12 +35,12 @@ from aioflyte.engine.task_runner import (
     resolve_awaitables,
     run_direct,
     run_pipeline,
-    start_body,
 )
 from aioflyte.exceptions import FlyteEntityNotCallable
 from aioflyte.runscope import RUN, TASK_FRAME, RunState, run_scope
 from aioflyte.types.engine import TypeEngine
 
+_new = object.__new__
 #: input values that are artifact queries (a default resolved when the run starts)
 _QUERY_TYPES = (Artifact, ArtifactQuery)
 
@@ -87,8 +90,8 @@ class LocalController:
         (a call's keyword arguments): it is not kept. Inside an eager body, a call in a Task of its own joins the
         eager's scope first (``eager_scope``), so that the eager run's end stops it.
         """
-        if MOCKED and (mock := mock_for(task)) is not None:  # aioflyte.testing.task_mock / patch
-            return await answer_mocked(task, mock, inputs)
+        if MOCKED and mock_for(task) is not None:  # aioflyte.testing.task_mock / patch
+            return await answer_mocked(task, mock_for(task), inputs)
         plan = task._plan or plan_for(task)
         run = RUN.get()
         if run is None:  # a call outside any run starts one
@@ -99,22 +102,44 @@ class LocalController:
             scope.join()
         if not plan.hot or run.tracker is not None:
             return await self._task_in_run(task, plan, run, inputs)
+        sole = plan.sole_exact
+        if sole is None or type(inputs[sole[0]]) is not sole[1]:  # a sole input of exactly its type needs nothing
+            try:
+                convert_hot_inputs(task, plan, inputs)
+            except Exception:
+                if not await resolve_awaitables(inputs):  # an input that is a call not awaited yet (eager style)
+                    raise
+                convert_hot_inputs(task, plan, inputs)
+        # the body runs in a context of its own, with the task's frame in it (own_context.py says why); the frame
+        # is made a TaskFrame only if the body asks (current_frame)
+        # (few local names: a call waiting in its body holds its frame, 8 bytes a name)
+        call = _new(Call)  # own_context.new_call written out
+        call.task = task
+        call.run = run
+        call.made = None
+        ctx = copy_context()
+        ctx.run(TASK_FRAME.set, call)
         try:
-            convert_hot_inputs(task, plan, inputs)
-        except Exception:
-            if not await resolve_awaitables(inputs):  # an input that is a call not awaited yet (eager style)
-                raise
-            convert_hot_inputs(task, plan, inputs)
-        token = TASK_FRAME.set([task, run])  # a TaskFrame is made from it only if the body asks (current_frame)
-        try:  # the frame is set before the body starts: a sync body's thread copies this context
-            body = start_body(task, plan, inputs)
+            if plan.fn is not None:  # an async function: its coroutine, a sole input passed by position
+                body = plan.fn(inputs[sole[0]]) if sole is not None else plan.fn(**inputs)
+            else:  # the body runner's: a sync body's worker-thread future (its thread copies ctx), or a coroutine
+                body = ctx.run(plan.body, task, inputs)
             del inputs  # the body holds its arguments now
-            result = await body
+            if type(body) is CoroutineType:
+                try:
+                    result = ctx.run(body.send, None)  # its first step; a body that never waits ends here
+                except StopIteration as e:
+                    result = e.value
+                else:
+                    try:
+                        result = await call.drive(ctx, body, result)
+                    finally:  # the call, its context and the context's frame (the call) refer to each other
+                        call.ctx = call.body = None
+            else:
+                result = await body
         except BaseException as e:
             note(e, task, 0)
             raise
-        finally:
-            TASK_FRAME.reset(token)
         if type(result) is plan.out_exact:
             return result
         return await convert_outputs(task, plan, result)

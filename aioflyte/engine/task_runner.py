@@ -14,6 +14,8 @@ import inspect
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable
+from contextvars import copy_context
+from types import CoroutineType
 from typing import Any
 
 from aioflyte.core.artifact import OUTPUT_METADATA
@@ -25,6 +27,7 @@ from aioflyte.engine import env, events, pools
 from aioflyte.engine.artifacts import output_artifacts
 from aioflyte.engine.eager_scope import EAGER_SCOPE, EagerScope
 from aioflyte.engine.hashes import output_hashers, record
+from aioflyte.engine.own_context import finish
 from aioflyte.exceptions import FlyteTimeout, TypeTransformerFailedError, is_retryable
 from aioflyte.runscope import RunState
 from aioflyte.types.engine import TypeEngine
@@ -330,17 +333,26 @@ async def run_attempt(
         from aioflyte.engine.decks import run_attempt_with_deck
 
         return await run_attempt_with_deck(task, plan, run, inputs, attempt, call_id, convert)
-    token = TASK_FRAME.set(TaskFrame(task, run, attempt, call_id))
+    ctx = copy_context()  # the body runs in a context of its own with its frame in it (engine/own_context.py)
+    ctx.run(TASK_FRAME.set, TaskFrame(task, run, attempt, call_id))
     debug = events.on()
     if debug:
         events.event("attempt started", task=task.name, attempt=attempt, retries=task.metadata.retries)
     try:
         # the environment is set before the body starts: a sync body's thread starts running at once
         with env.applied(task.environment):
-            body = start_body(task, plan, inputs)
+            body = ctx.run(start_body, task, plan, inputs)
             if plan.timeout:
                 body = _with_timeout(task, plan.timeout, body)
-            result = await body
+            if type(body) is CoroutineType:
+                try:
+                    result = ctx.run(body.send, None)  # its first step; a body that never waits ends here
+                except StopIteration as done:
+                    result = done.value
+                else:
+                    result = await finish(ctx, body, result)
+            else:  # a sync body's worker-thread future
+                result = await body
     except BaseException as e:
         note(e, task, attempt)
         if debug:
@@ -348,8 +360,6 @@ async def run_attempt(
             events.event("attempt failed", task=task.name, attempt=attempt, error=f"{type(e).__name__}: {e}",
                          will_retry=retry)  # fmt: skip
         raise
-    finally:
-        TASK_FRAME.reset(token)
     if debug:
         events.event("attempt succeeded", task=task.name, attempt=attempt)
     return await convert_outputs(task, plan, result) if convert else result
