@@ -15,27 +15,38 @@ _lock = threading.Lock()
 _saved: dict[str, tuple[int, str | None]] = {}
 
 
-@contextlib.contextmanager
-def applied(environment: dict[str, str] | None) -> Iterator[None]:
-    if not environment:
-        yield
-        return
+def apply(environment: dict[str, str]) -> None:
+    """Set ``environment``'s variables (undone by ``restore``)."""
     with _lock:
         for k, v in environment.items():
             count, original = _saved.get(k, (0, os.environ.get(k)))
             _saved[k] = (count + 1, original)
             os.environ[k] = v
+
+
+def restore(environment: dict[str, str]) -> None:
+    """Undo an ``apply`` of ``environment``: a variable gets its first value back when no task sets it any more."""
+    with _lock:
+        for k in environment:
+            count, original = _saved[k]
+            if count == 1:
+                del _saved[k]
+                if original is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = original
+            else:
+                _saved[k] = (count - 1, original)
+
+
+@contextlib.contextmanager
+def applied(environment: dict[str, str] | None) -> Iterator[None]:
+    """``environment`` set while the block runs (nothing to do for none)."""
+    if not environment:
+        yield
+        return
+    apply(environment)
     try:
         yield
     finally:
-        with _lock:
-            for k in environment:
-                count, original = _saved[k]
-                if count == 1:
-                    del _saved[k]
-                    if original is None:
-                        os.environ.pop(k, None)
-                    else:
-                        os.environ[k] = original
-                else:
-                    _saved[k] = (count - 1, original)
+        restore(environment)

@@ -338,21 +338,24 @@ async def run_attempt(
     debug = events.on()
     if debug:
         events.event("attempt started", task=task.name, attempt=attempt, retries=task.metadata.retries)
+    # the environment is set before the body starts (a sync body's thread starts running at once), and only when
+    # the task has one
+    environment = task.environment
+    if environment:
+        env.apply(environment)
     try:
-        # the environment is set before the body starts: a sync body's thread starts running at once
-        with env.applied(task.environment):
-            body = ctx.run(start_body, task, plan, inputs)
-            if plan.timeout:
-                body = _with_timeout(task, plan.timeout, body)
-            if type(body) is CoroutineType:
-                try:
-                    result = ctx.run(body.send, None)  # its first step; a body that never waits ends here
-                except StopIteration as done:
-                    result = done.value
-                else:
-                    result = await finish(ctx, body, result)
-            else:  # a sync body's worker-thread future
-                result = await body
+        body = ctx.run(start_body, task, plan, inputs)
+        if plan.timeout:
+            body = _with_timeout(task, plan.timeout, body)
+        if type(body) is CoroutineType:
+            try:
+                result = ctx.run(body.send, None)  # its first step; a body that never waits ends here
+            except StopIteration as done:
+                result = done.value
+            else:
+                result = await finish(ctx, body, result)
+        else:  # a sync body's worker-thread future
+            result = await body
     except BaseException as e:
         note(e, task, attempt)
         if debug:
@@ -360,6 +363,9 @@ async def run_attempt(
             events.event("attempt failed", task=task.name, attempt=attempt, error=f"{type(e).__name__}: {e}",
                          will_retry=retry)  # fmt: skip
         raise
+    finally:
+        if environment:
+            env.restore(environment)
     if debug:
         events.event("attempt succeeded", task=task.name, attempt=attempt)
     return await convert_outputs(task, plan, result) if convert else result
