@@ -93,3 +93,40 @@ def test_get_serializable_gives_a_tasks_spec_as_flytekits_model_and_keeps_it_in_
     assert args[0] == "aioflyte-execute" and args[args.index("--resolver") + 2 :][-1] == "plugin_like"
     assert mapping[plugin_like] is spec
     assert extend.get_serializable(mapping, settings, plugin_like) is spec  # kept, as flytekit's
+
+
+def test_get_serializable_keeps_what_a_workflow_uses_in_the_mapping_as_flytekit_does():
+    from collections import OrderedDict
+
+    from flyteidl.admin import workflow_pb2
+
+    from aioflyte import map_task, task, workflow
+    from aioflyte.configuration import ImageConfig, SerializationSettings
+    from aioflyte.models.task import TaskSpec
+
+    @task
+    def double(x: int) -> int:
+        return 2 * x
+
+    @task
+    def total(xs: list[int]) -> int:
+        return sum(xs)
+
+    @workflow
+    def wf(xs: list[int]) -> int:
+        return total(xs=map_task(double)(x=xs))
+
+    settings = SerializationSettings(
+        image_config=ImageConfig.auto_default_image(), project="p", domain="d", version="v1"
+    )
+    mapping: OrderedDict = OrderedDict()
+    mine = TaskSpec.from_flyte_idl(extend.get_serializable(OrderedDict(), settings, total).to_flyte_idl())
+    mapping[total] = mine  # already there: kept, not made again
+    spec = extend.get_serializable(mapping, settings, wf)
+    assert isinstance(spec, workflow_pb2.WorkflowSpec) and mapping[wf] is spec
+    assert mapping[total] is mine
+    specs = [v for k, v in mapping.items() if k is not wf]
+    assert all(isinstance(v, TaskSpec) for v in specs)
+    names = sorted(v.template.id.name.rsplit(".", 1)[-1] for v in specs)
+    assert names[-1] == "total" and names[0].startswith("map_double_") and names[0].endswith("-arraynode")
+    assert list(mapping)[-1] is wf  # what a workflow uses comes before it, as in flytekit's mapping

@@ -104,6 +104,10 @@ class Translator:
         """Everything serialized so far that Admin registers, in the order it was produced."""
         return [m for _, m in self._entries.values() if isinstance(m, _REGISTRABLE)]
 
+    def registrable(self) -> list[tuple[Any, Message]]:
+        """(entity, message) of everything serialized so far that Admin registers, in the order it was produced."""
+        return [(e, m) for e, m in self._entries.values() if isinstance(m, _REGISTRABLE)]
+
     def task_specs(self) -> list[task_pb2.TaskSpec]:
         return [m for _, m in self._entries.values() if isinstance(m, task_pb2.TaskSpec)]
 

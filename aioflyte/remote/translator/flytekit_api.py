@@ -13,24 +13,35 @@ from typing import Any
 
 from flyteidl.admin import task_pb2
 
-from aioflyte.remote.translator import get_serializable as _serialize
-from aioflyte.remote.translator import run_sync
+from aioflyte.remote.translator import Translator, run_sync
 
 
 def get_serializable(entity_mapping: MutableMapping[Any, Any], settings: Any, entity: Any, options: Any = None) -> Any:
-    """The registrable form of ``entity`` (also kept in ``entity_mapping[entity]``, as flytekit does). Sync: in async
-    code, ``await aioflyte.remote.translator.get_serializable(entity, settings, options)``."""
+    """The registrable form of ``entity``; as flytekit does, it is kept in ``entity_mapping[entity]``, and so is the
+    form of every task, workflow and launch plan it uses (each once: one already in the mapping is not made
+    again). Sync: in async code, ``await aioflyte.remote.translator.get_serializable(entity, settings, options)``."""
     if entity in entity_mapping:
         return entity_mapping[entity]
-    message = run_sync(_serialize(entity, settings, options))
+    translator = Translator(settings, options)
+    run_sync(translator.get(entity))
+    result: Any = None
+    for used, message in translator.registrable():
+        if used is entity or used not in entity_mapping:
+            entity_mapping[used] = _model(message)
+        if used is entity:
+            result = entity_mapping[used]
+    if result is None:  # an entity whose message is not one Admin registers (e.g. a reference): as the translator
+        result = entity_mapping[entity] = _model(run_sync(translator.get(entity)))
+    return result
+
+
+def _model(message: Any) -> Any:
+    """A task's spec as flytekit's model class; the others as flyteidl's messages."""
     if isinstance(message, task_pb2.TaskSpec):
         from aioflyte.models.task import TaskSpec
 
-        result: Any = TaskSpec.from_flyte_idl(message)
-    else:
-        result = message
-    entity_mapping[entity] = result
-    return result
+        return TaskSpec.from_flyte_idl(message)
+    return message
 
 
 __all__ = ["get_serializable"]
