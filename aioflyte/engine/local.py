@@ -84,9 +84,10 @@ class LocalController:
         """Run a task (a new run unless called inside one); its Python return value.
 
         The direct path (no cache, retries, timeout or environment; inputs that convert without a literal round
-        trip) is written out here, in this one small coroutine frame: convert the inputs in place and start the
-        body (an async function's coroutine, or a sync one's worker-thread future), set the task's frame, await
-        the body, convert the output. ``inputs`` is the caller's own dict
+        trip) is written out here, in this one small coroutine frame: convert the inputs in place, copy the
+        caller's context and set the task's frame in the copy, start the body (an async function's coroutine, or
+        a sync one's worker-thread future) and run it in that context (``own_context.py``), convert the output.
+        ``inputs`` is the caller's own dict
         (a call's keyword arguments): it is not kept. Inside an eager body, a call in a Task of its own joins the
         eager's scope first (``eager_scope``), so that the eager run's end stops it.
         """
