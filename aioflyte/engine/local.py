@@ -114,7 +114,7 @@ class LocalController:
         # the body runs in a context of its own, with the task's frame in it (own_context.py says why); the frame
         # is made a TaskFrame only if the body asks (current_frame)
         # (few local names: a call waiting in its body holds its frame, 8 bytes a name)
-        call = _new(Call)  # own_context.new_call written out
+        call = _new(Call)  # a Call, made without __init__ (one per call)
         call.task = task
         call.run = run
         call.made = None

@@ -22,7 +22,7 @@ from collections.abc import Coroutine
 from contextvars import Context
 from typing import Any
 
-from aioflyte.runscope import DirectCall, RunState
+from aioflyte.runscope import DirectCall
 
 _new = object.__new__
 _SENT = object()
@@ -70,15 +70,6 @@ class Call(DirectCall):
         self.ctx.run(self.body.close)
 
 
-def new_call(task: Any, run: RunState) -> Call:
-    """A new call's frame (no ``__init__``: one is made for every call; the hot path writes this out)."""
-    call: Call = _new(Call)
-    call.task = task
-    call.run = run
-    call.made = None
-    return call
-
-
 async def finish(ctx: Context, body: Coroutine[Any, Any, Any], yielded: Any) -> Any:
     """The result of ``body``, whose first step (run in ``ctx``) yielded ``yielded``: its later steps run in ``ctx``
     too. What the pipeline's attempts await when a body waits (the hot path writes this out)."""
@@ -89,4 +80,4 @@ async def finish(ctx: Context, body: Coroutine[Any, Any, Any], yielded: Any) -> 
         call.ctx = call.body = None
 
 
-__all__ = ["Call", "finish", "new_call"]
+__all__ = ["Call", "finish"]
