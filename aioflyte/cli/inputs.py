@@ -10,11 +10,12 @@ import dataclasses
 import datetime
 import enum
 import os
-import re
 import typing
 from typing import Any
 
 import click
+
+from aioflyte.types.durations import parse_duration
 
 
 class InputError(ValueError):
@@ -63,42 +64,12 @@ def parse_date(text: str) -> datetime.date:
             raise InputError(f"{text!r} is not an ISO 8601 date (e.g. 2026-01-02)") from None
 
 
-_ISO_DURATION = re.compile(
-    r"^P(?:(?P<weeks>\d+(?:\.\d+)?)W)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
-    r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$",
-    re.IGNORECASE,
-)
-_CLOCK = re.compile(r"^(?:(?:(?P<hours>\d+):)?(?P<minutes>\d*):)(?P<seconds>\d+(?:\.\d+)?)$")
-_WORDS = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[a-z]+)$", re.IGNORECASE)
-_UNITS = {
-    "s": "seconds", "sec": "seconds", "secs": "seconds", "second": "seconds", "seconds": "seconds",
-    "m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
-    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
-    "d": "days", "day": "days", "days": "days", "w": "weeks", "week": "weeks", "weeks": "weeks",
-    "ms": "milliseconds", "millisecond": "milliseconds", "milliseconds": "milliseconds",
-}  # fmt: skip
-
-
 def parse_timedelta(value: Any) -> datetime.timedelta:
-    """Seconds (``90``, ``1.5``), ``H:MM:SS`` / ``MM:SS``, ISO 8601 (``PT1H30M``, ``P2D``) or ``10 minutes``."""
-    if isinstance(value, datetime.timedelta):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.timedelta(seconds=value)
-    t = str(value).strip()
+    """A duration as ``aioflyte.types.durations.parse_duration`` reads it; an ``InputError`` otherwise."""
     try:
-        return datetime.timedelta(seconds=float(t))
-    except ValueError:
-        pass
-    for pattern in (_ISO_DURATION, _CLOCK):
-        m = pattern.match(t)
-        if m and any(m.groupdict().values()):
-            parts = {k: float(v) for k, v in m.groupdict().items() if v}
-            return datetime.timedelta(**parts)
-    m = _WORDS.match(t)
-    if m and m.group("unit").lower() in _UNITS:
-        return datetime.timedelta(**{_UNITS[m.group("unit").lower()]: float(m.group("n"))})
-    raise InputError(f"{value!r} is not a duration: expected seconds (90), H:MM:SS, ISO 8601 (PT1H30M) or '10 minutes'")
+        return parse_duration(value)
+    except ValueError as e:
+        raise InputError(str(e)) from None
 
 
 def structure(value: Any, py_type: Any, where: str = "value") -> Any:

@@ -30,15 +30,13 @@ from aioflyte.server.console.values import esc, render_literal, type_text
 from aioflyte.server.dataproxy import UPLOADS
 from aioflyte.server.errors import AdminError
 from aioflyte.server.signedurls import relative
+from aioflyte.types.durations import parse_duration
 
 if TYPE_CHECKING:
     from aioflyte.server.console.app import Console
 
 _URI_KINDS = ("blob", "structured_dataset_type")
 _SIMPLE_FIELD = {types_pb2.INTEGER, types_pb2.FLOAT, types_pb2.STRING, types_pb2.DATETIME, types_pb2.DURATION}
-_ISO_DURATION = re.compile(
-    r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
-)
 
 
 class _Bad(ValueError):
@@ -47,23 +45,6 @@ class _Bad(ValueError):
 
 def _is_simple_field(lt: types_pb2.LiteralType) -> bool:
     return lt.WhichOneof("type") == "simple" and lt.simple in _SIMPLE_FIELD
-
-
-def parse_duration(value: Any) -> datetime.timedelta:
-    """Seconds (a number, or its text), or an ISO 8601 duration (``PT90S``, ``PT1H30M``, ``P1DT2H``)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.timedelta(seconds=value)
-    text = str(value).strip()
-    try:
-        return datetime.timedelta(seconds=float(text))
-    except ValueError:
-        pass
-    m = _ISO_DURATION.match(text.upper())
-    if m is None or text.upper() in ("P", "PT"):
-        raise ValueError(text)
-    parts = {k: float(v) for k, v in m.groupdict().items() if v}
-    return datetime.timedelta(days=parts.get("d", 0), hours=parts.get("h", 0), minutes=parts.get("m", 0),
-                              seconds=parts.get("s", 0))  # fmt: skip
 
 
 def _datetime(value: Any) -> datetime.datetime:
