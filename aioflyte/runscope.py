@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 _LOCK = threading.Lock()
 
 __all__ = [
+    "IN_PROCESS_BODY",
     "RUN",
     "TASK_FRAME",
     "DirectCall",
@@ -291,6 +292,11 @@ def current_frame() -> TaskFrame | None:
 def current_run() -> RunState | None:
     """The run this code works for, or None outside any run."""
     return RUN.get()
+
+
+#: set (to True) in a process pool's worker while it runs a task's body (``executor="process"``): a task the body
+#: calls there runs to completion in the worker, as from a thread body (``core/entity.value_or_awaitable``)
+IN_PROCESS_BODY: list[bool] = []
 
 
 def run_loop() -> asyncio.AbstractEventLoop | None:

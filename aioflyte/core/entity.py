@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from aioflyte.core.context import _COMPILATION
 from aioflyte.core.controller import get_controller
 from aioflyte.core.interface import NO_DEFAULT, Interface
-from aioflyte.runscope import run_loop
+from aioflyte.runscope import IN_PROCESS_BODY, run_loop
 
 
 def _get_running_loop() -> Any:
@@ -34,7 +34,8 @@ def value_or_awaitable(coro: Coroutine[Any, Any, Any]) -> Any:
     """The coroutine to await; or, when called from a sync task's worker thread, its value.
 
     A sync task body runs in a worker thread; calling an entity there runs it on the run's own loop and
-    waits, as flytekit users expect (no hidden loop is started).
+    waits, as flytekit users expect (no hidden loop is started). A body run in a process pool's worker
+    (``executor="process"``) has no loop of the run there: the call runs to completion on a loop of its own.
     """
     if _get_running_loop() is None:
         loop = run_loop()
@@ -42,6 +43,10 @@ def value_or_awaitable(coro: Coroutine[Any, Any, Any]) -> Any:
             import asyncio
 
             return asyncio.run_coroutine_threadsafe(coro, loop).result()
+        if IN_PROCESS_BODY:  # a process body's call: run here, in a run of the worker's own
+            import asyncio
+
+            return asyncio.run(coro)
     return coro
 
 

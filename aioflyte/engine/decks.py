@@ -34,7 +34,7 @@ from aioflyte.core.deck import (
 )
 from aioflyte.engine import pools
 from aioflyte.io.provider import is_remote, run_blocking
-from aioflyte.runscope import RunState
+from aioflyte.runscope import IN_PROCESS_BODY, RunState
 
 log = logging.getLogger("aioflyte.decks")
 
@@ -148,6 +148,7 @@ def process_body_with_decks(module: str, name: str, kwargs: dict[str, Any], spec
     frame = TaskFrame(task, run, params.attempt_number)
     frame.params = params
     token = TASK_FRAME.set(frame)
+    IN_PROCESS_BODY.append(True)  # a task the body calls runs to completion here (core/entity.value_or_awaitable)
     try:
         result = fn(**kwargs)
     except BaseException as e:
@@ -157,5 +158,6 @@ def process_body_with_decks(module: str, name: str, kwargs: dict[str, Any], spec
             log.warning("task %s: the decks of its failed body are lost: %s", name, failed)
         raise
     finally:
+        IN_PROCESS_BODY.pop()
         TASK_FRAME.reset(token)
     return result, export_decks(params, start)

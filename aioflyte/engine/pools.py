@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from aioflyte.core.context import forget_outside_decks
 from aioflyte.engine.config import settings
-from aioflyte.runscope import RUN, RunState
+from aioflyte.runscope import IN_PROCESS_BODY, RUN, RunState
 
 _thread_pool: list[concurrent.futures.ThreadPoolExecutor] = []
 _process_pool: list[concurrent.futures.ProcessPoolExecutor] = []
@@ -86,9 +86,11 @@ def _process_entry(module: str, name: str, kwargs: dict[str, Any]) -> Any:
     """Runs in the worker process: import the task's module and call the task's function."""
     obj = load_body(module, name)
     fn = getattr(obj, "task_function", obj)
+    IN_PROCESS_BODY.append(True)  # a task the body calls runs to completion here (core/entity.value_or_awaitable)
     try:
         return fn(**kwargs)
     finally:
+        IN_PROCESS_BODY.pop()
         forget_outside_decks()  # a task without a deck: what its body made there is its own (engine/decks.py)
 
 
