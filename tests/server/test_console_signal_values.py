@@ -79,11 +79,3 @@ async def test_simple_types_dates_durations_optional_and_files():
     assert f.scalar.blob.uri == "s3://bucket/report.txt"
     assert f.scalar.blob.metadata.type.dimensionality == types_pb2.BlobType.SINGLE
 
-
-def test_durations_are_read_as_the_command_line_reads_them():
-    from aioflyte.types.durations import parse_duration
-
-    assert parse_duration("PT1H30M") == parse_duration("1:30:00") == parse_duration("90 minutes")
-    assert parse_duration(90).total_seconds() == 90 and parse_duration("P1W").days == 7
-    with pytest.raises(ValueError, match="'soon' is not a duration: expected seconds"):
-        parse_duration("soon")
