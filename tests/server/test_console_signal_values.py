@@ -78,4 +78,3 @@ async def test_simple_types_dates_durations_optional_and_files():
     f = await parse_signal("s3://bucket/report.txt", _lt(FlyteFile), "report")
     assert f.scalar.blob.uri == "s3://bucket/report.txt"
     assert f.scalar.blob.metadata.type.dimensionality == types_pb2.BlobType.SINGLE
-
