@@ -17,11 +17,8 @@ import console_entities as ce
 import pytest
 import pytest_asyncio
 from browser import (
-    call_failed,
     docs_screenshot,
-    launched_browser,
     require_chromium,
-    save_failure,
     screenshots_on_failure,
 )
 from flyteidl.core import execution_pb2 as core_execution_pb2
@@ -50,23 +47,6 @@ def _chromium():
 async def server(tmp_path_factory):
     async with ServerProcess(tmp_path_factory.mktemp("console") / "state", env=task_env(HERE)) as s:
         yield s
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser():
-    async with launched_browser() as b:
-        yield b
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def page(browser, request):
-    context = await browser.new_context(viewport={"width": 1280, "height": 860})
-    p = await context.new_page()
-    p.set_default_timeout(WAIT)
-    yield p
-    if call_failed(request):
-        await save_failure(p, request.node.name)
-    await context.close()
 
 
 @pytest_asyncio.fixture(loop_scope="module")

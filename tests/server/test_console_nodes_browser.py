@@ -15,7 +15,7 @@ from pathlib import Path
 import node_io_entities as E
 import pytest
 import pytest_asyncio
-from browser import call_failed, docs_screenshot, launched_browser, require_chromium, save_failure
+from browser import docs_screenshot, require_chromium
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from servers import fresh_project, task_env
 
@@ -42,23 +42,6 @@ def _chromium():
 async def server(tmp_path_factory):
     async with ServerProcess(tmp_path_factory.mktemp("consolenodes") / "state", env=task_env(HERE)) as s:
         yield s
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser():
-    async with launched_browser() as b:
-        yield b
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def page(browser, request):
-    context = await browser.new_context(viewport={"width": 1280, "height": 860})
-    p = await context.new_page()
-    p.set_default_timeout(WAIT)
-    yield p
-    if call_failed(request):
-        await save_failure(p, request.node.name)
-    await context.close()
 
 
 @pytest_asyncio.fixture(loop_scope="module")
