@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import time
+from contextvars import copy_context
+from types import CoroutineType
 from typing import Any
 
 from aioflyte.core.context import TASK_FRAME, TaskFrame, current_context, params_for
@@ -33,6 +35,7 @@ from aioflyte.core.deck import (
     write_deck_file,
 )
 from aioflyte.engine import pools
+from aioflyte.engine.own_context import finish
 from aioflyte.io.provider import is_remote, run_blocking
 from aioflyte.runscope import IN_PROCESS_BODY, RunState
 
@@ -61,15 +64,16 @@ async def run_attempt_with_deck(
     params = params_for(run, frame)
     start_timeline(task, params)
     shown = dict(inputs)  # the body may consume its arguments
-    token = TASK_FRAME.set(frame)
+    ctx = copy_context()  # the body runs in a context of its own with its frame in it (engine/own_context.py)
+    ctx.run(TASK_FRAME.set, frame)
     try:
         with env.applied(task.environment):
             wall, cpu = time.perf_counter(), time.process_time()
             try:
-                body = start_body(task, plan, inputs)
+                body = ctx.run(start_body, task, plan, inputs)
                 if plan.timeout:
                     body = _with_timeout(task, plan.timeout, body)
-                result = await body
+                result = await (finish(ctx, body) if type(body) is CoroutineType else body)
             finally:
                 params.timeline_deck.append_time_info(
                     {
@@ -81,8 +85,6 @@ async def run_attempt_with_deck(
     except BaseException as e:
         note(e, task, attempt)
         raise
-    finally:
-        TASK_FRAME.reset(token)
     outputs = task.python_interface.unpack_outputs(result, f"task {task.name}")
     wall, cpu = time.perf_counter(), time.process_time()
     out = await convert_outputs(task, plan, result) if convert else result

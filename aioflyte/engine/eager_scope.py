@@ -42,7 +42,7 @@ EAGER_SCOPE: ContextVar[EagerScope | None] = ContextVar("aioflyte_eager_scope", 
 _tasks_by_loop = getattr(asyncio.tasks, "_current_tasks", None)
 #: ``asyncio.current_task(loop)`` (the loop given: finding the running loop costs a ``getpid`` system call). It is in
 #: C from Python 3.12; before, it is a Python function around this dict, whose lookup costs a tenth of it.
-_task_on: Callable[[Any], asyncio.Task[Any] | None] = (
+task_on: Callable[[Any], asyncio.Task[Any] | None] = (
     asyncio.current_task if sys.version_info >= (3, 12) or not isinstance(_tasks_by_loop, dict) else _tasks_by_loop.get
 )
 _thread_id = threading.get_ident
@@ -61,7 +61,7 @@ class EagerScope:
         self.frame: object = TASK_FRAME.get()
         self.loop = asyncio.get_running_loop()
         self.thread = _thread_id()
-        self.owner = _task_on(self.loop)
+        self.owner = task_on(self.loop)
         #: the Tasks that joined (a Task that made several calls may be here more than once)
         self.children: list[asyncio.Task[Any]] = []
         #: while the ended scope waits for the Tasks it stopped: those, which may still call (their clean-up)
@@ -72,7 +72,7 @@ class EagerScope:
     def join(self) -> None:
         """Register the Task this call runs in if it is one of the body's own, not the owner (as every call starts).
         Raises ``CancelledError`` for a new Task once the scope has ended."""
-        task = _task_on(self.loop)
+        task = task_on(self.loop)
         if task is self.owner:
             return
         if TASK_FRAME.get() is not self.frame:  # also every call once the scope has ended (see close)
@@ -159,4 +159,4 @@ def join_current() -> None:
         scope.join()
 
 
-__all__ = ["EAGER_SCOPE", "EagerScope", "join_current"]
+__all__ = ["EAGER_SCOPE", "EagerScope", "join_current", "task_on"]

@@ -9,7 +9,10 @@ branches, gates and launch plans. A call outside any run starts a new run (``aio
 from __future__ import annotations
 
 import asyncio
+import inspect
+from asyncio import _get_running_loop
 from contextvars import copy_context
+from sys import _getframe
 from types import CoroutineType
 from typing import Any
 
@@ -23,8 +26,8 @@ from aioflyte.core.map_task import ArrayNodeMapTask
 from aioflyte.core.task import PythonTask, raise_type_error
 from aioflyte.core.testing import MOCKED, answer_mocked, mock_for
 from aioflyte.core.workflow import WorkflowBase
-from aioflyte.engine.eager_scope import EAGER_SCOPE
-from aioflyte.engine.own_context import Call
+from aioflyte.engine.eager_scope import EAGER_SCOPE, join_current, task_on
+from aioflyte.engine.own_context import RETURNED, Call, finish, first_step
 from aioflyte.engine.slots import parallelism
 from aioflyte.engine.task_runner import (
     CONVERSION_ERRORS,
@@ -37,10 +40,12 @@ from aioflyte.engine.task_runner import (
     run_pipeline,
 )
 from aioflyte.exceptions import FlyteEntityNotCallable
-from aioflyte.runscope import RUN, TASK_FRAME, RunState, run_scope
+from aioflyte.runscope import RUN, TASK_FRAME, DirectCall, RunState, run_scope
 from aioflyte.types.engine import TypeEngine
 
 _new = object.__new__
+#: code flags of what awaits a call inside another coroutine: a coroutine, a generator-based one, an async generator
+_AWAITER = inspect.CO_COROUTINE | inspect.CO_ITERABLE_COROUTINE | inspect.CO_ASYNC_GENERATOR
 #: input values that are artifact queries (a default resolved when the run starts)
 _QUERY_TYPES = (Artifact, ArtifactQuery)
 
@@ -69,6 +74,17 @@ async def _convert_io(kind: str, entity: Any, types: dict[str, Any], values: dic
     return out
 
 
+def _own_task(loop: object) -> bool:
+    """Whether the asyncio Task running on ``loop`` has a task call (a ``run_task``) as its coroutine.
+
+    For a call that just ended without waiting, that means its Task ends with it: the call is the Task's coroutine,
+    or it ran in the body of the call that is (whose own joining covers the Task). A call awaited in a Task running
+    other code (the eager body's own Task, a helper coroutine) gives False, as does a call with no Task.
+    """
+    t = task_on(loop)
+    return t is not None and t.get_coro().cr_code is _RUN_TASK  # type: ignore[union-attr]
+
+
 def _new_run(max_parallelism: int | None = None) -> RunState:
     run = RunState(loop=asyncio.get_running_loop())
     run.max_parallelism = max_parallelism
@@ -85,24 +101,24 @@ class LocalController:
 
         The direct path (no cache, retries, timeout or environment; inputs that convert without a literal round
         trip) is written out here, in this one small coroutine frame: convert the inputs in place, copy the
-        caller's context and set the task's frame in the copy, start the body (an async function's coroutine, or
-        a sync one's worker-thread future) and run it in that context (``own_context.py``), convert the output.
-        ``inputs`` is the caller's own dict
-        (a call's keyword arguments): it is not kept. Inside an eager body, a call in a Task of its own joins the
-        eager's scope first (``eager_scope``), so that the eager run's end stops it.
+        caller's context, start the body (an async function's coroutine, or a sync one's worker-thread future) and
+        run it in the copy with the task's frame set there (``own_context.py``), convert the output. ``inputs`` is
+        the caller's own dict (a call's keyword arguments): it is not kept.
+
+        Inside an eager body, a call whose asyncio Task goes on after it joins the eager's scope (``eager_scope``),
+        so that the eager run's end stops that Task: a call that waits, or one awaited inside a Task that is not
+        the call's own. A call that is its Task's coroutine (``gather`` or ``create_task`` wrapped it) and ends
+        without waiting ends its Task too: nothing is left to stop, and it does not join.
         """
+        plan = task._plan
+        run = RUN.get()
+        if plan is None or run is None or not plan.hot or run.tracker is not None:
+            return await self._run_task(task, inputs)
         if MOCKED and mock_for(task) is not None:  # aioflyte.testing.task_mock / patch
             return await answer_mocked(task, mock_for(task), inputs)
-        plan = task._plan or plan_for(task)
-        run = RUN.get()
-        if run is None:  # a call outside any run starts one
-            with run_scope(_new_run()):
-                return await self.run_task(task, inputs)
         scope = EAGER_SCOPE.get()
-        if scope is not None:
-            scope.join()
-        if not plan.hot or run.tracker is not None:
-            return await self._task_in_run(task, plan, run, inputs)
+        if scope is not None and scope.closed:
+            scope.join()  # refuses the call: the eager has ended
         sole = plan.sole_exact
         if sole is None or type(inputs[sole[0]]) is not sole[1]:  # a sole input of exactly its type needs nothing
             try:
@@ -113,37 +129,108 @@ class LocalController:
                 convert_hot_inputs(task, plan, inputs)
         # the body runs in a context of its own, with the task's frame in it (own_context.py says why); the frame
         # is made a TaskFrame only if the body asks (current_frame)
-        # (few local names: a call waiting in its body holds its frame, 8 bytes a name)
-        call = _new(Call)  # a Call, made without __init__ (one per call)
-        call.task = task
-        call.run = run
-        call.made = None
-        ctx = copy_context()
-        ctx.run(TASK_FRAME.set, call)
         try:
-            if plan.fn is not None:  # an async function: its coroutine, a sole input passed by position
-                body = plan.fn(inputs[sole[0]]) if sole is not None else plan.fn(**inputs)
-            else:  # the body runner's: a sync body's worker-thread future (its thread copies ctx), or a coroutine
+            if plan.fn is None:  # the body runner's: a sync body's worker-thread future (its thread copies ctx), or
+                call = _new(Call)  # a coroutine
+                call.task = task
+                call.run = run
+                call.made = None
+                ctx = copy_context()
+                ctx.run(TASK_FRAME.set, call)
                 body = ctx.run(plan.body, task, inputs)
-            del inputs  # the body holds its arguments now
-            if type(body) is CoroutineType:
-                try:
-                    result = ctx.run(body.send, None)  # its first step; a body that never waits ends here
-                except StopIteration as e:
-                    result = e.value
+                del inputs
+                if scope is not None:
+                    scope.join()
+                if type(body) is CoroutineType:
+                    result = await finish(ctx, body)
                 else:
+                    result = await body
+            elif not plan.waits:  # an async function's coroutine (a sole input passed by position), whose first
+                # step runs through a generator that sets the frame and keeps the result (own_context.first_step)
+                call = _new(Call)
+                call.task = task
+                call.run = run
+                call.made = None
+                ctx = copy_context()
+                body = plan.fn(inputs[sole[0]]) if sole is not None else plan.fn(**inputs)
+                del inputs  # the body holds its arguments now
+                body = first_step(call, body)
+                result = ctx.run(next, body, RETURNED)  # its first step; a body that never waits ends here
+                if result is RETURNED:
+                    if scope is not None and not _own_task(scope.loop):
+                        scope.join()
+                    result = call.value
+                else:
+                    plan.waits = True
+                    if scope is not None:
+                        scope.join()
                     try:
-                        result = await call.drive(ctx, body, result)
+                        await call.drive(ctx, body, result)
                     finally:  # the call, its context and the context's frame (the call) refer to each other
                         call.ctx = call.body = None
-            else:
-                result = await body
+                    result = call.value
+            elif _getframe(1).f_code.co_flags & _AWAITER == 0 and _own_task(_get_running_loop()):
+                # a task whose last call waited, called as its asyncio Task's coroutine: the Task's context is
+                # this call's (the Task copied it when it was made), so the frame is set there and the body awaited
+                # as is (no context copy, no driver: less held while it waits); the frame before is put back as a
+                # value after (a reset token would be held while the body waits)
+                if scope is not None:
+                    scope.join()  # (before the frame changes: the scope tells the eager's calls by their frame)
+                outer = TASK_FRAME.get()
+                frame = _new(DirectCall)
+                frame.task = task
+                frame.run = run
+                frame.made = None
+                TASK_FRAME.set(frame)
+                try:
+                    body = plan.fn(inputs[sole[0]]) if sole is not None else plan.fn(**inputs)
+                    del inputs
+                    result = await body
+                finally:
+                    TASK_FRAME.set(outer)
+            else:  # a task whose last call waited, awaited inside other code: the body in a copy of the context
+                call = _new(Call)
+                call.task = task
+                call.run = run
+                call.made = None
+                ctx = copy_context()
+                ctx.run(TASK_FRAME.set, call)
+                body = plan.fn(inputs[sole[0]]) if sole is not None else plan.fn(**inputs)
+                del inputs
+                try:
+                    result = ctx.run(body.send, None)
+                except StopIteration as e:
+                    plan.waits = False
+                    if scope is not None and not _own_task(scope.loop):
+                        scope.join()
+                    result = e.value
+                else:
+                    if scope is not None:
+                        scope.join()
+                    try:
+                        result = await call.drive(ctx, body, result)
+                    finally:
+                        call.ctx = call.body = None
         except BaseException as e:
             note(e, task, 0)
             raise
         if type(result) is plan.out_exact:
             return result
         return await convert_outputs(task, plan, result)
+
+    async def _run_task(self, task: PythonTask, inputs: dict[str, Any]) -> Any:
+        """``run_task`` off its direct path: mocks, a call outside any run, tasks with a pipeline or a tracker."""
+        if MOCKED and mock_for(task) is not None:  # aioflyte.testing.task_mock / patch
+            return await answer_mocked(task, mock_for(task), inputs)
+        plan = task._plan or plan_for(task)
+        run = RUN.get()
+        if run is None:  # a call outside any run starts one
+            with run_scope(_new_run()):
+                return await self.run_task(task, inputs)
+        if plan.hot and run.tracker is None:  # the plan was made just now
+            return await self.run_task(task, inputs)
+        join_current()
+        return await self._task_in_run(task, plan, run, inputs)
 
     async def _task_in_run(self, task: PythonTask, plan: Any, run: RunState, inputs: dict[str, Any]) -> Any:
         if run.tracker is not None:
@@ -310,3 +397,6 @@ class LocalController:
 
 
 __all__ = ["LocalController"]
+
+#: the code of ``LocalController.run_task`` (``_own_task`` tells a Task whose coroutine is a task call by it)
+_RUN_TASK = LocalController.run_task.__code__

@@ -170,6 +170,7 @@ class TaskPlan:
         "outputs",
         "sole_exact",
         "timeout",
+        "waits",
     )
 
     def __init__(self, task: PythonTask) -> None:
@@ -200,6 +201,8 @@ class TaskPlan:
         self.out_exact = getattr(self.out_conv, "exact_type", None)
         #: the controller's inlined path applies: direct, and inputs convert without a round trip
         self.hot = self.direct and self.fast_in
+        #: the task's last call on that path waited in its body (the path picks how to run the body's first step)
+        self.waits = False
 
 
 def plan_for(task: PythonTask) -> TaskPlan:

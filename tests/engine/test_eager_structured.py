@@ -446,3 +446,40 @@ async def test_the_original_error_reaches_the_caller_whatever_the_cancelled_chil
         loop.set_exception_handler(None)
     assert sorted(state.log) == ["stubborn 0 cancelled", "stubborn 1 cancelled"]
     assert unreported == []
+
+
+# --- calls that end without waiting (a helper coroutine whose call does so: "helper coroutine" above) -------------
+
+
+@eager
+async def many_quick_calls(n: int) -> int:
+    return sum(await asyncio.gather(*[quick(x=i) for i in range(n)]))
+
+
+async def test_gathered_calls_that_end_at_once_leave_nothing_running_and_a_later_eager_is_unaffected():
+    before = asyncio.all_tasks()
+    assert await many_quick_calls(n=2000) == sum(range(1, 2001))
+    assert await many_quick_calls(n=3) == 6
+    assert no_tasks_left(before)
+
+
+@eager
+async def schedule_a_call_after_the_end(x: int) -> int:
+    """Leaves a callback (it runs in the body's context) that starts a Task calling a task after the eager ended."""
+    loop = asyncio.get_running_loop()
+    started = state.started = asyncio.Event()
+
+    def start() -> None:
+        state.handles.append(loop.create_task(quick(x=1)))
+        started.set()
+
+    loop.call_soon(start)  # runs after this body's last step, once the eager's scope has ended
+    return x
+
+
+async def test_a_call_that_would_end_at_once_is_refused_once_the_eager_has_ended():
+    assert await schedule_a_call_after_the_end(x=2) == 2
+    await asyncio.wait_for(state.started.wait(), 30)
+    (late,) = state.handles
+    with pytest.raises(asyncio.CancelledError):
+        await late

@@ -89,3 +89,42 @@ async def gathers(n: int) -> list[str]:
 
 async def test_gathered_calls_in_an_eager_body_each_see_their_own_variables():
     assert await gathers(n=4) == [f"body-{i}" for i in range(4)]
+
+
+@task
+async def waits_if(x: int) -> str:
+    """Waits for odd ``x`` only; sets the variable and reads its own frame either way."""
+    USER_VAR.set(f"body-{x}")
+    frame = current_context().working_directory
+    if x % 2:
+        await asyncio.sleep(0)
+
+    async def child() -> str:
+        return current_context().working_directory
+
+    assert await asyncio.create_task(child()) == frame
+    return USER_VAR.get()
+
+
+@eager
+async def mixes(n: int) -> list[str]:
+    """Calls ``waits_if`` gathered (each call its Task's coroutine) and awaited in this body, waiting and not, in
+    turns: the engine switches how it runs a body by whether the task's last call waited."""
+    USER_VAR.set("eager")
+    out = []
+    for round_ in range(3):
+        out += await asyncio.gather(*[waits_if(x=round_ * n + i) for i in range(n)])
+        assert USER_VAR.get() == "eager"
+        out.append(await waits_if(x=1))  # waits
+        out.append(await waits_if(x=2))  # does not
+        assert USER_VAR.get() == "eager"
+    return out
+
+
+async def test_calls_that_wait_or_not_gathered_or_awaited_each_keep_their_frame_and_variables():
+    USER_VAR.set("caller")
+    expected = []
+    for round_ in range(3):
+        expected += [f"body-{round_ * 4 + i}" for i in range(4)] + ["body-1", "body-2"]
+    assert await mixes(n=4) == expected
+    assert USER_VAR.get() == "caller"
