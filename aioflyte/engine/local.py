@@ -213,9 +213,13 @@ class LocalController:
                         call.ctx = call.body = None
         except BaseException as e:
             note(e, task, 0)
+            if scope is not None and not scope.closed and not _own_task(scope.loop):
+                scope.join()  # a call that failed without waiting, in a Task that goes on (it may catch the error)
             raise
         if type(result) is plan.out_exact:
             return result
+        if scope is not None and not scope.closed:
+            scope.join()  # the conversion may wait: the Task goes on after the body (joining twice is harmless)
         return await convert_outputs(task, plan, result)
 
     async def _run_task(self, task: PythonTask, inputs: dict[str, Any]) -> Any:

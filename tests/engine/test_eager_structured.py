@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import gc
 import logging
 import threading
@@ -157,6 +158,24 @@ async def helper_calls_then_waits(x: int, calls: int = 1) -> int:
     return y
 
 
+@task
+async def fails_at_once(x: int) -> int:
+    raise ValueError(f"no {x}")
+
+
+async def helper_catches_then_waits(x: int) -> int:
+    """A coroutine of the user's whose call fails without waiting; it catches the error and goes on to wait."""
+    with contextlib.suppress(ValueError):
+        await fails_at_once(x=x)
+    now_blocked()
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        state.log.append("helper cancelled")
+        raise
+    return x
+
+
 CALLS: dict[str, tuple[Callable[[], Any], int, list[str]]] = {
     # kind: (the call, how many bodies block in it, what the log must show)
     "task": (lambda: blocked(i=0), 1, cancelled_and_cleaned(0)),
@@ -168,6 +187,7 @@ CALLS: dict[str, tuple[Callable[[], Any], int, list[str]]] = {
     "helper coroutine": (lambda: helper_calls_then_waits(1), 1, ["helper cancelled"]),
     # more calls than the scope keeps before it drops finished Tasks and repeats: the helper's Task stays
     "helper coroutine after 3000 calls": (lambda: helper_calls_then_waits(1, 3000), 1, ["helper cancelled"]),
+    "helper coroutine whose call failed at once": (lambda: helper_catches_then_waits(1), 1, ["helper cancelled"]),
 }
 
 
