@@ -10,14 +10,16 @@ adds that Task to the scope, once; it stays there until the scope ends, so a Tas
 waits between calls, is covered the whole time. Calls made inside what the body called are not the eager's: a
 task body's own Tasks (told apart by their task frame, ``TASK_FRAME``, which is the task's and not the eager's)
 and the Tasks a workflow, launch plan or map task runs with (the scope is hidden inside those runs) belong to that
-task or runner, which stops them when it is cancelled.
+task or runner, which stops them when it is cancelled. One exception, on the local direct path of a task call
+(``LocalController.run_task``): a call that is its Task's coroutine and returns without waiting ends its Task too,
+so it does not join (nothing would be left to stop); if it waits, fails, or converts its output, it joins then.
 
 When the body ends (raising, cancelled, or returning), ``close`` cancels every registered Task that is not done and
 waits for them all to finish; only then does the body's error or result go on. After that, a call that starts in
 the scope's context and is not already one of its Tasks (e.g. from a worker thread that outlived the run) is
 refused with ``CancelledError``. Each eager body has its own scope; a nested eager's children are its own.
 
-The cost outside eager runs is one ``ContextVar.get`` per call; inside one, a call in a Task of its own appends it
+The cost outside eager runs is one ``ContextVar.get`` per call; inside one, a call whose Task goes on appends it
 to a list (pruned of finished Tasks as it grows, so a long eager loop does not keep every Task it ever ran).
 """
 
