@@ -143,18 +143,22 @@ async def inner_gathering(i: int) -> int:
     return sum(await asyncio.gather(blocked(i=i), blocked(i=i + 1)))
 
 
-async def helper_calls_then_waits(x: int, calls: int = 1) -> int:
-    """A coroutine of the user's (no entity) that calls a task (``calls`` times), then waits on something that is
-    not a call."""
-    y = x
-    for _ in range(calls):
-        y = await quick(x=y)
+async def helper_waits_until_cancelled() -> None:
+    """What the helper coroutines below do after their calls: wait on something that is not a call."""
     now_blocked()
     try:
         await asyncio.Event().wait()
     except asyncio.CancelledError:
         state.log.append("helper cancelled")
         raise
+
+
+async def helper_calls_then_waits(x: int, calls: int = 1) -> int:
+    """A coroutine of the user's (no entity) that calls a task (``calls`` times), then waits."""
+    y = x
+    for _ in range(calls):
+        y = await quick(x=y)
+    await helper_waits_until_cancelled()
     return y
 
 
@@ -167,12 +171,7 @@ async def helper_catches_then_waits(x: int) -> int:
     """A coroutine of the user's whose call fails without waiting; it catches the error and goes on to wait."""
     with contextlib.suppress(ValueError):
         await fails_at_once(x=x)
-    now_blocked()
-    try:
-        await asyncio.Event().wait()
-    except asyncio.CancelledError:
-        state.log.append("helper cancelled")
-        raise
+    await helper_waits_until_cancelled()
     return x
 
 
