@@ -82,7 +82,10 @@ def _own_task(loop: object) -> bool:
     other code (the eager body's own Task, a helper coroutine) gives False, as does a call with no Task.
     """
     t = task_on(loop)
-    return t is not None and t.get_coro().cr_code is _RUN_TASK  # type: ignore[union-attr]
+    if t is None:
+        return False
+    coro = t.get_coro()  # a native coroutine, or a generator or another Coroutine a Task may also run
+    return type(coro) is CoroutineType and coro.cr_code is _RUN_TASK
 
 
 def _new_run(max_parallelism: int | None = None) -> RunState:

@@ -5,6 +5,7 @@ reaches the caller. No test measures time: bodies wait for each other (events, c
 from __future__ import annotations
 
 import asyncio
+import collections.abc
 import concurrent.futures
 import contextlib
 import gc
@@ -502,3 +503,31 @@ async def test_a_call_that_would_end_at_once_is_refused_once_the_eager_has_ended
     (late,) = state.handles
     with pytest.raises(asyncio.CancelledError):
         await late
+
+
+class OddCoroutine(collections.abc.Coroutine):  # type: ignore[type-arg]
+    """A Task's coroutine that is not a native one (a Cython coroutine is such an object): it awaits a call."""
+
+    def __init__(self, x: int) -> None:
+        self._inner = quick(x=x).__await__()
+
+    def send(self, value: Any) -> Any:
+        return self._inner.send(value)
+
+    def throw(self, *exc: Any) -> Any:
+        return self._inner.throw(*exc)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def __await__(self) -> Any:
+        return self
+
+
+@eager
+async def odd_coroutine_tasks(n: int) -> int:
+    return sum(await asyncio.gather(*[asyncio.ensure_future(OddCoroutine(i)) for i in range(n)]))
+
+
+async def test_a_call_in_a_task_whose_coroutine_is_not_a_native_one_runs():
+    assert await odd_coroutine_tasks(n=3) == 6
