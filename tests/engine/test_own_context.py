@@ -128,3 +128,37 @@ async def test_calls_that_wait_or_not_gathered_or_awaited_each_keep_their_frame_
         expected += [f"body-{round_ * 4 + i}" for i in range(4)] + ["body-1", "body-2"]
     assert await mixes(n=4) == expected
     assert USER_VAR.get() == "caller"
+
+
+@task
+async def tagged(x: int) -> str:
+    return f"coroutine-{x}"
+
+
+def _future_of(x: int) -> asyncio.Future[str]:
+    """A plain function returning an awaitable that is not a coroutine (as a function marked with Python 3.12's
+    ``inspect.markcoroutinefunction`` may)."""
+    fut = asyncio.get_running_loop().create_future()
+    fut.set_result(f"future-{x}")
+    return fut
+
+
+class _NotACoroutine:
+    def __init__(self, x: int) -> None:
+        self.x = x
+
+    def __await__(self):  # type: ignore[no-untyped-def]
+        yield from asyncio.sleep(0).__await__()
+        return f"awaitable-{self.x}"
+
+
+@pytest.mark.parametrize("waits", [False, True], ids=["last call did not wait", "last call waited"])
+async def test_a_task_function_that_returns_another_awaitable_is_awaited_as_is(monkeypatch, waits):
+    """The engine steps a body's coroutine itself; a body that is another kind of awaitable (Python 3.12 lets a
+    plain function be marked a coroutine function) is awaited as is. (On 3.11 only the plan can be made so.)"""
+    assert await tagged(x=0) == "coroutine-0"  # the task's plan is built
+    plan = tagged._plan
+    monkeypatch.setattr(plan, "waits", waits)
+    for fn, expected in ((_future_of, "future-1"), (_NotACoroutine, "awaitable-1")):
+        monkeypatch.setattr(plan, "fn", fn)
+        assert await tagged(x=1) == expected
