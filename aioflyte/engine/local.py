@@ -27,7 +27,7 @@ from aioflyte.core.task import PythonTask, raise_type_error
 from aioflyte.core.testing import MOCKED, answer_mocked, mock_for
 from aioflyte.core.workflow import WorkflowBase
 from aioflyte.engine.eager_scope import EAGER_SCOPE, join_current, task_on
-from aioflyte.engine.own_context import RETURNED, Call, awaiting, finish, first_step
+from aioflyte.engine.own_context import RETURNED, Call, finish, first_step
 from aioflyte.engine.slots import parallelism
 from aioflyte.engine.task_runner import (
     CONVERSION_ERRORS,
@@ -157,8 +157,6 @@ class LocalController:
                 ctx = copy_context()
                 body = plan.fn(inputs[sole[0]]) if sole is not None else plan.fn(**inputs)
                 del inputs  # the body holds its arguments now
-                if type(body) is not CoroutineType:  # a function marked as a coroutine function that returns
-                    body = awaiting(body)  # another awaitable (inspect.markcoroutinefunction)
                 body = first_step(call, body)
                 result = ctx.run(next, body, RETURNED)  # its first step; a body that never waits ends here
                 if result is RETURNED:
@@ -202,8 +200,6 @@ class LocalController:
                 ctx.run(TASK_FRAME.set, call)
                 body = plan.fn(inputs[sole[0]]) if sole is not None else plan.fn(**inputs)
                 del inputs
-                if type(body) is not CoroutineType:
-                    body = awaiting(body)
                 try:
                     result = ctx.run(body.send, None)
                 except StopIteration as e:

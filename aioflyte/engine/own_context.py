@@ -23,7 +23,7 @@ the Task's context is already a copy of its own, so ``run_task`` sets the frame 
 from __future__ import annotations
 
 import types
-from collections.abc import Awaitable, Coroutine, Generator
+from collections.abc import Coroutine, Generator
 from contextvars import Context
 from typing import Any
 
@@ -97,11 +97,6 @@ def first_step(call: Call, body: Coroutine[Any, Any, Any]) -> Generator[Any, Any
     call.value = yield from body
 
 
-async def awaiting(awaitable: Awaitable[Any]) -> Any:
-    """A coroutine that awaits ``awaitable`` (what a body that is not a coroutine is run as)."""
-    return await awaitable
-
-
 async def finish(ctx: Context, body: Coroutine[Any, Any, Any], yielded: Any = _SENT) -> Any:
     """The result of ``body``, whose first step (run in ``ctx``) yielded ``yielded`` (by default: not run yet): its
     later steps run in ``ctx`` too. What the pipeline's attempts await when a body waits."""
@@ -112,4 +107,4 @@ async def finish(ctx: Context, body: Coroutine[Any, Any, Any], yielded: Any = _S
         call.ctx = call.body = None
 
 
-__all__ = ["RETURNED", "Call", "awaiting", "finish", "first_step"]
+__all__ = ["RETURNED", "Call", "finish", "first_step"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import types
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable
@@ -134,7 +135,11 @@ def _body_of(task: PythonTask) -> tuple[Callable[..., Awaitable[Any]] | None, Bo
         if task.is_async:
             if task.execution_mode is PythonFunctionTask.ExecutionBehavior.EAGER:
                 return None, _eager_body
-            return task.task_function, _async_execute_body
+            fn = task.task_function
+            # called directly only if calling it makes a coroutine (an ``async def``; a function merely marked as
+            # a coroutine function, Python 3.12's ``inspect.markcoroutinefunction``, may return another awaitable)
+            native = isinstance(fn, types.FunctionType) and fn.__code__.co_flags & inspect.CO_COROUTINE
+            return (fn if native else None), _async_execute_body
         if task.executor == "process":  # with a deck, the decks the body makes come back (engine/decks.py)
             return None, _process_body_decks if getattr(task, "enable_deck", False) else _process_body
         return None, _thread_body
