@@ -127,6 +127,8 @@ class LocalController:
             try:
                 convert_hot_inputs(task, plan, inputs)
             except Exception:
+                if scope is not None:
+                    scope.join()  # resolving the inputs may wait: the Task goes on meanwhile
                 if not await resolve_awaitables(inputs):  # an input that is a call not awaited yet (eager style)
                     raise
                 convert_hot_inputs(task, plan, inputs)

@@ -531,3 +531,18 @@ async def odd_coroutine_tasks(n: int) -> int:
 
 async def test_a_call_in_a_task_whose_coroutine_is_not_a_native_one_runs():
     assert await odd_coroutine_tasks(n=3) == 6
+
+
+@eager
+async def fire_nested_then_fail(x: int) -> int:
+    asyncio.create_task(quick(x=blocked(i=x)))  # noqa: RUF006 - a call whose input is a call not awaited yet
+    await until(lambda: state.blocked == 1)
+    raise ValueError("boom")
+
+
+async def test_a_child_waiting_for_its_input_call_is_stopped_with_it():
+    before = asyncio.all_tasks()
+    with pytest.raises(ValueError, match="boom"):
+        await fire_nested_then_fail(x=4)
+    assert sorted(state.log) == cancelled_and_cleaned(4)
+    assert no_tasks_left(before)
