@@ -135,46 +135,7 @@ class LocalController:
         # the body runs in a context of its own, with the task's frame in it (own_context.py says why); the frame
         # is made a TaskFrame only if the body asks (current_frame)
         try:
-            if plan.fn is None:  # the body runner's: a sync body's worker-thread future (its thread copies ctx), or
-                call = _new(Call)  # a coroutine
-                call.task = task
-                call.run = run
-                call.made = None
-                ctx = copy_context()
-                ctx.run(TASK_FRAME.set, call)
-                body = ctx.run(plan.body, task, inputs)
-                del inputs
-                if scope is not None:
-                    scope.join()
-                if type(body) is CoroutineType:
-                    result = await finish(ctx, body)
-                else:
-                    result = await body
-            elif not plan.waits:  # an async function's coroutine (a sole input passed by position), whose first
-                # step runs through a generator that sets the frame and keeps the result (own_context.first_step)
-                call = _new(Call)
-                call.task = task
-                call.run = run
-                call.made = None
-                ctx = copy_context()
-                body = plan.fn(inputs[sole[0]]) if sole is not None else plan.fn(**inputs)
-                del inputs  # the body holds its arguments now
-                body = first_step(call, body)
-                result = ctx.run(next, body, RETURNED)  # its first step; a body that never waits ends here
-                if result is RETURNED:
-                    if scope is not None and not _own_task(scope.loop):
-                        scope.join()
-                    result = call.value
-                else:
-                    plan.waits = True
-                    if scope is not None:
-                        scope.join()
-                    try:
-                        await call.drive(ctx, body, result)
-                    finally:  # the call, its context and the context's frame (the call) refer to each other
-                        call.ctx = call.body = None
-                    result = call.value
-            elif _getframe(1).f_code.co_flags & _AWAITER == 0 and _own_task(_get_running_loop()):
+            if plan.waits and _getframe(1).f_code.co_flags & _AWAITER == 0 and _own_task(_get_running_loop()):
                 # a task whose last call waited, called as its asyncio Task's coroutine: the Task's context is
                 # this call's (the Task copied it when it was made), so the frame is set there and the body awaited
                 # as is (no context copy, no driver: less held while it waits); the frame before is put back as a
@@ -193,29 +154,59 @@ class LocalController:
                     result = await body
                 finally:
                     TASK_FRAME.set(outer)
-            else:  # a task whose last call waited, awaited inside other code: the body in a copy of the context
-                call = _new(Call)
+            else:  # the body in a copy of the context, with the call as its frame
+                call = _new(Call)  # a Call, made without __init__ (one per call)
                 call.task = task
                 call.run = run
                 call.made = None
                 ctx = copy_context()
-                ctx.run(TASK_FRAME.set, call)
-                body = plan.fn(inputs[sole[0]]) if sole is not None else plan.fn(**inputs)
-                del inputs
-                try:
-                    result = ctx.run(body.send, None)
-                except StopIteration as e:
-                    plan.waits = False
-                    if scope is not None and not _own_task(scope.loop):
-                        scope.join()
-                    result = e.value
-                else:
+                if plan.fn is None:  # the body runner's: a sync body's worker-thread future (its thread copies
+                    ctx.run(TASK_FRAME.set, call)  # ctx), or a coroutine
+                    body = ctx.run(plan.body, task, inputs)
+                    del inputs
                     if scope is not None:
                         scope.join()
+                    if type(body) is CoroutineType:
+                        result = await finish(ctx, body)
+                    else:
+                        result = await body
+                elif not plan.waits:  # an async function's coroutine (a sole input passed by position), whose
+                    # first step runs through a generator that sets the frame and keeps the result (first_step)
+                    body = plan.fn(inputs[sole[0]]) if sole is not None else plan.fn(**inputs)
+                    del inputs  # the body holds its arguments now
+                    body = first_step(call, body)
+                    result = ctx.run(next, body, RETURNED)  # its first step; a body that never waits ends here
+                    if result is RETURNED:
+                        if scope is not None and not _own_task(scope.loop):
+                            scope.join()
+                        result = call.value
+                    else:
+                        plan.waits = True
+                        if scope is not None:
+                            scope.join()
+                        try:
+                            await call.drive(ctx, body, result)
+                        finally:  # the call, its context and the context's frame (the call) refer to each other
+                            call.ctx = call.body = None
+                        result = call.value
+                else:  # a task whose last call waited, awaited inside other code: its coroutine, stepped directly
+                    ctx.run(TASK_FRAME.set, call)
+                    body = plan.fn(inputs[sole[0]]) if sole is not None else plan.fn(**inputs)
+                    del inputs
                     try:
-                        result = await call.drive(ctx, body, result)
-                    finally:
-                        call.ctx = call.body = None
+                        result = ctx.run(body.send, None)
+                    except StopIteration as e:
+                        plan.waits = False
+                        if scope is not None and not _own_task(scope.loop):
+                            scope.join()
+                        result = e.value
+                    else:
+                        if scope is not None:
+                            scope.join()
+                        try:
+                            result = await call.drive(ctx, body, result)
+                        finally:
+                            call.ctx = call.body = None
         except BaseException as e:
             note(e, task, 0)
             if scope is not None and not scope.closed and not _own_task(scope.loop):

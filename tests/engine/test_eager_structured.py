@@ -236,18 +236,21 @@ async def test_a_cancelled_call_may_still_call_tasks_in_its_clean_up():
 
 
 @eager
-async def fire_then_fail(wait: bool) -> int:
-    asyncio.create_task(blocked(i=0))  # noqa: RUF006 - fire and forget, on purpose
-    if wait:
+async def fire_then_fail(child: str) -> int:
+    if child == "waiting for its input call":  # a call whose input is a call not awaited yet
+        asyncio.create_task(quick(x=blocked(i=0)))  # noqa: RUF006 - fire and forget, on purpose
+    else:
+        asyncio.create_task(blocked(i=0))  # noqa: RUF006 - fire and forget, on purpose
+    if child != "not started yet":
         await until(lambda: state.blocked == 1)
     raise ValueError("boom")
 
 
-@pytest.mark.parametrize("wait", [True, False], ids=["child running", "child not started yet"])
-async def test_a_fire_and_forget_child_is_cancelled_when_the_eager_fails(wait: bool):
+@pytest.mark.parametrize("child", ["running", "not started yet", "waiting for its input call"])
+async def test_a_fire_and_forget_child_is_cancelled_when_the_eager_fails(child: str):
     before = asyncio.all_tasks()
     with pytest.raises(ValueError, match="boom"):
-        await fire_then_fail(wait=wait)
+        await fire_then_fail(child=child)
     # a child created in the body's last step still starts (and so joins) before it is cancelled
     assert sorted(state.log) == cancelled_and_cleaned(0)
     assert no_tasks_left(before)
@@ -531,18 +534,3 @@ async def odd_coroutine_tasks(n: int) -> int:
 
 async def test_a_call_in_a_task_whose_coroutine_is_not_a_native_one_runs():
     assert await odd_coroutine_tasks(n=3) == 6
-
-
-@eager
-async def fire_nested_then_fail(x: int) -> int:
-    asyncio.create_task(quick(x=blocked(i=x)))  # noqa: RUF006 - a call whose input is a call not awaited yet
-    await until(lambda: state.blocked == 1)
-    raise ValueError("boom")
-
-
-async def test_a_child_waiting_for_its_input_call_is_stopped_with_it():
-    before = asyncio.all_tasks()
-    with pytest.raises(ValueError, match="boom"):
-        await fire_nested_then_fail(x=4)
-    assert sorted(state.log) == cancelled_and_cleaned(4)
-    assert no_tasks_left(before)
