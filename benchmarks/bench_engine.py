@@ -1,6 +1,8 @@
 """Engine overheads against raw asyncio, measured in the same run; prints one JSON line.
 
-(a) eager fan-out: N trivial tasks gathered inside an @eager workflow vs a gather of plain coroutines;
+(a) eager fan-out: N trivial tasks gathered inside an @eager workflow vs a gather of plain coroutines (a call
+    that ends at once starts when made and needs no asyncio Task: docs/eager.md); and the same with each call
+    wrapped in an asyncio Task by the caller (``create_task``) on both sides;
 (b) a @workflow chain of 1,000 nodes vs a chain of 1,000 asyncio tasks, each awaiting the one before;
 (c) a @workflow of 100 independent chains of 10 nodes vs the same graph of 1,000 asyncio tasks;
 (d) peak memory (tracemalloc) of N tasks in flight at once, each awaiting ``asyncio.sleep(1)``, per task (each side
@@ -60,6 +62,11 @@ async def fan_out(n: int) -> int:
 
 
 @eager
+async def fan_out_in_tasks(n: int) -> int:
+    return len(await asyncio.gather(*[asyncio.create_task(inc(x=i)) for i in range(n)]))
+
+
+@eager
 async def nap_fan_out(n: int) -> int:
     return len(await asyncio.gather(*[nap(x=i) for i in range(n)]))
 
@@ -102,7 +109,15 @@ def bench_eager(ns: list[int], rounds: int) -> dict[str, Any]:
         async def aio(n: int = n) -> None:
             assert await fan_out(n=n) == n
 
+        async def raw_tasks(n: int = n) -> None:
+            await asyncio.gather(*[asyncio.create_task(plain_inc(i)) for i in range(n)])
+
+        async def aio_tasks(n: int = n) -> None:
+            assert await fan_out_in_tasks(n=n) == n
+
         out[str(n)] = {**_per(*_race(raw, aio, rounds), n, "task"), "target_ratio": 1.4}
+        # the same calls each wrapped in an asyncio Task by the caller (create_task), on both sides
+        out[f"{n}_in_tasks"] = _per(*_race(raw_tasks, aio_tasks, rounds), n, "task")
     return out
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from aioflyte.core import entity as _entity
 from aioflyte.core.cache import Cache, resolve_cache
 from aioflyte.core.context import _COMPILATION
-from aioflyte.core.controller import _CONTROLLER, _default, get_controller
+from aioflyte.core.controller import _CONTROLLER, _default, _starters, get_controller, task_starter
 from aioflyte.core.entity import Entity, value_or_awaitable
 from aioflyte.core.interface import Interface
 from aioflyte.core.interface import kwtypes as kwtypes
@@ -302,8 +302,12 @@ class PythonTask(Entity):
         if args or (len(kwargs) != 1 or sole not in kwargs if sole is not None else kwargs.keys() != self._input_set):
             kwargs = self.bind(args, kwargs)
         controller = _CONTROLLER.get() or (_default[0] if _default else get_controller())
-        coro = controller.run_task(self, kwargs)
-        return coro if _entity._get_running_loop() is not None else value_or_awaitable(coro)
+        loop = _entity._get_running_loop()
+        if loop is None:
+            return value_or_awaitable(controller.run_task(self, kwargs))
+        # on a running loop: the controller starts the call (the local engine, at once when it can)
+        start = _starters.get(type(controller)) or task_starter(controller)
+        return start(controller, self, kwargs, loop)
 
     def _run_coroutine(self, inputs: dict[str, Any]) -> Coroutine[Any, Any, Any]:
         return get_controller().run_task(self, inputs)

@@ -9,6 +9,10 @@ The current controller lives in a context variable (per asyncio task and thread)
 installs one for a block. Outside any such block the process default is used, built on first use by the factory
 that ``aioflyte/__init__.py`` registers (the local engine), so ``await t(x=1)`` works with no set-up and
 ``import aioflyte`` stays cheap.
+
+A task call made on a running loop goes to the controller's ``start_task(task, inputs, loop)`` if it has one
+(the local engine's starts a call whose body ends without waiting at once: ``aioflyte/engine/call_start.py``),
+else to its ``run_task`` coroutine, which starts when awaited (``task_starter``).
 """
 
 from __future__ import annotations
@@ -64,6 +68,25 @@ class EagerRunner(Protocol):
 _CONTROLLER: ContextVar[Controller | None] = ContextVar("aioflyte_controller", default=None)
 _default: list[Controller] = []
 _factory: list[Callable[[], Controller]] = []
+
+
+#: per controller type: how a task call made on a running loop starts (``task_starter``)
+_starters: dict[type, Callable[[Any, Any, dict[str, Any], Any], Awaitable[Any]]] = {}
+
+
+def _run_task_when_awaited(controller: Any, task: Any, inputs: dict[str, Any], loop: Any) -> Awaitable[Any]:
+    coro: Awaitable[Any] = controller.run_task(task, inputs)
+    return coro
+
+
+def task_starter(controller: Controller) -> Callable[[Any, Any, dict[str, Any], Any], Awaitable[Any]]:
+    """How a task call made on a running loop starts with ``controller``: ``starter(controller, task, inputs,
+    loop)``, its type's ``start_task`` if it has one, else a call of its ``run_task`` (kept per type)."""
+    kind = type(controller)
+    starter = _starters.get(kind)
+    if starter is None:
+        starter = _starters[kind] = getattr(kind, "start_task", None) or _run_task_when_awaited
+    return starter
 
 
 def set_default_controller_factory(factory: Callable[[], Controller]) -> None:

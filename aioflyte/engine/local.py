@@ -26,6 +26,7 @@ from aioflyte.core.map_task import ArrayNodeMapTask
 from aioflyte.core.task import PythonTask, raise_type_error
 from aioflyte.core.testing import MOCKED, answer_mocked, mock_for
 from aioflyte.core.workflow import WorkflowBase
+from aioflyte.engine.call_start import start_task
 from aioflyte.engine.eager_scope import EAGER_SCOPE, join_current, task_on
 from aioflyte.engine.own_context import RETURNED, Call, finish, first_step
 from aioflyte.engine.slots import parallelism
@@ -98,6 +99,10 @@ class LocalController:
     """Runs entities in this process, on the current event loop (the default ``Controller``)."""
 
     # --- tasks: the hot path ------------------------------------------------------------------------------------
+
+    #: a task call made on the running loop: started at once when its body can end without waiting (a
+    #: ``Completed`` then), else ``run_task``'s coroutine (``call_start.py``)
+    start_task = start_task
 
     async def run_task(self, task: PythonTask, inputs: dict[str, Any]) -> Any:
         """Run a task (a new run unless called inside one); its Python return value.
