@@ -6,11 +6,11 @@ the body never waits: it computes and returns. Such a call is started when it is
 ``PythonTask.__call__`` uses on a running loop): the body's first step runs at once, in a copy of the caller's
 context with the call's frame set (``own_context.first_step``), and a body that returns there gives a
 ``Completed``, an asyncio Future that already holds the result. Awaiting it gives the result; ``gather``,
-``wait_for`` and ``shield`` take it as it is, so the call needs no asyncio Task and no trip through the event
-loop; and as it is also a coroutine (``send``, ``throw``, ``close``), ``create_task`` and ``TaskGroup.create_task``
-take it too. This is Python 3.12's eager task execution (``asyncio.eager_task_factory``), applied to task calls:
-an eager workflow's fan-out of calls that end at once costs less than the same coroutines gathered in plain
-asyncio (docs/performance.md).
+``wait_for`` and ``shield`` take it as it is, so the call needs no asyncio Task of its own (``gather`` only
+schedules its done-callback); and as it is also a coroutine (``send``, ``throw``, ``close``), ``create_task`` and
+``TaskGroup.create_task`` take it too. This is Python 3.12's eager task execution
+(``asyncio.eager_task_factory``), applied to task calls: an eager workflow's fan-out of calls that end at once
+costs less than the same coroutines gathered in plain asyncio (docs/performance.md).
 
 What a user sees (docs/eager.md): such a call's body runs when the call is made, not when it is awaited, in the
 caller's asyncio Task; its error (and a call refused because the eager body it belongs to has ended) is raised
