@@ -118,14 +118,17 @@ def start_task(
         if result is not RETURNED:  # it waits: it goes on when awaited
             plan.waits = True
             return _goes_on(scope, task, plan, call, ctx, body, result)
-        result = call.value
-        if type(result) is not plan.out_exact:
-            if plan.out_conv is None:  # a conversion that may wait
-                return _converted(scope, task, plan, result)
-            result = convert_single_output(task, plan, result)
     except (Exception, asyncio.CancelledError) as e:
         note(e, task, 0)
         return _raises(e)
+    result = call.value
+    if type(result) is not plan.out_exact:
+        if plan.out_conv is None:  # a conversion that may wait
+            return _converted(scope, task, plan, result)
+        try:
+            result = convert_single_output(task, plan, result)  # its error names the task and the output
+        except Exception as e:
+            return _raises(e)
     done = Completed(loop=loop)
     done.set_result(result)
     return done
