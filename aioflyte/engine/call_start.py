@@ -23,7 +23,6 @@ Task that awaits it, so an eager's end stops it like any call it started.
 from __future__ import annotations
 
 import asyncio
-import collections.abc
 from contextvars import copy_context
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -69,7 +68,8 @@ class Completed(asyncio.Future[Any]):
         """Nothing to close: the call has ended."""
 
 
-collections.abc.Coroutine.register(Completed)
+# (``Completed`` is a ``collections.abc.Coroutine`` by its methods, ``__await__`` with ``send``, ``throw`` and
+# ``close``: what ``asyncio.iscoroutine``, and so ``create_task``, checks; no registration is needed)
 
 
 def start_task(
